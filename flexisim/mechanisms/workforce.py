@@ -1,0 +1,137 @@
+"""Mechanism 7 -- workforce dynamics: well-being, exits, retirement and recruitment."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from flexisim.mechanisms.common import infrastructure_levels
+from flexisim.population import F, Population, tables
+
+WEEKS_PER_YEAR = 52.0
+
+
+def hash_uniform(seed: int, key: np.ndarray, week: int, n_attributes: int) -> np.ndarray:
+    """Counter-based uniforms in [0, 1): one per (seed, key, week, attribute).
+
+    Returns an array of shape ``(n_attributes, len(key))``. A SplitMix64 finaliser over the
+    key: recruits' attributes must not depend on how many other slots were refilled that week
+    (that differs between a policy world and its counterfactual), so each draw is a pure
+    function of its key -- common random numbers by construction, and vectorised.
+    """
+    attribute = np.arange(1, n_attributes + 1, dtype=np.uint64)[:, None]
+    with np.errstate(over="ignore"):
+        x = (np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)
+             ^ key.astype(np.uint64)[None, :] * np.uint64(0xBF58476D1CE4E5B9)
+             ^ np.uint64(week) * np.uint64(0x94D049BB133111EB)
+             ^ attribute * np.uint64(0xD6E8FEB86659FD93))
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        x = x ^ (x >> np.uint64(31))
+    return ((x >> np.uint64(11)).astype(np.float64) / float(1 << 53)).astype(F)
+
+
+def _normal(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
+    """Standard normals from two uniforms (Box-Muller)."""
+    return (np.sqrt(-2.0 * np.log(np.maximum(u1, F(1e-7)))) * np.cos(2.0 * np.pi * u2)).astype(F)
+
+
+def applicant_pool_shift(pop: Population, p: SimpleNamespace) -> float:
+    """Mean ability of applicants above 1: attractiveness plus the value of flexibility.
+
+    ``pool_attractiveness x (attractiveness - 0.5) + pool_wage_ability x pool_flex_wage x
+    flexibility on offer`` (E13: a WFH option is worth about 8% of wages; flexibility on offer =
+    mean flexible days of active staff over 2, capped at 1; E11).
+    """
+    s = pop.staff
+    offer = 0.0
+    if p.flexiwork_enabled and s.active.any():
+        offer = min(1.0, float(s.flex_days[s.active].mean()) / 2.0)
+    return (p.pool_attractiveness * (p.recruitment_attractiveness - 0.5)
+            + p.pool_wage_ability * p.pool_flex_wage * offer)
+
+
+def workforce_dynamics(pop: Population, p: SimpleNamespace, rng: np.random.Generator, week: int,
+              seed: int) -> dict:
+    """Well-being, then exits (voluntary and retirement), then recruitment into vacancies.
+
+    Well-being moves toward ``base + flex x (days/5) x pref + autonomy x style x belief
+    - sanction x severity x sanctioned - overload x coordination``. The weekly quit hazard is
+    ``annual/52 x exp(-k (wellbeing - base)) x (1 - quit_flex x days/5)`` (E1: attrition about
+    halved under full WFH). Retirement at the legal age (BUP). Vacancies are refilled with
+    probability ``1 / hiring_delay_weeks`` a week by a recruit of the same post whose ability
+    is drawn from an applicant pool that flexibility makes stronger (E11, E13).
+    """
+    s = pop.staff
+    n = len(s)
+    u = rng.random((2, n), dtype=F)
+    d = s.flex_days / 5.0
+    target = (p.wellbeing_base + p.wellbeing_flex * d * (0.5 + s.flex_preference)
+              + p.wellbeing_autonomy * p.lead_style * s.belief
+              - p.wellbeing_sanction * p.sanction_severity * (s.sanction_left > 0)
+              - p.wellbeing_overload * s.coordination)
+    s.wellbeing = np.clip(s.wellbeing + p.wellbeing_rate * (target - s.wellbeing), 0, 1).astype(F)
+
+    annual = np.where(s.pppk, p.quit_pppk_annual, p.quit_pns_annual)
+    hazard = (annual / WEEKS_PER_YEAR * np.exp(-p.quit_wellbeing * (s.wellbeing - p.wellbeing_base))
+              * (1.0 - p.quit_flex * d))
+    s.intent_to_leave = np.clip(hazard * WEEKS_PER_YEAR, 0.0, 1.0).astype(F)
+    s.age += F(1.0 / WEEKS_PER_YEAR) * s.active
+    s.tenure += F(1.0 / WEEKS_PER_YEAR) * s.active
+    retire = s.active & (s.age >= s.retirement_age)
+    quit_ = s.active & ~retire & (u[0] < hazard)
+    exits = retire | quit_
+    s.active &= ~exits
+    s.flex_days[exits] = 0
+    s.approved[exits] = False
+
+    vacant = ~s.active
+    hire = vacant & ~exits & (u[1] < 1.0 / p.hiring_delay_weeks)
+    rows = np.flatnonzero(hire)
+    quality = np.nan
+    if rows.size:
+        _recruit(pop, p, rows, week, seed)
+        quality = float(s.ability[rows].mean())
+    return {"exits": int(exits.sum()), "retirements": int(retire.sum()),
+            "hires": int(rows.size), "recruit_ability": quality}
+
+
+def _recruit(pop: Population, p: SimpleNamespace, rows: np.ndarray, week: int, seed: int) -> None:
+    """Fill the slots ``rows`` with new recruits (same post, agency, leader and region)."""
+    t = tables()
+    s = pop.staff
+    key = rows.astype(np.uint64) * np.uint64(1 << 20) + s.hires[rows].astype(np.uint64)
+    h = hash_uniform(seed, key, week, 17)
+    lo, hi = t["recruit_age"]
+    s.age[rows] = lo + h[0] * (hi - lo)
+    s.tenure[rows] = 0.0
+    s.pppk[rows] = h[1] < p.pppk_share_of_hires
+    s.female[rows] = h[2] < t["women_share"]
+    shift = applicant_pool_shift(pop, p)
+    s.ability[rows] = np.clip(1.0 + shift + t["ability_sd"] * _normal(h[3], h[4]), 0.3, 2.0)
+    a, b = t["motivation_beta"]
+    # Beta(a, b) by its normal approximation: recruits need the same mean and spread only
+    mean, sd = a / (a + b), np.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
+    motivation = np.clip(mean + sd * _normal(h[5], h[6]), 0.0, 1.0)
+    s.motivation[rows] = motivation
+    s.motivation_base[rows] = motivation
+    sensitive = h[7] < t["control_sensitive_share"]
+    s.control_sensitivity[rows] = np.where(sensitive, 0.5 + 0.5 * h[8], 0.2 * h[8])
+    s.ict_doable[rows] = h[9] < t["ict_doable"][s.job[rows]]
+    s.device_latent[rows] = h[10]
+    s.internet_latent[rows] = _normal(h[11], h[12])
+    s.skill_latent[rows] = _normal(h[13], h[14])
+    s.flex_preference[rows] = np.clip(0.5 + 0.2 * (s.female[rows] & (s.age[rows] >= 28))
+                                      + 0.1 * (s.region[rows] == 0)
+                                      + 0.2 * _normal(h[15], h[16]), 0, 1)
+    s.active[rows] = True
+    s.hires[rows] += 1
+    s.belief[rows] = 0.5
+    s.wellbeing[rows] = p.wellbeing_base
+    s.effort[rows] = s.motivation[rows]
+    s.sanction_left[rows] = 0
+    s.performing[rows] = False
+    s.cycle_measured[rows] = 0.0
+    s.cycle_weeks[rows] = 0
+    infrastructure_levels(pop, p, week / WEEKS_PER_YEAR, rows)

@@ -1,0 +1,149 @@
+"""Indicators of a run: per-step outputs, the counterfactual pairing and the run summary."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from flexisim.population import Population
+
+WEEKS_PER_YEAR = 52.0
+
+#: Outputs recorded every step: name -> (unit, description). The same list drives the
+#: DataCollector, timeseries.csv and the figures.
+OUTPUTS: dict[str, tuple[str, str]] = {
+    "performance": ("index", "mean output x quality per working day, x100 (true, not measured)"),
+    "performance_counterfactual": ("index", "performance of the same world without flexiwork"),
+    "timeliness": ("share", "share of work delivered on time"),
+    "shirking_rate": ("share", "share of staff-days shirked (true)"),
+    "detected_shirking_rate": ("share/week", "staff sanctioned for real shirking, per active staff"),
+    "false_accusation_rate": ("share/week", "staff sanctioned without shirking, per active staff"),
+    "eligible_share": ("share", "active staff eligible for flexible work"),
+    "flex_uptake": ("share", "active staff using at least one flexible day"),
+    "mean_flex_days": ("days/week", "mean flexible days per active staff member"),
+    "service_availability": ("share", "citizens' needs served on time (counter or online)"),
+    "citizen_satisfaction": ("index", "mean experience score of citizens served this week"),
+    "frontline_presence": ("share", "frontline staff-days on site"),
+    "public_trust": ("points", "mean citizens' trust in the civil service, 0-100"),
+    "public_trust_counterfactual": ("points", "public trust in the same world without flexiwork"),
+    "share_distrustful": ("share", "citizens whose trust is below the distrust threshold"),
+    "scandals": ("count", "detected cases that became public this week"),
+    "wellbeing": ("index", "mean well-being of active staff"),
+    "attrition": ("share/week", "exits (resignations and retirements) per active staff"),
+    "recruits": ("agents/week", "vacancies filled this week"),
+    "recruit_ability": ("index", "mean ability of this week's recruits (1 = today's average)"),
+    "active_staff": ("agents", "civil servants in post (leaders not counted)"),
+    "share_under_35": ("share", "active staff younger than 35"),
+    "share_performing": ("share", "staff rated 'performing' at the last appraisal"),
+    "regional_performance_gap": ("%", "Java-Bali performance minus eastern regions', % of Java-Bali"),
+    "regional_performance_gap_counterfactual": ("%", "the same gap without flexiwork"),
+}
+
+#: Outputs copied from the counterfactual world each step: column -> output of that world.
+COUNTERFACTUAL_OF = {
+    "performance_counterfactual": "performance",
+    "public_trust_counterfactual": "public_trust",
+    "regional_performance_gap_counterfactual": "regional_performance_gap",
+}
+
+
+def region_columns(region_names: tuple[str, ...]) -> list[str]:
+    """Per-region output columns (performance and trust), e.g. ``performance[Java-Bali]``."""
+    return ([f"performance[{r}]" for r in region_names]
+            + [f"public_trust[{r}]" for r in region_names])
+
+
+def step_metrics(pop: Population, p: SimpleNamespace, service: dict, workforce: dict,
+                 ) -> dict[str, float]:
+    """Indicators of the week just simulated (everything except the counterfactual columns).
+
+    Means over active staff are dot products with the active-weight column: a masked copy
+    per indicator would cost more than the mechanisms it reports on.
+    """
+    s, c = pop.staff, pop.citizens
+    n_active = max(pop.n_active, 1)
+    mean = pop.mean
+    day_output = s.output * s.quality / 5.0
+    perf_region = pop.mean_by(day_output, "region")
+    trust_region = np.bincount(c.region, weights=c.trust, minlength=len(pop.region_names))
+    trust_region /= np.maximum(np.bincount(c.region, minlength=len(pop.region_names)), 1)
+    east = p.eastern
+    weights = pop.per_region
+    east_perf = float(np.dot(perf_region[east], weights[east]) / max(weights[east].sum(), 1))
+    jb = perf_region[0]
+    out = {
+        "performance": 100.0 * mean(day_output),
+        "timeliness": mean(s.on_time),
+        "shirking_rate": mean(s.shirk_days) / 5.0,
+        "detected_shirking_rate": float(s.detected.sum()) / n_active,
+        "false_accusation_rate": float(s.falsely_accused.sum()) / n_active,
+        "eligible_share": mean(s.eligible),
+        "flex_uptake": mean(s.flex_days > 0),
+        "mean_flex_days": mean(s.flex_days),
+        "service_availability": service["on_time"] / max(service["needs"], 1.0),
+        "citizen_satisfaction": service["satisfaction"] if service["needs"] else np.nan,
+        "frontline_presence": float(np.mean(service["presence"])),
+        "public_trust": 100.0 * float(c.trust.mean()),
+        "share_distrustful": float(np.count_nonzero(c.trust < p.distrust_threshold)) / len(c),
+        "scandals": float(service["scandals"]),
+        "wellbeing": mean(s.wellbeing),
+        "attrition": workforce["exits"] / n_active,
+        "recruits": float(workforce["hires"]),
+        "recruit_ability": workforce["recruit_ability"],
+        "active_staff": float(pop.n_active),
+        "share_under_35": mean(s.age < 35),
+        "share_performing": mean(s.performing),
+        "regional_performance_gap": 100.0 * (jb - east_perf) / jb if jb > 0 else 0.0,
+    }
+    for name, value in zip(region_columns(pop.region_names),
+                           np.concatenate([100.0 * perf_region, 100.0 * trust_region]),
+                           strict=True):
+        out[name] = float(value)
+    return out
+
+
+def summarize(timeseries: pd.DataFrame, *, public_trust_start: float,
+              public_trust_start_counterfactual: float) -> dict[str, Any]:
+    """Scalar outcomes of one run from its timeseries (one row per step).
+
+    ``performance_change_pct`` compares the mean performance over the horizon with the
+    office-only counterfactual of the same run (common random numbers), so the difference is
+    the policy's effect and not luck.
+    """
+    ts = timeseries
+    years = len(ts) / WEEKS_PER_YEAR
+    perf, cf = ts["performance"].mean(), ts["performance_counterfactual"].mean()
+    appraised = ts["share_performing"][ts["share_performing"] > 0]
+    end = float(ts["public_trust"].iloc[-1])
+    end_cf = float(ts["public_trust_counterfactual"].iloc[-1])
+    return {
+        "performance_change_pct": 100.0 * (perf - cf) / cf if cf else 0.0,
+        "performance_mean": float(perf),
+        "performance_counterfactual_mean": float(cf),
+        "public_trust_start": public_trust_start,
+        "public_trust_end": end,
+        "trust_change_pp": end - public_trust_start,
+        "public_trust_end_counterfactual": end_cf,
+        "trust_change_counterfactual_pp": end_cf - public_trust_start_counterfactual,
+        "trust_effect_pp": end - end_cf,
+        "share_distrustful_end": float(ts["share_distrustful"].iloc[-1]),
+        "shirking_rate": float(ts["shirking_rate"].mean()),
+        "detected_shirking_rate": float(ts["detected_shirking_rate"].mean()),
+        "false_accusation_rate": float(ts["false_accusation_rate"].mean()),
+        "flex_uptake": float(ts["flex_uptake"].mean()),
+        "mean_flex_days": float(ts["mean_flex_days"].mean()),
+        "service_availability": float(ts["service_availability"].mean()),
+        "citizen_satisfaction": float(ts["citizen_satisfaction"].mean()),
+        "timeliness": float(ts["timeliness"].mean()),
+        "wellbeing": float(ts["wellbeing"].mean()),
+        "attrition_rate_annual": float(ts["attrition"].sum() / years) if years else 0.0,
+        "recruit_ability": float(ts["recruit_ability"].mean()),
+        "share_performing": float(appraised.iloc[-1]) if len(appraised) else float("nan"),
+        "share_under_35": float(ts["share_under_35"].iloc[-1]),
+        "regional_performance_gap": float(ts["regional_performance_gap"].mean()),
+        "regional_gap_change_pp": float(ts["regional_performance_gap"].mean()
+                                        - ts["regional_performance_gap_counterfactual"].mean()),
+    }

@@ -1,0 +1,115 @@
+"""Matplotlib figures shared by the command line, reports and the dashboard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files, not windows: the CLI and CI have no display
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+POLICY = "#1f77b4"
+COUNTERFACTUAL = "#7f7f7f"
+ALERT = "#d62728"
+
+
+def _weeks(ts: pd.DataFrame) -> Any:
+    return ts.index.to_numpy()
+
+
+def overview_figure(ts: pd.DataFrame, summary: dict[str, Any], regions: list[str] | None = None
+                    ) -> Figure:
+    """One slide-ready figure of a run: six panels against the office-only counterfactual.
+
+    Parameters
+    ----------
+    ts : DataFrame
+        The run's timeseries (one row per week), as from ``FlexiworkModel.timeseries()``.
+    summary : dict
+        The run's summary (``FlexiworkModel.summary()``), used for the title and annotations.
+    regions : list of str, optional
+        Region names for the regional panel (columns ``performance[REGION]``).
+    """
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8.2), constrained_layout=True)
+    x = _weeks(ts)
+
+    ax = axes[0, 0]
+    ax.plot(x, ts["performance"], color=POLICY, label="with flexiwork")
+    ax.plot(x, ts["performance_counterfactual"], color=COUNTERFACTUAL, ls="--",
+            label="office only (same world)")
+    ax.set_title(f"Performance: {summary['performance_change_pct']:+.1f}% vs office only")
+    ax.set_ylabel("output x quality per day (index)")
+    ax.legend(loc="lower left", fontsize=8)
+
+    ax = axes[0, 1]
+    ax.plot(x, ts["public_trust"], color=POLICY, label="public trust")
+    ax.plot(x, ts["public_trust_counterfactual"], color=COUNTERFACTUAL, ls="--",
+            label="office only")
+    ax2 = ax.twinx()
+    ax2.plot(x, 100 * ts["share_distrustful"], color=ALERT, lw=0.8, alpha=0.7)
+    ax2.set_ylabel("% distrustful", color=ALERT)
+    ax.set_title(f"Public trust: {summary['trust_change_pp']:+.1f} points over the run")
+    ax.set_ylabel("mean trust (0-100)")
+    ax.legend(loc="lower left", fontsize=8)
+
+    ax = axes[0, 2]
+    ax.plot(x, 100 * ts["shirking_rate"], color=ALERT, label="true shirking (% of days)")
+    ax.plot(x, 100 * ts["detected_shirking_rate"], color="#ff7f0e",
+            label="detected (% of staff / week)")
+    ax.plot(x, 100 * ts["false_accusation_rate"], color="#9467bd",
+            label="false accusations (% / week)")
+    ax.set_title("Shirking: true vs detected")
+    ax.set_ylabel("%")
+    ax.legend(loc="upper right", fontsize=8)
+
+    ax = axes[1, 0]
+    ax.plot(x, 100 * ts["flex_uptake"], color=POLICY, label="uptake (% of staff)")
+    ax.plot(x, 100 * ts["eligible_share"], color=POLICY, ls=":", label="eligible (% of staff)")
+    ax2 = ax.twinx()
+    ax2.plot(x, ts["mean_flex_days"], color="#2ca02c", lw=1)
+    ax2.set_ylabel("mean flexible days / week", color="#2ca02c")
+    ax.set_title(f"Flexible work: {100 * summary['flex_uptake']:.0f}% use it")
+    ax.set_ylabel("%")
+    ax.legend(loc="lower right", fontsize=8)
+
+    ax = axes[1, 1]
+    per_year = 52.0
+    ax.plot(x, 100 * ts["attrition"].rolling(13, min_periods=1).mean() * per_year,
+            color=ALERT, label="exits (% / year, 13-week mean)")
+    ax.plot(x, 100 * ts["recruits"].rolling(13, min_periods=1).mean() * per_year
+            / ts["active_staff"], color="#2ca02c", label="recruits (% / year)")
+    ax.plot(x, 100 * ts["share_under_35"], color=POLICY, ls=":", label="% under 35")
+    ax.set_title(f"Workforce: attrition {100 * summary['attrition_rate_annual']:.1f}% / year")
+    ax.set_ylabel("%")
+    ax.legend(loc="best", fontsize=8)
+
+    ax = axes[1, 2]
+    for region in regions or []:
+        col = f"performance[{region}]"
+        if col in ts:
+            ax.plot(x, ts[col], lw=1, label=region)
+    ax.set_title(f"Regions: Java-Bali vs east gap {summary['regional_performance_gap']:+.1f}%")
+    ax.set_ylabel("performance index")
+    ax.legend(loc="lower left", fontsize=7, ncol=2)
+
+    for ax in axes.flat:
+        ax.set_xlabel("week")
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"flexisim - scenario '{summary['scenario']}' - {summary['n_asn']:,} ASN agents, "
+                 f"{summary['steps']} weeks, seed {summary['seed']} "
+                 f"(v{summary['package_version']}, scenario {summary['scenario_hash']})",
+                 fontsize=11)
+    return fig
+
+
+def save_figure(fig: Figure, path: str | Path, dpi: int = 110) -> Path:
+    """Write a figure to ``path`` and release its memory."""
+    path = Path(path)
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path

@@ -1,0 +1,402 @@
+"""Synthetic population: civil servants (ASN), leaders, agencies and citizens as numpy columns.
+
+Every number comes from the calibration tables in ``flexisim/data/`` (each with its source).
+Individual attributes that levers act on (device access, internet quality) are stored as
+*latent* draws, so that changing a lever maps the same people to new values instead of
+re-drawing them -- the basis of common random numbers between scenarios.
+"""
+
+from __future__ import annotations
+
+import csv
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+F = np.float32
+JOB_FAMILIES = ("frontline", "administrative", "technical", "offsite")
+FRONTLINE, ADMINISTRATIVE, TECHNICAL, OFFSITE = range(4)
+
+
+# ----------------------------------------------------------------- calibration tables
+def _read_csv(name: str) -> list[dict[str, str]]:
+    with resources.files("flexisim.data").joinpath(name).open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+@cache
+def tables() -> dict[str, Any]:
+    """Calibration tables of the population, read once from ``flexisim/data``."""
+    regions = _read_csv("regions.csv")
+    jobs = _read_csv("job_families.csv")
+    ages = _read_csv("age_structure.csv")
+    with resources.files("flexisim.data").joinpath("population.toml").open("rb") as fh:
+        facts = tomllib.load(fh)
+    col = lambda rows, k: np.array([float(r[k]) for r in rows])  # noqa: E731
+    return {
+        "region_names": tuple(r["region"] for r in regions),
+        "asn_share": col(regions, "asn_share"),
+        "citizen_share": col(regions, "citizen_share"),
+        "digital_gap": col(regions, "digital_gap"),
+        "citizen_internet": col(regions, "citizen_internet_use"),
+        "eastern": col(regions, "eastern").astype(bool),
+        "job_share": col(jobs, "share"),
+        "collaboration": col(jobs, "collaboration"),
+        "ict_doable": col(jobs, "ict_doable"),
+        "retirement_age": col(jobs, "retirement_age"),
+        "age_from": col(ages, "age_from"),
+        "age_to": col(ages, "age_to"),
+        "age_share": col(ages, "share"),
+        **facts,
+    }
+
+
+def n_leaders_for(n_asn: int) -> int:
+    """Number of leader agents in a population of ``n_asn`` ASN (BKN: 6% structural posts)."""
+    return max(1, round(tables()["leader_share"] * n_asn))
+
+
+def n_agencies_for(n_asn: int) -> int:
+    """Number of agency units: one per ``asn_per_agency`` agents, at least two per region."""
+    t = tables()
+    n_regions = len(t["region_names"])
+    return int(np.clip(round(n_asn / t["asn_per_agency"]), 2 * n_regions, t["max_agencies"]))
+
+
+# ---------------------------------------------------------------------- the columns
+@dataclass
+class Staff:
+    """Civil servants without a structural post: one row per agent (a slot a recruit can refill)."""
+
+    region: np.ndarray
+    agency: np.ndarray
+    leader: np.ndarray
+    job: np.ndarray
+    collaboration: np.ndarray
+    ict_doable: np.ndarray
+    age: np.ndarray
+    tenure: np.ndarray
+    pppk: np.ndarray
+    female: np.ndarray
+    retirement_age: np.ndarray
+    ability: np.ndarray
+    motivation: np.ndarray
+    motivation_base: np.ndarray  # the person's own level, to which morale recovers
+    control_sensitivity: np.ndarray
+    device_latent: np.ndarray  # uniform: has a device when below the region's access share
+    internet_latent: np.ndarray  # standard normal offset of home internet quality
+    skill_latent: np.ndarray  # standard normal offset of digital skill
+    flex_preference: np.ndarray
+    # dynamic state
+    active: np.ndarray = field(default=None)  # type: ignore[assignment]
+    device: np.ndarray = field(default=None)  # type: ignore[assignment]
+    internet: np.ndarray = field(default=None)  # type: ignore[assignment]
+    skill: np.ndarray = field(default=None)  # type: ignore[assignment]
+    eligible: np.ndarray = field(default=None)  # type: ignore[assignment]
+    approved: np.ndarray = field(default=None)  # type: ignore[assignment]
+    flex_days: np.ndarray = field(default=None)  # type: ignore[assignment]
+    effort_office: np.ndarray = field(default=None)  # type: ignore[assignment]
+    effort_remote: np.ndarray = field(default=None)  # type: ignore[assignment]
+    effort: np.ndarray = field(default=None)  # type: ignore[assignment]
+    shirk_days: np.ndarray = field(default=None)  # type: ignore[assignment]
+    office_shirk_days: np.ndarray = field(default=None)  # type: ignore[assignment]
+    shortfall: np.ndarray = field(default=None)  # type: ignore[assignment]
+    office_shortfall: np.ndarray = field(default=None)  # type: ignore[assignment]
+    output: np.ndarray = field(default=None)  # type: ignore[assignment]
+    quality: np.ndarray = field(default=None)  # type: ignore[assignment]
+    on_time: np.ndarray = field(default=None)  # type: ignore[assignment]
+    coordination: np.ndarray = field(default=None)  # type: ignore[assignment]
+    measured: np.ndarray = field(default=None)  # type: ignore[assignment]
+    verification: np.ndarray = field(default=None)  # type: ignore[assignment]
+    belief: np.ndarray = field(default=None)  # type: ignore[assignment]
+    sanction_left: np.ndarray = field(default=None)  # type: ignore[assignment]
+    falsely_accused: np.ndarray = field(default=None)  # type: ignore[assignment]
+    detected: np.ndarray = field(default=None)  # type: ignore[assignment]
+    wellbeing: np.ndarray = field(default=None)  # type: ignore[assignment]
+    intent_to_leave: np.ndarray = field(default=None)  # type: ignore[assignment]
+    cycle_measured: np.ndarray = field(default=None)  # type: ignore[assignment]
+    cycle_weeks: np.ndarray = field(default=None)  # type: ignore[assignment]
+    performing: np.ndarray = field(default=None)  # type: ignore[assignment]
+    hires: np.ndarray = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        n = len(self.region)
+        self.active = np.ones(n, bool)
+        self.device = np.zeros(n, bool)
+        self.internet = np.zeros(n, F)
+        self.skill = np.zeros(n, F)
+        self.eligible = np.zeros(n, bool)
+        self.approved = np.zeros(n, bool)
+        self.flex_days = np.zeros(n, np.int8)
+        for name in ("effort_office", "effort_remote", "effort", "output", "quality", "on_time",
+                     "coordination", "measured", "verification", "intent_to_leave",
+                     "cycle_measured", "shortfall", "office_shortfall"):
+            setattr(self, name, np.zeros(n, F))
+        self.effort[:] = self.motivation
+        self.shirk_days = np.zeros(n, np.int8)
+        self.office_shirk_days = np.zeros(n, np.int8)
+        self.belief = np.full(n, 0.6, F)  # leaders start moderately trusting
+        self.sanction_left = np.zeros(n, np.int16)
+        self.falsely_accused = np.zeros(n, bool)
+        self.detected = np.zeros(n, bool)
+        self.wellbeing = np.full(n, 0.55, F)
+        self.cycle_weeks = np.zeros(n, np.int16)
+        self.performing = np.zeros(n, bool)
+        self.hires = np.zeros(n, np.int32)  # how many times the slot was refilled
+
+    def __len__(self) -> int:
+        return len(self.region)
+
+
+@dataclass
+class Leaders:
+    """Structural officials: each leads one team inside one agency."""
+
+    agency: np.ndarray
+    region: np.ndarray
+    style_latent: np.ndarray  # uniform, mapped to a style by the trust-culture lever
+    training_latent: np.ndarray  # uniform: trained when below the training share
+    mode_latent: np.ndarray  # uniform: results-based when below the results-based share
+    digital_literacy: np.ndarray
+    style: np.ndarray = field(default=None)  # type: ignore[assignment]
+    trained: np.ndarray = field(default=None)  # type: ignore[assignment]
+    results_based: np.ndarray = field(default=None)  # type: ignore[assignment]
+
+    def __len__(self) -> int:
+        return len(self.agency)
+
+
+@dataclass
+class Agencies:
+    """Agency units (a ministry's regional office or a regional government)."""
+
+    region: np.ndarray
+    central: np.ndarray
+    credibility_latent: np.ndarray  # standard normal: agencies differ in e-Kinerja maturity
+
+    def __len__(self) -> int:
+        return len(self.region)
+
+
+@dataclass
+class Citizens:
+    """Citizen sample: each is served by a regional agency of its region."""
+
+    region: np.ndarray
+    agency: np.ndarray
+    access_latent: np.ndarray  # uniform: online when below the region's internet use
+    anchor: np.ndarray  # predisposition to trust (P1)
+    ties: sp.csr_matrix  # row-normalised word-of-mouth ties, mostly within region
+    trust: np.ndarray = field(default=None)  # type: ignore[assignment]
+    experience: np.ndarray = field(default=None)  # type: ignore[assignment]
+    needed: np.ndarray = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        self.trust = self.anchor.copy()
+        self.experience = np.full(len(self.region), np.nan, F)
+        self.needed = np.zeros(len(self.region), bool)
+
+    def __len__(self) -> int:
+        return len(self.region)
+
+
+@dataclass
+class Population:
+    staff: Staff
+    leaders: Leaders
+    agencies: Agencies
+    citizens: Citizens
+    region_names: tuple[str, ...]
+    scale: float  # real civil servants per ASN agent
+    # headcounts of active staff, refreshed by refresh_counts() whenever ``active`` changes
+    weight: np.ndarray = field(default=None)  # type: ignore[assignment]
+    per_leader: np.ndarray = field(default=None)  # type: ignore[assignment]
+    per_agency: np.ndarray = field(default=None)  # type: ignore[assignment]
+    per_region: np.ndarray = field(default=None)  # type: ignore[assignment]
+    n_active: int = 0
+
+    def __post_init__(self) -> None:
+        self.refresh_counts()
+
+    def refresh_counts(self) -> None:
+        """Recount active staff per leader, agency and region (after exits and hires)."""
+        s = self.staff
+        self.weight = s.active.astype(F)
+        self.per_leader = np.bincount(s.leader, weights=self.weight, minlength=len(self.leaders))
+        self.per_agency = np.bincount(s.agency, weights=self.weight, minlength=len(self.agencies))
+        self.per_region = np.bincount(s.region, weights=self.weight,
+                                      minlength=len(self.region_names))
+        self.n_active = int(s.active.sum())
+
+    def mean_by(self, values: np.ndarray, group: str, empty: float = 0.0) -> np.ndarray:
+        """Mean of a staff column over active staff, per ``group`` ("leader", "agency", "region")."""
+        index = getattr(self.staff, group)
+        counts = getattr(self, f"per_{group}")
+        total = np.bincount(index, weights=values * self.weight, minlength=len(counts))
+        out = np.full(len(counts), empty)
+        np.divide(total, counts, out=out, where=counts > 0)
+        return out
+
+    def mean(self, values: np.ndarray) -> float:
+        """Mean of a staff column over active staff."""
+        return float(np.dot(values.astype(F, copy=False), self.weight)) / max(self.n_active, 1)
+
+
+# ---------------------------------------------------------------------- generation
+def _categorical(u: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """Map uniforms to categories with the given shares (inverse CDF)."""
+    cdf = np.cumsum(shares / shares.sum())
+    return np.minimum(np.searchsorted(cdf, u, side="right"), len(shares) - 1).astype(np.int8)
+
+
+def _pick_within(groups_of_rows: np.ndarray, group: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """For each row, pick uniformly one member of ``group`` among rows grouped by ``groups_of_rows``.
+
+    ``groups_of_rows[j]`` is the group of candidate j; returns candidate indices.
+    """
+    order = np.argsort(groups_of_rows, kind="stable")
+    counts = np.bincount(groups_of_rows, minlength=int(group.max()) + 1)
+    start = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    k = counts[group]
+    if np.any(k == 0):
+        raise ValueError("a group has no candidates")
+    return order[start[group] + np.minimum((u * k).astype(np.int64), k - 1)]
+
+
+def _largest_remainder(total: int, weights: np.ndarray, minimum: int = 0) -> np.ndarray:
+    """Integer counts summing to ``total``, proportional to ``weights``, each at least ``minimum``."""
+    base = np.full(len(weights), minimum, np.int64)
+    rest = total - base.sum()
+    quota = weights / weights.sum() * rest
+    counts = np.floor(quota).astype(np.int64)
+    short = rest - counts.sum()
+    counts[np.argsort(-(quota - counts), kind="stable")[:short]] += 1
+    return base + counts
+
+
+def build_population(n_asn: int, citizens_per_asn: float, rng: np.random.Generator) -> Population:
+    """Draw a synthetic civil service and citizen sample.
+
+    Parameters
+    ----------
+    n_asn : int
+        ASN agents including leaders (each stands for ``national_asn / n_asn`` people).
+    citizens_per_asn : float
+        Citizen agents per ASN agent.
+    rng : numpy.random.Generator
+        The population's own random stream.
+    """
+    t = tables()
+    n_regions = len(t["region_names"])
+    n_leaders = n_leaders_for(n_asn)
+    n_staff = n_asn - n_leaders
+
+    # --- agencies: per region, regional governments (76%) and central offices (24%)
+    n_ag = n_agencies_for(n_asn)
+    per_region = _largest_remainder(n_ag, t["asn_share"], minimum=t["min_agencies_per_region"])
+    ag_region = np.repeat(np.arange(n_regions), per_region).astype(np.int8)
+    ag_central = np.zeros(n_ag, bool)
+    first = np.concatenate([[0], np.cumsum(per_region)[:-1]])
+    n_central = np.maximum(1, np.round(t["central_share"] * per_region).astype(int))
+    for r in range(n_regions):  # a loop over six regions, not over agents
+        ag_central[first[r]: first[r] + n_central[r]] = True
+    agencies = Agencies(ag_region, ag_central, rng.standard_normal(n_ag).astype(F))
+
+    # --- staff: region, central/regional, agency within that kind
+    region = _categorical(rng.random(n_staff), t["asn_share"])
+    central = rng.random(n_staff) < t["central_share"]
+    kind_of_agency = ag_region.astype(np.int64) * 2 + ag_central
+    agency = _pick_within(kind_of_agency, region.astype(np.int64) * 2 + central,
+                          rng.random(n_staff)).astype(np.int32)
+
+    # --- leaders in proportion to staff, at least one per agency; staff split over their teams
+    staff_per_agency = np.bincount(agency, minlength=n_ag)
+    leaders_per_agency = _largest_remainder(n_leaders, staff_per_agency + 1e-9, minimum=1)
+    leader_agency = np.repeat(np.arange(n_ag), leaders_per_agency).astype(np.int32)
+    leader = _pick_within(leader_agency, agency, rng.random(n_staff)).astype(np.int32)
+    leaders = Leaders(
+        agency=leader_agency,
+        region=ag_region[leader_agency],
+        style_latent=rng.random(n_leaders).astype(F),
+        training_latent=rng.random(n_leaders).astype(F),
+        mode_latent=rng.random(n_leaders).astype(F),
+        digital_literacy=np.clip(rng.normal(0.55, 0.2, n_leaders), 0, 1).astype(F),
+    )
+
+    # --- job family, age, tenure, contract
+    job = _categorical(rng.random(n_staff), t["job_share"])
+    age_bin = _categorical(rng.random(n_staff), t["age_share"])
+    retirement_age = t["retirement_age"][job]
+    # the oldest bin ends at the post's retirement age (BUP), so nobody starts past it
+    age_from = t["age_from"][age_bin]
+    age_to = np.minimum(t["age_to"][age_bin], retirement_age)
+    age = age_from + rng.random(n_staff) * (age_to - age_from)
+    pppk = rng.random(n_staff) < t["pppk_share"]
+    lo, hi = t["pns_entry_age"]
+    entry_lo = np.minimum(lo, age)
+    entry_age = entry_lo + rng.random(n_staff) * (np.minimum(hi, age) - entry_lo)
+    tenure = np.where(pppk, rng.random(n_staff) * np.minimum(t["pppk_tenure_max"], age - 18.0),
+                      age - entry_age)
+    female = rng.random(n_staff) < t["women_share"]
+
+    # --- individual traits
+    ability = np.clip(rng.normal(1.0, t["ability_sd"], n_staff), 0.3, 2.0)
+    motivation = rng.beta(*t["motivation_beta"], n_staff)
+    sensitive = rng.random(n_staff) < t["control_sensitive_share"]
+    control_sensitivity = np.where(sensitive, 0.5 + 0.5 * rng.random(n_staff),
+                                   0.2 * rng.random(n_staff))
+    ict_doable = rng.random(n_staff) < t["ict_doable"][job]
+    care = female & (age >= 28) & (age <= 45)  # care duties concentrate here (assumption)
+    flex_preference = np.clip(0.35 + 0.2 * care + 0.1 * (region == 0) + 0.15 * (age < 35)
+                              + rng.normal(0, 0.2, n_staff), 0, 1)
+
+    staff = Staff(
+        region=region, agency=agency, leader=leader, job=job,
+        collaboration=t["collaboration"][job].astype(F), ict_doable=ict_doable,
+        age=age.astype(F), tenure=tenure.astype(F), pppk=pppk, female=female,
+        retirement_age=retirement_age.astype(F), ability=ability.astype(F),
+        motivation=motivation.astype(F), motivation_base=motivation.astype(F),
+        control_sensitivity=control_sensitivity.astype(F),
+        device_latent=rng.random(n_staff).astype(F),
+        internet_latent=rng.standard_normal(n_staff).astype(F),
+        skill_latent=rng.standard_normal(n_staff).astype(F),
+        flex_preference=flex_preference.astype(F),
+    )
+
+    # --- citizens: served by a regional government of their region that has frontline staff
+    n_cit = max(200, round(citizens_per_asn * n_asn))
+    c_region = _categorical(rng.random(n_cit), t["citizen_share"])
+    frontline_agencies = np.unique(agency[job == FRONTLINE])
+    serving = np.zeros(n_ag, bool)
+    serving[frontline_agencies] = True
+    serving &= ~ag_central
+    for r in range(n_regions):  # fall back to any agency of the region (tiny populations)
+        if not serving[ag_region == r].any():
+            serving[ag_region == r] = True
+    candidates = np.flatnonzero(serving)
+    c_agency = candidates[_pick_within(ag_region[candidates].astype(np.int64),
+                                       c_region.astype(np.int64), rng.random(n_cit))]
+    anchor = rng.beta(*t["citizen_trust_beta"], n_cit).astype(F)
+    ties = _ties(c_region, t["citizen_ties"], t["citizen_ties_within_region"], rng)
+    citizens = Citizens(c_region, c_agency.astype(np.int32), rng.random(n_cit).astype(F),
+                        anchor, ties)
+    return Population(staff, leaders, agencies, citizens, t["region_names"],
+                      scale=t["national_asn"] / n_asn)
+
+
+def _ties(region: np.ndarray, k: int, within: float, rng: np.random.Generator) -> sp.csr_matrix:
+    """Row-normalised word-of-mouth matrix: ``k`` ties per citizen, a share ``within`` in region."""
+    n = len(region)
+    src = np.repeat(np.arange(n), k)
+    same = rng.random(n * k) < within
+    in_region = _pick_within(region.astype(np.int64), region[src].astype(np.int64),
+                             rng.random(n * k))
+    anywhere = (rng.random(n * k) * n).astype(np.int64)
+    dst = np.where(same, in_region, anywhere)
+    data = np.full(n * k, 1.0 / k, F)
+    return sp.csr_matrix((data, (src, dst)), shape=(n, n), dtype=F)

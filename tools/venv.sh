@@ -1,0 +1,33 @@
+# Shared by run.sh and test.sh: create .venv with Python >= 3.12 and install flexisim into it.
+# Reinstalls only when pyproject.toml changed, or when the test tools are asked for the first time.
+
+find_python() {
+    for candidate in python3.12 python3 python; do
+        if command -v "$candidate" >/dev/null 2>&1 &&
+           "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
+            echo "$candidate"; return 0
+        fi
+    done
+    echo "flexisim needs Python 3.12 or newer (none found on PATH)" >&2
+    return 1
+}
+
+# ensure_venv EXTRAS   ("" for the library alone, "dev" for the test tools too)
+ensure_venv() {
+    local extras="$1" python hash stamp=.venv/.flexisim-installed
+    if [ ! -x .venv/bin/python ]; then
+        python=$(find_python)
+        echo "Creating .venv with $($python --version)..." >&2
+        "$python" -m venv .venv
+    fi
+    hash=$(sha256sum pyproject.toml | cut -c1-16)
+    # up to date: same pyproject, and the dev extras already there if they are wanted
+    if [ -f "$stamp" ] && grep -q "^$hash" "$stamp" &&
+       { [ -z "$extras" ] || grep -q " $extras\$" "$stamp"; }; then
+        return 0
+    fi
+    echo "Installing flexisim${extras:+[$extras]} into .venv (first run only)..." >&2
+    .venv/bin/python -m pip install --quiet --upgrade pip >&2
+    .venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}" >&2
+    echo "$hash ${extras:-base}" > "$stamp"
+}
