@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source tools/venv.sh
-ensure_venv "dev"
+ensure_venv "dev,cluster"   # cluster: the Dask executor is tested too (tests/test_experiment*.py)
 exec .venv/bin/python -m pytest -n "${FLEXISIM_TEST_WORKERS:-2}" "$@"

@@ -106,7 +106,10 @@ def apply_levers(pop: Population, p: SimpleNamespace, year: float = 0.0) -> None
     p.lead_style = L.style[s.leader]
     p.lead_trained = L.trained[s.leader]
     p.lead_results = L.results_based[s.leader]
-    p.lead_literacy = L.digital_literacy[s.leader]
+    # training in (digital) adaptive leadership also raises digital literacy (Singapore-style
+    # programmes train digital leadership for all officials; assumption: +0.25)
+    literacy = np.clip(L.digital_literacy + 0.25 * L.trained, 0.0, 1.0)
+    p.lead_literacy = literacy[s.leader]
     p.staff_credibility = p.credibility[s.agency]
     p.eastern = t["eastern"]
 

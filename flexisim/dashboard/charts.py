@@ -1,0 +1,223 @@
+"""Live charts of a running model, as ECharts options.
+
+ECharts (``solara.FigureEcharts``) rather than matplotlib or Altair: its JavaScript ships in
+``solara-assets`` (so it works offline), it draws in the browser (a step costs a small JSON
+update, not a PNG render per panel), and it has tooltips for the office floor. Each chart is
+a pure function ``model/timeseries -> option dict`` so the tests can check the content
+without a browser; the ``*Chart(model)`` functions are the SolaraViz components around them
+(SolaraViz re-renders them after every step).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import solara
+
+from flexisim.dashboard.i18n import t
+from flexisim.model import FlexiworkModel
+
+POLICY = "#1f77b4"
+COUNTERFACTUAL = "#7f7f7f"
+ALERT = "#d62728"
+GOOD = "#2ca02c"
+ACCENT = "#ff7f0e"
+REGION_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#d62728")
+CHART_STYLE = {"style": "height: 290px; width: 100%;"}
+
+
+def clean(values: Iterable[Any], scale: float = 1.0, digits: int = 3) -> list[float | None]:
+    """Numbers for JSON: NaN and infinities become None (a gap in ECharts), rounded."""
+    out: list[float | None] = []
+    for v in values:
+        f = float(v) * scale
+        out.append(round(f, digits) if math.isfinite(f) else None)
+    return out
+
+
+def timeseries(model: FlexiworkModel) -> pd.DataFrame:
+    """The model's timeseries, built once per step however many charts ask for it."""
+    cached = getattr(model, "_dashboard_ts", None)
+    if cached is not None and cached[0] == model.steps:
+        return cached[1]
+    ts = model.timeseries() if model.steps else pd.DataFrame()
+    model._dashboard_ts = (model.steps, ts)  # type: ignore[attr-defined]
+    return ts
+
+
+def line(name: str, data: list[float | None], colour: str, *, dashed: bool = False,
+         axis: int = 0, width: float = 2.0) -> dict[str, Any]:
+    return {"name": name, "type": "line", "data": data, "yAxisIndex": axis, "showSymbol": False,
+            "color": colour, "lineStyle": {"width": width, "type": "dashed" if dashed else "solid"}}
+
+
+def line_chart(title: str, weeks: Sequence[int], series: list[dict[str, Any]],
+               y_names: Sequence[str], *, y_min: float | None = None) -> dict[str, Any]:
+    """A week-by-week line chart with one or two y axes."""
+    axes = []
+    for i, name in enumerate(y_names):
+        axis: dict[str, Any] = {"type": "value", "name": name, "scale": y_min is None,
+                                "splitLine": {"show": i == 0}}
+        if y_min is not None:
+            axis["min"] = y_min
+        axes.append(axis)
+    return {
+        "animation": False,  # a step must redraw at once; animation also blurs screenshots
+        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14},
+                  "subtext": "" if len(weeks) else t("no_data"), "subtextStyle": {"fontSize": 12}},
+        "tooltip": {"trigger": "axis"},
+        "legend": {"bottom": 0, "type": "scroll"},
+        "grid": {"left": 55, "right": 55 if len(y_names) > 1 else 20, "top": 55, "bottom": 55},
+        "xAxis": {"type": "category", "data": [int(w) for w in weeks], "name": t("axis.week"),
+                  "nameLocation": "middle", "nameGap": 25},
+        "yAxis": axes,
+        "series": series,
+    }
+
+
+# ---------------------------------------------------------------------------- option builders
+
+
+def performance_option(ts: pd.DataFrame) -> dict[str, Any]:
+    weeks = list(ts.index)
+    return line_chart(t("chart.performance"), weeks, [
+        line(t("series.policy"), clean(ts.get("performance", [])), POLICY),
+        line(t("series.office_only"), clean(ts.get("performance_counterfactual", [])),
+             COUNTERFACTUAL, dashed=True),
+    ], [t("axis.index")])
+
+
+def trust_option(ts: pd.DataFrame) -> dict[str, Any]:
+    weeks = list(ts.index)
+    return line_chart(t("chart.trust"), weeks, [
+        line(t("series.trust"), clean(ts.get("public_trust", [])), POLICY),
+        line(t("series.trust_cf"), clean(ts.get("public_trust_counterfactual", [])),
+             COUNTERFACTUAL, dashed=True),
+        line(t("series.distrustful"), clean(ts.get("share_distrustful", []), 100), ALERT,
+             axis=1, width=1.2),
+    ], ["0-100", t("series.distrustful")])
+
+
+def shirking_option(ts: pd.DataFrame) -> dict[str, Any]:
+    weeks = list(ts.index)
+    return line_chart(t("chart.shirking"), weeks, [
+        line(t("series.shirking"), clean(ts.get("shirking_rate", []), 100), ALERT),
+        line(t("series.detected"), clean(ts.get("detected_shirking_rate", []), 100), POLICY),
+        line(t("series.false"), clean(ts.get("false_accusation_rate", []), 100), ACCENT,
+             dashed=True),
+    ], [t("axis.percent")], y_min=0)
+
+
+def uptake_option(ts: pd.DataFrame) -> dict[str, Any]:
+    weeks = list(ts.index)
+    return line_chart(t("chart.uptake"), weeks, [
+        line(t("series.uptake"), clean(ts.get("flex_uptake", []), 100), POLICY),
+        line(t("series.eligible"), clean(ts.get("eligible_share", []), 100), COUNTERFACTUAL,
+             dashed=True),
+        line(t("series.flex_days"), clean(ts.get("mean_flex_days", [])), GOOD, axis=1,
+             width=1.2),
+    ], [t("axis.percent"), t("series.flex_days")], y_min=0)
+
+
+def workforce_option(ts: pd.DataFrame) -> dict[str, Any]:
+    weeks = list(ts.index)
+    return line_chart(t("chart.workforce"), weeks, [
+        line(t("series.attrition"), clean(ts.get("attrition", []), 100, digits=4), ALERT),
+        line(t("series.recruits"), clean(ts.get("recruits", [])), GOOD, axis=1),
+    ], [t("series.attrition"), t("series.recruits")], y_min=0)
+
+
+def regions_option(ts: pd.DataFrame, regions: Sequence[str]) -> dict[str, Any]:
+    """Two stacked panels: performance per region (top), public trust per region (bottom)."""
+    weeks = [int(w) for w in ts.index]
+    series = []
+    for i, region in enumerate(regions):
+        colour = REGION_COLOURS[i % len(REGION_COLOURS)]
+        for grid, column in ((0, f"performance[{region}]"), (1, f"public_trust[{region}]")):
+            series.append({"name": region, "type": "line", "showSymbol": False, "color": colour,
+                           "xAxisIndex": grid, "yAxisIndex": grid,
+                           "data": clean(ts[column]) if column in ts else []})
+    return {
+        "animation": False,
+        "title": {"text": t("chart.regions"), "left": "center", "textStyle": {"fontSize": 14},
+                  "subtext": "" if weeks else t("no_data")},
+        "tooltip": {"trigger": "axis"},
+        "legend": {"bottom": 0, "type": "scroll"},
+        "grid": [{"left": 55, "right": 20, "top": 50, "height": "28%"},
+                 {"left": 55, "right": 20, "bottom": 55, "height": "28%"}],
+        "xAxis": [{"type": "category", "data": weeks, "gridIndex": 0,
+                   "axisLabel": {"show": False}},
+                  {"type": "category", "data": weeks, "gridIndex": 1}],
+        "yAxis": [{"type": "value", "scale": True, "gridIndex": 0, "name": t("axis.index")},
+                  {"type": "value", "scale": True, "gridIndex": 1, "name": "0-100"}],
+        "series": series,
+    }
+
+
+def citizens_option(model: FlexiworkModel) -> dict[str, Any]:
+    """Mean citizens' trust and the share distrustful per region, from the citizen agents."""
+    pop = model.pop
+    c = pop.citizens
+    n_regions = len(pop.region_names)
+    counts = np.maximum(np.bincount(c.region, minlength=n_regions), 1)
+    mean_trust = 100.0 * np.bincount(c.region, weights=c.trust, minlength=n_regions) / counts
+    distrustful = np.bincount(c.region, weights=(c.trust < model.p.distrust_threshold),
+                              minlength=n_regions) / counts
+    return {
+        "animation": False,
+        "title": {"text": t("chart.citizens"), "left": "center", "textStyle": {"fontSize": 14},
+                  "subtext": t("week", n=model.steps)},
+        "tooltip": {"trigger": "axis"},
+        "legend": {"bottom": 0},
+        "grid": {"left": 55, "right": 55, "top": 60, "bottom": 70},
+        "xAxis": {"type": "category", "data": list(pop.region_names),
+                  "axisLabel": {"interval": 0, "fontSize": 10}},
+        "yAxis": [{"type": "value", "min": 0, "max": 100, "name": "0-100"},
+                  {"type": "value", "min": 0, "name": t("citizens.distrustful"),
+                   "splitLine": {"show": False}}],
+        "series": [
+            {"name": t("series.mean_trust"), "type": "bar", "data": clean(mean_trust, digits=1),
+             "color": POLICY},
+            {"name": t("citizens.distrustful"), "type": "bar", "yAxisIndex": 1,
+             "data": clean(distrustful, 100, digits=1), "color": ALERT},
+        ],
+    }
+
+
+# ---------------------------------------------------------------------------- SolaraViz components
+
+
+def _figure(option: dict[str, Any]) -> Any:
+    return solara.FigureEcharts(option=option, attributes=CHART_STYLE, responsive=True)
+
+
+def PerformanceChart(model: FlexiworkModel) -> Any:  # noqa: N802 (component naming)
+    return _figure(performance_option(timeseries(model)))
+
+
+def TrustChart(model: FlexiworkModel) -> Any:  # noqa: N802
+    return _figure(trust_option(timeseries(model)))
+
+
+def ShirkingChart(model: FlexiworkModel) -> Any:  # noqa: N802
+    return _figure(shirking_option(timeseries(model)))
+
+
+def UptakeChart(model: FlexiworkModel) -> Any:  # noqa: N802
+    return _figure(uptake_option(timeseries(model)))
+
+
+def WorkforceChart(model: FlexiworkModel) -> Any:  # noqa: N802
+    return _figure(workforce_option(timeseries(model)))
+
+
+def RegionsChart(model: FlexiworkModel) -> Any:  # noqa: N802
+    return _figure(regions_option(timeseries(model), model.pop.region_names))
+
+
+def CitizensChart(model: FlexiworkModel) -> Any:  # noqa: N802
+    return _figure(citizens_option(model))

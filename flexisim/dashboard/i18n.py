@@ -1,0 +1,274 @@
+"""Every text the dashboard shows, in Bahasa Indonesia and English.
+
+Workshops run in Indonesian; researchers often read English. One table holds both so a
+missing translation is a test failure (``tests/test_dashboard.py`` checks that every key has
+both languages), not a half-translated page in front of a room.
+
+Lever help texts are not repeated here: they live with the lever schema
+(``flexisim/data/levers.toml``, fields ``en`` and ``id``) and :func:`lever_help` reads them,
+so the CLI, the scenario files and the dashboard explain a lever in the same words.
+"""
+
+from __future__ import annotations
+
+import re
+
+import solara
+
+from flexisim.scenario import LEVERS
+
+LANGUAGES: dict[str, str] = {"id": "Bahasa Indonesia", "en": "English"}
+DEFAULT_LANGUAGE = "id"  # workshops are held in Indonesia
+
+#: The session's language. ``solara.reactive`` is scoped per browser session (kernel), so each
+#: person in the room can switch language without switching everyone else's.
+language = solara.reactive(DEFAULT_LANGUAGE)
+
+TEXTS: dict[str, dict[str, str]] = {
+    # page
+    "title": {"en": "flexisim: flexible work in the civil service",
+              "id": "flexisim: kerja fleksibel ASN"},
+    "language": {"en": "Language", "id": "Bahasa"},
+    "week": {"en": "Week {n}", "id": "Minggu ke-{n}"},
+    "week_of": {"en": "Week {n} of {total}", "id": "Minggu ke-{n} dari {total}"},
+    "tab_charts": {"en": "Live charts", "id": "Grafik langsung"},
+    "tab_agents": {"en": "Office floor and citizens", "id": "Ruang kantor dan warga"},
+    "tab_compare": {"en": "Compare two settings", "id": "Bandingkan dua pengaturan"},
+    # scenario card
+    "scenario": {"en": "Scenario", "id": "Skenario"},
+    "scenario_custom": {"en": "(your settings)", "id": "(pengaturan Anda)"},
+    "pending": {"en": "Changes apply after Reset.", "id": "Perubahan berlaku setelah Reset."},
+    "applied": {"en": "The model runs these settings.",
+                "id": "Model berjalan dengan pengaturan ini."},
+    "save": {"en": "Save settings (TOML)", "id": "Simpan pengaturan (TOML)"},
+    "load": {"en": "Load settings (TOML)", "id": "Muat pengaturan (TOML)"},
+    "load_help": {"en": "A scenario file as written by 'Save' or found in scenarios/ "
+                        "(at most {kb} KB; read as TOML only, never run).",
+                  "id": "Berkas skenario hasil 'Simpan' atau dari folder scenarios/ "
+                        "(maksimal {kb} KB; hanya dibaca sebagai TOML, tidak dijalankan)."},
+    "loaded": {"en": "Loaded {name}.", "id": "{name} dimuat."},
+    "load_failed": {"en": "{name} was not loaded:", "id": "{name} tidak dimuat:"},
+    "levers": {"en": "Policy levers", "id": "Tuas kebijakan"},
+    "more_levers": {"en": "More levers", "id": "Tuas lainnya"},
+    "population": {"en": "Population size (ASN agents)", "id": "Ukuran populasi (agen ASN)"},
+    "population_help": {
+        "en": "More agents: smoother curves, slower steps. {n} keeps a step under 150 ms.",
+        "id": "Lebih banyak agen: kurva lebih halus, langkah lebih lambat. "
+              "{n} menjaga satu langkah di bawah 150 ms."},
+    "seed": {"en": "Random seed", "id": "Benih acak"},
+    # lever short labels (help texts come from levers.toml)
+    "lever.flexiwork_enabled": {"en": "Flexiwork in force", "id": "Kerja fleksibel berlaku"},
+    "lever.max_flex_days": {"en": "Flexible days cap (per week)",
+                            "id": "Batas hari fleksibel (per minggu)"},
+    "lever.eligible_families": {"en": "Eligible job families", "id": "Rumpun jabatan yang berhak"},
+    "lever.trust_culture": {"en": "Trust culture", "id": "Budaya kepercayaan"},
+    "lever.results_based_share": {"en": "Oversight mode: share overseeing results",
+                                  "id": "Mode pengawasan: porsi yang mengawasi hasil"},
+    "lever.verification_rate": {"en": "Verification rate", "id": "Tingkat verifikasi"},
+    "lever.sanction_severity": {"en": "Sanction severity", "id": "Beratnya sanksi"},
+    "lever.measurement_credibility": {"en": "Measurement credibility",
+                                      "id": "Kredibilitas pengukuran"},
+    "lever.device_access": {"en": "Device access", "id": "Akses perangkat"},
+    "lever.internet_quality": {"en": "Internet quality", "id": "Kualitas internet"},
+    "lever.regional_gap": {"en": "Regional digital gap", "id": "Kesenjangan digital wilayah"},
+    "lever.training_share": {"en": "Leadership training", "id": "Pelatihan kepemimpinan"},
+    "lever.communication_policy": {"en": "Public communication", "id": "Komunikasi publik"},
+    "lever.min_onsite_frontline": {"en": "Minimum on-site frontline staffing",
+                                   "id": "Kehadiran minimum garda depan"},
+    "choice.silent": {"en": "silent", "id": "diam"},
+    "choice.reactive": {"en": "reactive", "id": "reaktif"},
+    "choice.proactive": {"en": "proactive", "id": "proaktif"},
+    "choice.frontline": {"en": "frontline", "id": "garda depan"},
+    "choice.administrative": {"en": "administrative", "id": "administrasi"},
+    "choice.technical": {"en": "technical", "id": "teknis"},
+    "choice.offsite": {"en": "off-site by nature", "id": "lapangan"},
+    "unit": {"en": "unit: {unit}; range {lo} to {hi}",
+             "id": "satuan: {unit}; rentang {lo} sampai {hi}"},
+    # charts
+    "chart.performance": {"en": "Performance: with flexiwork vs office only",
+                          "id": "Kinerja: dengan kerja fleksibel vs hanya di kantor"},
+    "chart.trust": {"en": "Public trust and share distrustful",
+                    "id": "Kepercayaan publik dan porsi warga yang tidak percaya"},
+    "chart.shirking": {"en": "Shirking: true vs detected, and false accusations",
+                       "id": "Kelalaian: sebenarnya vs terdeteksi, dan tuduhan keliru"},
+    "chart.uptake": {"en": "Flexible work uptake", "id": "Pemanfaatan kerja fleksibel"},
+    "chart.workforce": {"en": "Attrition and recruits", "id": "Keluar dan rekrutan baru"},
+    "chart.regions": {"en": "Regions: performance (top) and public trust (bottom)",
+                      "id": "Wilayah: kinerja (atas) dan kepercayaan publik (bawah)"},
+    "chart.floor": {"en": "Office floor: a sample of civil servants this week",
+                    "id": "Ruang kantor: sampel ASN minggu ini"},
+    "chart.citizens": {"en": "Citizens' trust by region", "id": "Kepercayaan warga per wilayah"},
+    "series.policy": {"en": "with flexiwork", "id": "dengan kerja fleksibel"},
+    "series.office_only": {"en": "office only (same world)",
+                           "id": "hanya di kantor (dunia yang sama)"},
+    "series.trust": {"en": "public trust (0-100)", "id": "kepercayaan publik (0-100)"},
+    "series.trust_cf": {"en": "trust, office only", "id": "kepercayaan, hanya di kantor"},
+    "series.distrustful": {"en": "% distrustful", "id": "% tidak percaya"},
+    "series.shirking": {"en": "true shirking (% of staff-days)",
+                        "id": "kelalaian sebenarnya (% hari kerja)"},
+    "series.detected": {"en": "detected (% staff/week)", "id": "terdeteksi (% pegawai/minggu)"},
+    "series.false": {"en": "false accusations (% staff/week)",
+                     "id": "tuduhan keliru (% pegawai/minggu)"},
+    "series.uptake": {"en": "% using flexible days", "id": "% memakai hari fleksibel"},
+    "series.eligible": {"en": "% eligible", "id": "% memenuhi syarat"},
+    "series.flex_days": {"en": "flexible days per person", "id": "hari fleksibel per orang"},
+    "series.attrition": {"en": "attrition (% per week)", "id": "keluar (% per minggu)"},
+    "series.recruits": {"en": "recruits per week", "id": "rekrutan per minggu"},
+    "series.mean_trust": {"en": "mean trust (0-100)", "id": "rata-rata kepercayaan (0-100)"},
+    "axis.week": {"en": "week", "id": "minggu"},
+    "axis.index": {"en": "index", "id": "indeks"},
+    "axis.percent": {"en": "%", "id": "%"},
+    "no_data": {"en": "Press Step or Play to simulate a week.",
+                "id": "Tekan Langkah atau Putar untuk menyimulasikan satu minggu."},
+    # office floor
+    "floor.office": {"en": "in the office all week", "id": "di kantor sepanjang minggu"},
+    "floor.mixed": {"en": "1-2 flexible days", "id": "1-2 hari fleksibel"},
+    "floor.remote": {"en": "3+ flexible days", "id": "3+ hari fleksibel"},
+    "floor.sanctioned": {"en": "under sanction", "id": "sedang disanksi"},
+    "floor.vacant": {"en": "vacant desk", "id": "meja kosong"},
+    "floor.help": {"en": "Each square is one civil servant; rows are teams, grouped by agency. "
+                         "Faint = low effort, solid = full effort. Hover for details.",
+                   "id": "Setiap kotak adalah satu ASN; baris adalah tim, dikelompokkan per "
+                         "instansi. Pudar = upaya rendah, pekat = upaya penuh. Arahkan kursor "
+                         "untuk rincian."},
+    "floor.agency": {"en": "Agency {a} ({region})", "id": "Instansi {a} ({region})"},
+    "floor.team": {"en": "team {t}", "id": "tim {t}"},
+    "tip.age": {"en": "age", "id": "usia"},
+    "tip.job": {"en": "job family", "id": "rumpun jabatan"},
+    "tip.flex": {"en": "flexible days", "id": "hari fleksibel"},
+    "tip.effort": {"en": "effort", "id": "upaya"},
+    "tip.belief": {"en": "leader's trust", "id": "kepercayaan atasan"},
+    "tip.sanction": {"en": "sanction (weeks left)", "id": "sanksi (sisa minggu)"},
+    "tip.region": {"en": "region", "id": "wilayah"},
+    "citizens.distrustful": {"en": "% distrustful", "id": "% tidak percaya"},
+    # comparison
+    "compare.help": {
+        "en": "Runs both settings N times with different seeds in background processes and "
+              "shows the middle 90% of runs as a band, so the room sees the uncertainty.",
+        "id": "Menjalankan kedua pengaturan N kali dengan benih berbeda di proses latar dan "
+              "menampilkan 90% hasil tengah sebagai pita, agar ruangan melihat "
+              "ketidakpastiannya."},
+    "compare.a": {"en": "A: the current settings", "id": "A: pengaturan saat ini"},
+    "compare.b": {"en": "B: scenario", "id": "B: skenario"},
+    "compare.n": {"en": "Replications per setting", "id": "Replikasi per pengaturan"},
+    "compare.weeks": {"en": "Weeks", "id": "Minggu"},
+    "compare.asn": {"en": "ASN agents per run", "id": "Agen ASN per putaran"},
+    "compare.run": {"en": "Run comparison", "id": "Jalankan perbandingan"},
+    "compare.cancel": {"en": "Cancel", "id": "Batal"},
+    "compare.progress": {"en": "{done} of {total} runs done",
+                         "id": "{done} dari {total} putaran selesai"},
+    "compare.failed": {"en": "The comparison failed: {error}",
+                       "id": "Perbandingan gagal: {error}"},
+    "compare.band": {"en": "{name}: middle 90% of runs", "id": "{name}: 90% putaran tengah"},
+    "compare.mean": {"en": "{name}: mean", "id": "{name}: rata-rata"},
+    "compare.summary": {
+        "en": "{name}: performance {perf:+.1f}% vs office only (90% of runs: {lo:+.1f} to "
+              "{hi:+.1f}); public trust {trust:.1f}",
+        "id": "{name}: kinerja {perf:+.1f}% vs hanya di kantor (90% putaran: {lo:+.1f} "
+              "sampai {hi:+.1f}); kepercayaan publik {trust:.1f}"},
+    # Mesa's SolaraViz texts (see mesa_i18n.py)
+    "mesa.Controls": {"en": "Controls", "id": "Kendali"},
+    "mesa.Play Interval (ms)": {"en": "Play interval (ms)", "id": "Jeda putar (ms)"},
+    "mesa.Render Interval (steps)": {"en": "Redraw every (weeks)",
+                                     "id": "Gambar ulang tiap (minggu)"},
+    "mesa.Use Threads": {"en": "Use threads", "id": "Gunakan utas"},
+    "mesa.Increase play interval to avoid skipping plots": {
+        "en": "Increase the play interval to avoid skipping plots",
+        "id": "Perbesar jeda putar agar grafik tidak terlewat"},
+    "mesa.Reset": {"en": "Reset", "id": "Reset"},
+    "mesa.Step": {"en": "Step", "id": "Langkah"},
+    "mesa.Model Parameters": {"en": "Settings", "id": "Pengaturan"},
+    "mesa.Information": {"en": "Information", "id": "Informasi"},
+    "mesa.Command Console": {"en": "Command console", "id": "Konsol perintah"},
+    "mesa.error in step": {"en": "error in step", "id": "galat pada langkah"},
+    "mesa.error in visualization": {"en": "error in visualization", "id": "galat pada tampilan"},
+}
+
+#: Scenario descriptions in Indonesian (the files carry English ones; shown when the language
+#: is Indonesian, falling back to the file's text for scenarios added later).
+SCENARIO_DESCRIPTIONS_ID: dict[str, str] = {
+    "control_heavy": "Kerja fleksibel di bawah kontrol: pengawasan berbasis kehadiran, verifikasi "
+                     "dan sanksi berat, tanpa pelatihan",
+    "digital_divide": "Kerja fleksibel dengan infrastruktur timpang: kesenjangan wilayah lebih "
+                      "lebar, perangkat lebih sedikit, internet dan platform lebih lemah",
+    "inspired_australia_work_life_balance": "Terinspirasi reformasi APS Australia: keseimbangan "
+                                            "kerja-hidup dan layanan digital (bukan model "
+                                            "Australia)",
+    "inspired_canada_talent_retention": "Terinspirasi Kanada: kerja fleksibel untuk menarik dan "
+                                        "mempertahankan talenta (bukan model Kanada)",
+    "inspired_finland_trust": "Terinspirasi Finlandia: kepemimpinan berbasis kepercayaan, "
+                              "pimpinan terlatih, pengawasan berbasis hasil (bukan model "
+                              "Finlandia)",
+    "inspired_new_zealand_open_reporting": "Terinspirasi Selandia Baru: strategi yang "
+                                           "dipublikasikan dan pelaporan hasil terbuka (bukan "
+                                           "model Selandia Baru)",
+    "inspired_singapore_digital_leadership": "Terinspirasi Singapura: pelatihan kepemimpinan "
+                                             "digital untuk semua pimpinan, platform lebih baik "
+                                             "(bukan model Singapura)",
+    "inspired_uk_smart_working": "Terinspirasi smart working Inggris: lokasi mana pun selama "
+                                 "target tercapai (bukan model Inggris)",
+    "office_only": "Kontrafaktual: tanpa kerja fleksibel, semua di kantor (selebihnya Permenpan "
+                   "RB 4/2025)",
+    "permenpan_4_2025": "Permenpan RB No. 4/2025 sebagaimana berlaku saat ini (acuan; semua "
+                        "nilai bawaan)",
+    "trust_but_verify": "Percaya, tapi verifikasi: kepercayaan tinggi, pengawasan berbasis "
+                        "hasil, pengukuran kredibel, pelaporan terbuka",
+    "trust_without_verify": "Kerja fleksibel dengan kepercayaan tinggi tetapi hampir tanpa "
+                            "verifikasi: fleksibilitas dibaca sebagai longgarnya disiplin",
+}
+
+
+def t(key: str, lang: str | None = None, **fmt: object) -> str:
+    """The text `key` in `lang` (default: the session's language), formatted with `fmt`.
+
+    An unknown key is returned as is, so a typo shows up on the page instead of crashing a
+    workshop; the test suite checks that every key used exists.
+    """
+    entry = TEXTS.get(key)
+    if entry is None:
+        return key
+    text = entry[lang or language.value]
+    return text.format(**fmt) if fmt else text
+
+
+def lever_help(kwarg: str, lang: str | None = None) -> str:
+    """Help text of a lever from the lever schema, in the session's language."""
+    lever = LEVERS[kwarg]
+    return lever.id if (lang or language.value) == "id" else lever.en
+
+
+def lever_label(kwarg: str, lang: str | None = None) -> str:
+    """Short label of a main lever; the schema's help text for the others."""
+    key = f"lever.{kwarg}"
+    return t(key, lang) if key in TEXTS else lever_help(kwarg, lang)
+
+
+def choice_label(choice: str, lang: str | None = None) -> str:
+    key = f"choice.{choice}"
+    return t(key, lang) if key in TEXTS else choice
+
+
+def scenario_description(name: str, english: str, lang: str | None = None) -> str:
+    if (lang or language.value) == "id" and name in SCENARIO_DESCRIPTIONS_ID:
+        return SCENARIO_DESCRIPTIONS_ID[name]
+    return english
+
+
+_MESA_ERROR = re.compile(r"^(error in step|error in visualization): (.*)$", re.S)
+_MESA_TIME = re.compile(r"^Time: (\d+)(?:\.0+)?$")
+
+
+def mesa_text(text: object, lang: str | None = None) -> object:
+    """Translate one of Mesa's fixed SolaraViz texts; anything else passes through unchanged."""
+    if not isinstance(text, str):
+        return text
+    key = f"mesa.{text}"
+    if key in TEXTS:
+        return t(key, lang)
+    match = _MESA_TIME.match(text)
+    if match:  # Mesa shows model.time; one unit of time is one simulated week here
+        return t("week", lang, n=match[1])
+    match = _MESA_ERROR.match(text)
+    if match:
+        return f"{t('mesa.' + match[1], lang)}: {match[2]}"
+    return text

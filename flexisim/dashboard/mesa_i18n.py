@@ -1,0 +1,97 @@
+"""Bahasa Indonesia for the texts Mesa's SolaraViz writes itself.
+
+Mesa 3.5's ``SolaraViz`` builds its sidebar (Controls, Reset / Play / Step, Information) and
+its page tabs ("Page 0", ...) from English string literals and offers no translation hook.
+We keep using SolaraViz (its model controller, play loop and component grid are what the
+architecture asks for) and translate those literals at the one place they pass through: the
+``solara`` name inside ``mesa.visualization.solara_viz``. :func:`install` replaces that name
+with :class:`_TranslatingSolara`, which forwards everything to the real ``solara`` module and
+only rewrites the label of the few widgets Mesa creates with fixed text.
+
+Reading :data:`flexisim.dashboard.i18n.language` while Mesa's components render subscribes
+them to it, so switching the language re-renders Mesa's controls too. ``tests/test_dashboard.py``
+renders the page in Indonesian and fails if one of Mesa's English labels is left, so a Mesa
+upgrade that changes a label is caught by the tests, not by a workshop.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import solara
+
+from flexisim.dashboard import i18n
+
+#: Tab title key per SolaraViz page index (Mesa names them "Page 0", "Page 1", ...).
+PAGE_TITLES: dict[int, str] = {0: "tab_charts", 1: "tab_agents", 2: "tab_compare"}
+_PAGE = re.compile(r"^Page (\d+)$")
+
+
+def _tr(text: Any) -> Any:
+    return i18n.mesa_text(text)
+
+
+class _TranslatingV:
+    """``solara.v`` with translated tab titles."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(solara.v, name)
+
+    @staticmethod
+    def Tab(*args: Any, children: list[Any] | None = None, **kwargs: Any) -> Any:  # noqa: N802
+        titles = []
+        for child in children or []:
+            match = _PAGE.match(child) if isinstance(child, str) else None
+            key = PAGE_TITLES.get(int(match[1])) if match else None
+            titles.append(i18n.t(key) if key else child)
+        return solara.v.Tab(*args, children=titles, **kwargs)
+
+
+class _TranslatingSolara:
+    """The ``solara`` module as Mesa's SolaraViz sees it: same API, translated fixed texts."""
+
+    v = _TranslatingV()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(solara, name)
+
+    @staticmethod
+    def Card(title: Any = None, *args: Any, **kwargs: Any) -> Any:  # noqa: N802
+        return solara.Card(_tr(title), *args, **kwargs)
+
+    @staticmethod
+    def Button(*args: Any, label: Any = None, **kwargs: Any) -> Any:  # noqa: N802
+        if args:  # Mesa passes label= by keyword; keep positional use working anyway
+            args = (_tr(args[0]), *args[1:])
+        return solara.Button(*args, label=_tr(label), **kwargs)
+
+    @staticmethod
+    def SliderInt(label: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N802
+        return solara.SliderInt(_tr(label), *args, **kwargs)
+
+    @staticmethod
+    def Checkbox(*args: Any, label: Any = None, **kwargs: Any) -> Any:  # noqa: N802
+        return solara.Checkbox(*args, label=_tr(label), **kwargs)
+
+    @staticmethod
+    def Text(text: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N802
+        return solara.Text(_tr(text), *args, **kwargs)
+
+    @staticmethod
+    def Error(label: Any = "", *args: Any, **kwargs: Any) -> Any:  # noqa: N802
+        return solara.Error(_tr(label), *args, **kwargs)
+
+
+_installed = False
+
+
+def install() -> None:
+    """Make Mesa's SolaraViz show its fixed texts in the session's language (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    from mesa.visualization import solara_viz
+
+    solara_viz.solara = _TranslatingSolara()  # type: ignore[assignment]
+    _installed = True

@@ -1,0 +1,116 @@
+"""What one browser session has chosen, and the model class SolaraViz re-creates on Reset.
+
+Mesa's Reset button re-creates the model as ``type(model)(**model_params)``. We pass one fixed
+parameter, ``settings``: the session's reactive :class:`Settings`. The sliders write there, so
+the next Reset builds exactly what the page shows -- and a scenario file saved from the page
+is what that Reset ran.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import solara
+from mesa.experimental.scenarios import Scenario as MesaScenario
+
+from flexisim.model import FlexiworkModel
+from flexisim.scenario import DEFAULT_SCENARIO, LEVERS, Scenario, load_scenario
+
+#: Population of the workshop default: measured in benchmarks/README.md ("Workshop dashboard")
+#: so that one step plus the chart update stays well under 150 ms in the browser.
+WORKSHOP_N_ASN = 5000
+#: Population presets of the size selector (the lever itself allows up to 6 million, which a
+#: projector does not need and a laptop cannot step interactively).
+POPULATION_CHOICES: tuple[int, ...] = (1000, 2000, 5000, 10000, 20000, 50000)
+
+#: The levers shown first, in this order (issue 4's list); the others sit under "More levers".
+MAIN_LEVERS: tuple[str, ...] = (
+    "flexiwork_enabled",
+    "max_flex_days",
+    "eligible_families",
+    "trust_culture",
+    "results_based_share",
+    "verification_rate",
+    "sanction_severity",
+    "measurement_credibility",
+    "device_access",
+    "internet_quality",
+    "regional_gap",
+    "training_share",
+    "communication_policy",
+    "min_onsite_frontline",
+)
+#: Levers the page sets elsewhere (population selector, seed) or that make no sense live.
+HIDDEN_LEVERS: frozenset[str] = frozenset({"n_asn", "seed", "steps"})
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """The settings the next Reset will run.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        Complete validated lever values (population size and seed included).
+    origin : str
+        Name of the scenario file the settings started from, or of the uploaded file.
+    modified : bool
+        True once a lever was moved after choosing or loading a scenario.
+    """
+
+    scenario: Scenario
+    origin: str = DEFAULT_SCENARIO
+    modified: bool = False
+
+    def with_lever(self, kwarg: str, value: Any) -> Settings:
+        """A copy with one lever changed (validated; raises ScenarioError when invalid)."""
+        changed = self.scenario.with_values(source="dashboard", **{kwarg: value})
+        return dataclasses.replace(self, scenario=changed, modified=True)
+
+    def download_name(self) -> str:
+        stem = self.origin.removesuffix(".toml") or "scenario"
+        return f"{stem}-custom.toml" if self.modified else f"{stem}.toml"
+
+    def model_kwargs(self) -> dict[str, Any]:
+        return {"scenario": self.scenario, "rng": int(self.scenario.values["seed"])}
+
+
+def workshop_settings(name: str = DEFAULT_SCENARIO, n_asn: int = WORKSHOP_N_ASN) -> Settings:
+    """Settings of a scenario file at the workshop population size.
+
+    The population size is a speed choice of the room, not part of the policy, so it is kept
+    when another scenario is chosen.
+    """
+    scenario = load_scenario(name).with_values(source="dashboard", n_asn=n_asn)
+    return Settings(scenario=scenario, origin=name)
+
+
+class DashboardModel(FlexiworkModel):
+    """``FlexiworkModel`` built from a session's :class:`Settings`, as SolaraViz's Reset needs.
+
+    Stops running (Mesa's Play stops) at the scenario's horizon, ``[run] steps`` weeks.
+    """
+
+    def __init__(self, *, settings: solara.Reactive[Settings] | Settings | None = None,
+                 scenario: Any = None, rng: Any = None, **levers: Any) -> None:
+        if isinstance(scenario, MesaScenario):
+            # Mesa's Reset adds an empty mesa Scenario of its own; our scenarios are TOML ones.
+            scenario = None
+        if settings is not None:
+            chosen = settings.value if isinstance(settings, solara.Reactive) else settings
+            kwargs = chosen.model_kwargs()
+            scenario, rng = kwargs["scenario"], kwargs["rng"]
+        super().__init__(scenario=scenario, rng=rng, **levers)
+        self.horizon = int(self.config.values["steps"])
+
+    def step(self) -> None:
+        super().step()
+        if self.steps >= self.horizon:
+            self.running = False
+
+
+def lever_range(kwarg: str) -> tuple[float, float]:
+    lever = LEVERS[kwarg]
+    assert lever.min is not None and lever.max is not None, kwarg
+    return lever.min, lever.max

@@ -1,0 +1,164 @@
+"""The `flexisim` command end to end: listing, validation, runs and every kind of bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from flexisim.cli import main
+from flexisim.scenario import load_scenario, scenarios_dir
+
+FLEXISIM = [sys.executable, "-m", "flexisim.cli"]
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    """Run the real command in a subprocess: exit status, stdout, stderr."""
+    done = subprocess.run([*FLEXISIM, *args], capture_output=True, text=True, timeout=300)
+    return done.returncode, done.stdout, done.stderr
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+# ------------------------------------------------------------------------ scenarios
+def test_scenarios_lists_every_file_with_a_description(capsys):
+    assert main(["scenarios"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    names = sorted(p.stem for p in scenarios_dir().glob("*.toml"))
+    assert [line.split()[0] for line in out] == names
+    assert all(len(line.split(maxsplit=1)) == 2 for line in out)  # each has a description
+
+
+# ------------------------------------------------------------------------ validate
+def test_validate_good_file(capsys):
+    assert main(["validate", str(scenarios_dir() / "trust_but_verify.toml")]) == 0
+    assert "OK" in capsys.readouterr().out
+
+
+BAD_FILES = {
+    "unknown_key": ('[oversight]\nverfication_rate = 0.3\n',
+                    "oversight.verfication_rate: 0.3: unknown field (did you mean "
+                    "'verification_rate'?)"),
+    "wrong_type": ('[flexiwork]\nmax_flex_days = "two"\n',
+                   "flexiwork.max_flex_days: \"two\""),
+    "out_of_range": ('[oversight]\nverification_rate = 1.5\n',
+                     "oversight.verification_rate: 1.5: above the maximum (allowed: a number "
+                     "from 0.0 to 1.0)"),
+    "malformed": ('[oversight]\nverification_rate = = 0.3\n', "line 2"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_validate_bad_file_exit_2_with_one_precise_line(tmp_path, capsys, case):
+    text, expected = BAD_FILES[case]
+    path = write(tmp_path / f"{case}.toml", text)
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith(str(path))
+    assert expected in err[0]
+
+
+def test_validate_missing_file_and_circular_extends(tmp_path, capsys):
+    assert main(["validate", str(tmp_path / "nope.toml")]) == 2
+    assert "file not found" in capsys.readouterr().err
+    write(tmp_path / "a.toml", 'extends = "b.toml"\n')
+    write(tmp_path / "b.toml", 'extends = "a.toml"\n')
+    assert main(["validate", str(tmp_path / "a.toml")]) == 2
+    assert "circular extends" in capsys.readouterr().err
+
+
+def test_validate_reports_every_problem(tmp_path, capsys):
+    path = write(tmp_path / "many.toml",
+                 '[oversight]\nverification_rate = 2.0\n[leadership]\ntrust_culture = -1\n')
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2
+
+
+# ------------------------------------------------------------------------ run: bad input
+@pytest.mark.parametrize("args, expected", [
+    (["--steps", "0"], "steps: 0: below the minimum"),
+    (["--asn", "100"], "n_asn: 100: below the minimum (allowed: an integer from 600"),
+    (["--seed", "-3"], "seed: -3: below the minimum"),
+    (["--steps", "abc"], "invalid int value: 'abc'"),
+    (["no_such_scenario"], "no_such_scenario: file not found (available scenarios:"),
+])
+def test_run_bad_input_exit_2_and_writes_nothing(tmp_path, capsys, args, expected):
+    out = tmp_path / "out"
+    assert main(["run", *args, "--out", str(out)]) == 2
+    assert expected in capsys.readouterr().err
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_run_refuses_a_non_empty_output_folder(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("precious")
+    assert main(["run", "--steps", "2", "--asn", "800", "--out", str(out)]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert (out / "keep.txt").read_text() == "precious"
+
+
+def test_bad_scenario_file_in_run_writes_nothing(tmp_path, capsys):
+    path = write(tmp_path / "bad.toml", '[leadership]\ntrust_cultur = 0.5\n')
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out)]) == 2
+    assert "did you mean 'trust_culture'" in capsys.readouterr().err
+    assert not out.exists()
+
+
+# ------------------------------------------------------------------------ run: end to end
+def test_run_writes_the_results_folder(tmp_path, capsys):
+    out = tmp_path / "res"
+    assert main(["run", "trust_but_verify", "--steps", "14", "--seed", "9", "--asn", "1200",
+                 "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "Performance vs office-only counterfactual" in printed
+    assert sorted(p.name for p in out.iterdir()) == ["overview.png", "scenario.toml",
+                                                     "summary.json", "timeseries.csv"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["scenario"] == "trust_but_verify"
+    assert summary["seed"] == 9 and summary["steps"] == 14 and summary["n_asn"] == 1200
+    ts = pd.read_csv(out / "timeseries.csv", index_col="step")
+    assert len(ts) == 14 and "performance_counterfactual" in ts
+    assert (out / "overview.png").stat().st_size > 50_000  # a real multi-panel figure
+    # the scenario as run is a valid scenario file with the same identity
+    again = load_scenario(out / "scenario.toml")
+    assert again.hash == summary["scenario_hash"]
+
+
+def test_the_installed_command_runs_the_default_scenario(tmp_path):
+    """The real entry point in a subprocess; default scenario; same seed -> same summary."""
+    outs = []
+    for name in ("a", "b"):
+        code, stdout, stderr = cli("run", "--steps", "6", "--asn", "1000",
+                                   "--out", str(tmp_path / name))
+        assert code == 0, stderr
+        assert "Traceback" not in stderr
+        outs.append(json.loads((tmp_path / name / "summary.json").read_text()))
+    assert outs[0]["scenario"] == "permenpan_4_2025"
+    for key in ("performance_change_pct", "public_trust_end", "shirking_rate"):
+        assert outs[0][key] == outs[1][key]
+    code, _, stderr = cli("run", "--steps", "0")
+    assert code == 2 and "Traceback" not in stderr
+
+
+def test_run_by_path_with_extends_from_another_folder(tmp_path, capsys):
+    variant = write(tmp_path / "my_variant.toml",
+                    'description = "more checks"\nextends = "permenpan_4_2025"\n'
+                    '[oversight]\nverification_rate = 0.4\n')
+    out = tmp_path / "o"
+    assert main(["run", str(variant), "--steps", "3", "--asn", "700", "--out", str(out)]) == 0
+    scenario = load_scenario(out / "scenario.toml")
+    assert scenario.values["verification_rate"] == 0.4
+    shutil.rmtree(out)

@@ -1,0 +1,99 @@
+"""The synthetic population reproduces the structure of the calibration tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from flexisim.population import (
+    FRONTLINE,
+    JOB_FAMILIES,
+    build_population,
+    n_agencies_for,
+    n_leaders_for,
+    tables,
+)
+
+
+@pytest.fixture(scope="module")
+def pop():
+    return build_population(20000, 0.5, np.random.default_rng(7))
+
+
+def test_headcounts_and_leaders(pop):
+    assert len(pop.staff) + len(pop.leaders) == 20000
+    assert len(pop.leaders) == n_leaders_for(20000) == 1200  # BKN: 6% structural posts
+    span = np.bincount(pop.staff.leader, minlength=len(pop.leaders))
+    assert 12 < span.mean() < 18  # spans of control around 15.7 (94 staff per 6 leaders)
+
+
+def test_six_regions_and_agency_mix(pop):
+    t = tables()
+    assert len(pop.region_names) == 6
+    assert {"Java-Bali", "Sumatra", "Kalimantan", "Sulawesi", "Nusa Tenggara",
+            "Maluku-Papua"} == set(pop.region_names)
+    share = np.bincount(pop.staff.region, minlength=6) / len(pop.staff)
+    np.testing.assert_allclose(share, t["asn_share"], atol=0.015)
+    central = pop.agencies.central[pop.staff.agency].mean()
+    assert central == pytest.approx(0.24, abs=0.02)  # BKN: 24% central
+    assert len(pop.agencies) == n_agencies_for(20000)
+    # every agency sits in one region, and staff work in their agency's region
+    assert (pop.agencies.region[pop.staff.agency] == pop.staff.region).all()
+    assert (pop.leaders.agency[pop.staff.leader] == pop.staff.agency).all()
+
+
+def test_age_tenure_and_contracts(pop):
+    s = pop.staff
+    assert (s.age > 45).mean() == pytest.approx(0.38, abs=0.03)  # article: 38% older than 45
+    assert (s.age < 35).mean() < 0.30  # "few younger than 35"
+    assert (s.tenure <= 5).mean() == pytest.approx(0.48, abs=0.08)  # BKN: 48% with 0-5 years
+    assert s.pppk.mean() == pytest.approx(0.36, abs=0.02)  # BKN: 36% PPPK
+    assert (s.age < s.retirement_age).all()
+    assert (s.tenure >= 0).all() and (s.tenure <= s.age - 17.9).all()
+
+
+def test_job_families_and_collaboration(pop):
+    t = tables()
+    share = np.bincount(pop.staff.job, minlength=len(JOB_FAMILIES)) / len(pop.staff)
+    np.testing.assert_allclose(share, t["job_share"], atol=0.015)
+    assert pop.staff.collaboration[pop.staff.job == FRONTLINE].mean() == pytest.approx(
+        t["collaboration"][FRONTLINE])
+
+
+def test_digital_access_falls_from_java_bali_to_the_east():
+    pop = build_population(20000, 0.5, np.random.default_rng(7))
+    from flexisim.mechanisms.common import apply_levers, make_params
+    from flexisim.scenario import DEFAULTS
+    p = make_params(dict(DEFAULTS))
+    apply_levers(pop, p)
+    s = pop.staff
+    device = np.array([s.device[s.region == r].mean() for r in range(6)])
+    internet = np.array([s.internet[s.region == r].mean() for r in range(6)])
+    assert device[0] > device[5] + 0.2 and internet[0] > internet[5] + 0.2
+    assert (np.diff(p.region_internet[[0, 3, 4, 5]]) < 0).all()
+
+
+def test_citizen_ties_mostly_within_region(pop):
+    c = pop.citizens
+    rows, cols = c.ties.nonzero()
+    within = (c.region[rows] == c.region[cols]).mean()
+    assert within > 0.85
+    np.testing.assert_allclose(np.asarray(c.ties.sum(axis=1)).ravel(), 1.0, rtol=1e-5)
+    # citizens are served by an agency of their own region
+    assert (pop.agencies.region[c.agency] == c.region).all()
+    assert c.trust.mean() == pytest.approx(0.5, abs=0.02)  # P1: about half trust
+
+
+def test_population_is_deterministic():
+    a = build_population(3000, 0.5, np.random.default_rng(1))
+    b = build_population(3000, 0.5, np.random.default_rng(1))
+    np.testing.assert_array_equal(a.staff.ability, b.staff.ability)
+    np.testing.assert_array_equal(a.citizens.ties.indices, b.citizens.ties.indices)
+
+
+@pytest.mark.parametrize("n_asn", [600, 601, 1234])
+def test_smallest_populations_have_full_structure(n_asn):
+    pop = build_population(n_asn, 0.5, np.random.default_rng(0))
+    assert len(pop.staff) + len(pop.leaders) == n_asn
+    assert set(np.unique(pop.staff.region)) == set(range(6))
+    assert np.bincount(pop.leaders.agency, minlength=len(pop.agencies)).min() >= 1
