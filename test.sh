@@ -5,4 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source tools/venv.sh
 ensure_venv "dev,cluster"   # cluster: the Dask executor is tested too (tests/test_experiment*.py)
+# Browser tests (tests/test_browser.py) drive Debian's Chromium; install it when missing.
+if [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "Installing Chromium for the browser tests (apt-get)..." >&2
+        apt-get update -qq && apt-get install -y -qq chromium >&2
+    else
+        echo "Chromium (/usr/bin/chromium) is missing and we are not root: browser tests will be skipped" >&2
+    fi
+fi
 exec .venv/bin/python -m pytest -n "${FLEXISIM_TEST_WORKERS:-2}" "$@"

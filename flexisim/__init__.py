@@ -1,14 +1,24 @@
 """flexisim: agent-based simulation of flexible work (flexiwork) for Indonesia's civil servants."""
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 try:
     __version__ = version("flexisim")
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
-from flexisim.model import FlexiworkModel  # noqa: E402
 from flexisim.scenario import Scenario, ScenarioError, list_scenarios, load_scenario  # noqa: E402
 
 __all__ = ["FlexiworkModel", "Scenario", "ScenarioError", "__version__", "list_scenarios",
            "load_scenario"]
+
+
+def __getattr__(name: str) -> Any:
+    # The model pulls in mesa (about a second of imports); `flexisim scenarios` and
+    # `flexisim validate` should not pay for it.
+    if name == "FlexiworkModel":
+        from flexisim.model import FlexiworkModel
+
+        return FlexiworkModel
+    raise AttributeError(f"module 'flexisim' has no attribute {name!r}")

@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="output folder (default: a new folder in results/)")
     p.add_argument("--force", action="store_true", help="write into a non-empty --out folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no table")
+
+    from flexisim.experiment.cli import add_parsers  # sweep, analyze
+
+    add_parsers(sub)
     return parser
 
 
@@ -179,7 +183,20 @@ def summary_table(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-COMMANDS = {"scenarios": cmd_scenarios, "validate": cmd_validate, "run": cmd_run}
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from flexisim.experiment.cli import cmd_sweep as sweep
+
+    return sweep(args)
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from flexisim.experiment.cli import cmd_analyze as analyze
+
+    return analyze(args)
+
+
+COMMANDS = {"scenarios": cmd_scenarios, "validate": cmd_validate, "run": cmd_run,
+            "sweep": cmd_sweep, "analyze": cmd_analyze}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

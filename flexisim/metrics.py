@@ -40,6 +40,8 @@ OUTPUTS: dict[str, tuple[str, str]] = {
     "share_performing": ("share", "staff rated 'performing' at the last appraisal"),
     "regional_performance_gap": ("%", "Java-Bali performance minus eastern regions', % of Java-Bali"),
     "regional_performance_gap_counterfactual": ("%", "the same gap without flexiwork"),
+    "regional_trust_gap": ("points", "public trust in Java-Bali minus the eastern regions"),
+    "regional_uptake_gap": ("share", "flexible-work uptake in Java-Bali minus the eastern regions"),
 }
 
 #: Outputs copied from the counterfactual world each step: column -> output of that world.
@@ -74,6 +76,11 @@ def step_metrics(pop: Population, p: SimpleNamespace, service: dict, workforce: 
     weights = pop.per_region
     east_perf = float(np.dot(perf_region[east], weights[east]) / max(weights[east].sum(), 1))
     jb = perf_region[0]
+    citizens_region = np.bincount(c.region, minlength=len(pop.region_names))
+    east_trust = float(np.dot(trust_region[east], citizens_region[east])
+                       / max(citizens_region[east].sum(), 1))
+    uptake_region = pop.mean_by(s.flex_days > 0, "region")
+    east_uptake = float(np.dot(uptake_region[east], weights[east]) / max(weights[east].sum(), 1))
     out = {
         "performance": 100.0 * mean(day_output),
         "timeliness": mean(s.on_time),
@@ -85,7 +92,7 @@ def step_metrics(pop: Population, p: SimpleNamespace, service: dict, workforce: 
         "mean_flex_days": mean(s.flex_days),
         "service_availability": service["on_time"] / max(service["needs"], 1.0),
         "citizen_satisfaction": service["satisfaction"] if service["needs"] else np.nan,
-        "frontline_presence": float(np.mean(service["presence"])),
+        "frontline_presence": service["presence_overall"],
         "public_trust": 100.0 * float(c.trust.mean()),
         "share_distrustful": float(np.count_nonzero(c.trust < p.distrust_threshold)) / len(c),
         "scandals": float(service["scandals"]),
@@ -97,6 +104,8 @@ def step_metrics(pop: Population, p: SimpleNamespace, service: dict, workforce: 
         "share_under_35": mean(s.age < 35),
         "share_performing": mean(s.performing),
         "regional_performance_gap": 100.0 * (jb - east_perf) / jb if jb > 0 else 0.0,
+        "regional_trust_gap": 100.0 * (trust_region[0] - east_trust),
+        "regional_uptake_gap": float(uptake_region[0] - east_uptake),
     }
     for name, value in zip(region_columns(pop.region_names),
                            np.concatenate([100.0 * perf_region, 100.0 * trust_region]),

@@ -90,7 +90,7 @@ class Staff:
     control_sensitivity: np.ndarray
     device_latent: np.ndarray  # uniform: has a device when below the region's access share
     internet_latent: np.ndarray  # standard normal offset of home internet quality
-    skill_latent: np.ndarray  # standard normal offset of digital skill
+    skill_base: np.ndarray  # digital skill before the regional gap (falls with age at entry)
     flex_preference: np.ndarray
     # dynamic state
     active: np.ndarray = field(default=None)  # type: ignore[assignment]
@@ -114,6 +114,8 @@ class Staff:
     measured: np.ndarray = field(default=None)  # type: ignore[assignment]
     verification: np.ndarray = field(default=None)  # type: ignore[assignment]
     belief: np.ndarray = field(default=None)  # type: ignore[assignment]
+    trust_in_leader: np.ndarray = field(default=None)  # type: ignore[assignment]
+    rating: np.ndarray = field(default=None)  # type: ignore[assignment]
     sanction_left: np.ndarray = field(default=None)  # type: ignore[assignment]
     falsely_accused: np.ndarray = field(default=None)  # type: ignore[assignment]
     detected: np.ndarray = field(default=None)  # type: ignore[assignment]
@@ -141,6 +143,8 @@ class Staff:
         self.shirk_days = np.zeros(n, np.int8)
         self.office_shirk_days = np.zeros(n, np.int8)
         self.belief = np.full(n, 0.6, F)  # leaders start moderately trusting
+        self.trust_in_leader = np.full(n, 0.7, F)  # and are moderately trusted
+        self.rating = np.zeros(n, np.int8)  # e-Kinerja rating 1-5, 0 = not yet rated
         self.sanction_left = np.zeros(n, np.int16)
         self.falsely_accused = np.zeros(n, bool)
         self.detected = np.zeros(n, bool)
@@ -195,11 +199,13 @@ class Citizens:
     trust: np.ndarray = field(default=None)  # type: ignore[assignment]
     experience: np.ndarray = field(default=None)  # type: ignore[assignment]
     needed: np.ndarray = field(default=None)  # type: ignore[assignment]
+    exposed: np.ndarray = field(default=None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         self.trust = self.anchor.copy()
         self.experience = np.full(len(self.region), np.nan, F)
         self.needed = np.zeros(len(self.region), bool)
+        self.exposed = np.zeros(len(self.region), bool)  # reached by results reporting
 
     def __len__(self) -> int:
         return len(self.region)
@@ -364,7 +370,7 @@ def build_population(n_asn: int, citizens_per_asn: float, rng: np.random.Generat
         control_sensitivity=control_sensitivity.astype(F),
         device_latent=rng.random(n_staff).astype(F),
         internet_latent=rng.standard_normal(n_staff).astype(F),
-        skill_latent=rng.standard_normal(n_staff).astype(F),
+        skill_base=skill_base(age, rng.standard_normal(n_staff)).astype(F),
         flex_preference=flex_preference.astype(F),
     )
 
@@ -387,6 +393,13 @@ def build_population(n_asn: int, citizens_per_asn: float, rng: np.random.Generat
                         anchor, ties)
     return Population(staff, leaders, agencies, citizens, t["region_names"],
                       scale=t["national_asn"] / n_asn)
+
+
+def skill_base(age: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Digital skill before the regional gap: falls with age (older cohorts less digital)."""
+    t = tables()
+    return (t["digital_skill_mean_age30"] - t["digital_skill_decline_per_year"] * (age - 30.0)
+            + 0.15 * z)
 
 
 def _ties(region: np.ndarray, k: int, within: float, rng: np.random.Generator) -> sp.csr_matrix:

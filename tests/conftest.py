@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from flexisim.model import FlexiworkModel
@@ -22,8 +21,3 @@ def make_world(n_asn: int = 1000, seed: int = 1, calibration: dict | None = None
 def world():
     """Factory fixture: ``world(**levers)`` -> a fresh ``FlexiworkModel`` (see make_world)."""
     return make_world
-
-
-def rng(seed: int = 0) -> np.random.Generator:
-    """A fixed random stream for one mechanism call."""
-    return np.random.default_rng(seed)

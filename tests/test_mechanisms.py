@@ -312,6 +312,7 @@ def _neutral_effort(m) -> None:
     s.motivation[:] = 0.6
     s.control_sensitivity[:] = 0.0
     s.belief[:] = 0.6
+    s.trust_in_leader[:] = 1.0  # reciprocity at full strength
     s.approved[:] = True
     s.verification[:] = 0.0
     s.effort[:] = 0.5  # the peer norm is the same everywhere
@@ -378,7 +379,7 @@ def test_effort_reciprocity_of_trust(world):
     e = s.effort_office
     gap_trusting = e[trusting & trusted].mean() - e[trusting & ~trusted].mean()
     gap_control = e[~trusting & trusted].mean() - e[~trusting & ~trusted].mean()
-    # expected: 0.7 x 0.12 x 0.9 = 0.076 under a trusting leader, 0 under a controlling one
+    # expected: 0.7 x 0.17 x 0.9 = 0.11 under a trusting leader, 0 under a controlling one
     assert gap_trusting > 0.045
     assert abs(gap_control) < 0.03
 
@@ -393,8 +394,22 @@ def test_effort_reciprocity_stronger_when_flexibility_granted(world):
     granted, refused = halves(len(s))
     s.approved[refused] = False
     effort_and_shirking(m.pop, m.p, rng(), 0)
-    # expected: 0.7 x 0.12 x 0.5 = 0.042
-    assert s.effort_office[granted].mean() - s.effort_office[refused].mean() > 0.025
+    # expected: 0.7 x 0.17 x 0.5 = 0.06
+    assert s.effort_office[granted].mean() - s.effort_office[refused].mean() > 0.03
+
+
+def test_effort_reciprocity_needs_trust_in_the_leader(world):
+    m = world()
+    _neutral_effort(m)
+    s, p = m.pop.staff, m.p
+    p.lead_style[:] = 1.0
+    s.belief[:] = 1.0
+    s.motivation[:] = 0.45
+    trusts, wary = halves(len(s))
+    s.trust_in_leader[wary] = 0.0  # e.g. after false accusations
+    effort_and_shirking(m.pop, m.p, rng(), 0)
+    # expected: 0.7 x 0.17 x 1 x 1 = 0.12
+    assert s.effort_office[trusts].mean() - s.effort_office[wary].mean() > 0.07
 
 
 def test_effort_remote_below_office_without_verification(world):
@@ -690,6 +705,36 @@ def test_oversight_unchecked_beliefs_stay(world):
     np.testing.assert_allclose(s.belief, 0.6)
 
 
+def test_oversight_trained_leaders_target_checks_at_doubt(world):
+    m = world(verification_rate=0.1)
+    _honest(m)
+    s, p = m.pop.staff, m.p
+    p.lead_trained[:] = True
+    doubted, trusted = halves(len(s))
+    s.belief[doubted] = 0.2
+    s.belief[trusted] = 0.8
+    oversee(m.pop, m.p, rng(), 0)
+    v = s.verification
+    # doubt 0.8 vs 0.2 around a team mean of about 0.5: checked 0.16 vs 0.04
+    assert v[doubted].mean() > 3 * v[trusted].mean()
+    assert m.pop.mean(v) == pytest.approx(0.1, abs=0.005)  # the same average share
+
+
+@pytest.mark.xfail(strict=True, reason="oversight.py: trained leaders' targeted verification "
+                   "is clipped at 1 without redistributing, so at higher verification_rate the "
+                   "average share checked falls below the rate (docstring: 'same average')")
+def test_oversight_targeting_keeps_the_average_at_high_rates(world):
+    m = world(verification_rate=0.6)
+    _honest(m)
+    s, p = m.pop.staff, m.p
+    p.lead_trained[:] = True
+    s.belief[:] = 0.8  # doubt 0.2, 0.8 and 1 (shares 1/2, 1/3, 1/6; mean 0.53):
+    s.belief[::2] = 0.2  # targeted 0.6 x doubt / 0.53 = 0.23, 0.9 and 1.13 -> clipped to 1,
+    s.belief[::6] = 0.0  # so the mean share checked is about 0.58, not 0.6
+    oversee(m.pop, m.p, rng(), 0)
+    assert m.pop.mean(s.verification) == pytest.approx(0.6, abs=0.005)
+
+
 def test_oversight_presence_watchers_lose_belief_for_unseen_days(world):
     m = world(verification_rate=0.0)
     _honest(m)
@@ -714,6 +759,21 @@ def test_oversight_false_accusation_lowers_morale(world):
     np.testing.assert_allclose(s.motivation[s.falsely_accused],
                                0.5 - m.p.false_accusation_morale, rtol=1e-5)
     np.testing.assert_allclose(s.motivation[~s.falsely_accused], 0.5)
+
+
+def test_oversight_false_accusation_lowers_trust_in_the_leader(world):
+    m = world(verification_rate=1.0, calibration={"false_positive_max": 0.5})
+    _honest(m)
+    s, p = m.pop.staff, m.p
+    s.trust_in_leader[:] = p.trust_in_leader_base  # at rest: no recovery drift
+    p.staff_credibility[:] = 0.0
+    oversee(m.pop, m.p, rng(), 0)
+    accused = s.falsely_accused
+    assert accused.sum() > 100
+    base = p.trust_in_leader_base
+    np.testing.assert_allclose(s.trust_in_leader[accused], base * (1 - p.false_accusation_trust),
+                               rtol=1e-5)
+    np.testing.assert_allclose(s.trust_in_leader[~accused], base, rtol=1e-6)
 
 
 def test_oversight_gaming_inflates_measured_output_of_shirkers_at_low_credibility(world):
@@ -812,7 +872,7 @@ def test_citizens_proactive_reporting_pulls_trust_toward_reported_results(world)
     _quiet_citizens(m)
     s, c = m.pop.staff, m.pop.citizens
     good, poor = _agency_groups(m)
-    s.measured[good[s.agency]] = 5 * m.p.performing_standard * 2  # reported = 1
+    s.measured[good[s.agency]] = 100.0  # far above any standard: reported results = 1
     m.p.trust_anchor = 0.0
     serve_citizens(m.pop, m.p, rng(), 0)
     np.testing.assert_allclose(c.trust[good[c.agency]], 0.5 + 0.2 * 0.5, rtol=1e-5)
@@ -1036,6 +1096,24 @@ def test_appraisal_ratings_change_only_at_cycle_end(world):
     assert not s.performing.any()
 
 
+@pytest.mark.xfail(strict=True, reason="appraisal.py counts the week a recruit is hired "
+                   "(cycle_weeks += active after workforce_dynamics) although the slot produced "
+                   "nothing that week: recruits hired in a cycle's last week get rating 1 "
+                   "instead of 0 'not yet rated' (and earlier hires a zero week in their mean)")
+def test_appraisal_recruits_not_rated_on_a_week_they_did_not_work(world):
+    m = world(hiring_delay_weeks=1, appraisal_weeks=4)
+    s = m.pop.staff
+    m.run(3)  # weeks 0-2
+    s.active[::10] = False  # vacancies, refilled in week 3 (hiring delay 1 week)
+    s.flex_days[::10] = 0
+    m.pop.refresh_counts()
+    hires = s.hires.copy()
+    m.step()  # week 3: the cycle ends
+    recruits = s.hires > hires
+    assert recruits.sum() > 50
+    assert np.all(s.rating[recruits] == 0)
+
+
 def test_appraisal_performing_iff_measured_per_day_reaches_standard(world):
     m = world(appraisal_weeks=13)
     s = m.pop.staff
@@ -1053,6 +1131,10 @@ def test_appraisal_performing_iff_measured_per_day_reaches_standard(world):
     margin = np.abs(per_day - m.p.performing_standard) > 1e-4  # leave float32 ties aside
     assert np.array_equal(s.performing[margin], (per_day >= m.p.performing_standard)[margin])
     assert 0.1 < s.performing.mean() < 0.9
+    # the 1-5 rating behind it rises with measured output
+    order = np.argsort(per_day)
+    assert np.all(np.diff(s.rating[order].astype(int)) >= 0)
+    assert s.rating.min() >= 1 and s.rating.max() <= 5
 
 
 # ===================================================================== cap_within_groups

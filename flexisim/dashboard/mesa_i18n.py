@@ -17,6 +17,7 @@ upgrade that changes a label is caught by the tests, not by a workshop.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import solara
@@ -48,6 +49,31 @@ class _TranslatingV:
         return solara.v.Tab(*args, children=titles, **kwargs)
 
 
+#: Renders our own parameter panel inside Mesa's "Model Parameters" card:
+#: ``panel(model, model_params) -> element``; registered by ``page.py``.
+parameters_panel: Callable[[Any, dict[str, Any]], Any] | None = None
+
+
+@solara.component
+def _ParametersCard(title: Any = None, children: list[Any] | None = None,
+                    **kwargs: Any) -> Any:
+    """Mesa's parameter card with our panel in it.
+
+    Mesa fills the card with ``ModelCreator(model, model_params, ...)``; the model and the
+    parameters (our session's settings) are read from that element, so the panel belongs to
+    this session without any global state. Mesa's ModelCreator stays in the card: its effect
+    is what hands ``model_params`` to Mesa's Reset.
+    """
+    children = list(children or [])
+    extra = []
+    for child in children:
+        args = getattr(child, "args", ())
+        if parameters_panel is not None and len(args) >= 2 and isinstance(args[1], dict):
+            extra.append(parameters_panel(args[0], args[1]))
+            break
+    return solara.Card(_tr(title), children=[*extra, *children], **kwargs)
+
+
 class _TranslatingSolara:
     """The ``solara`` module as Mesa's SolaraViz sees it: same API, translated fixed texts."""
 
@@ -58,6 +84,8 @@ class _TranslatingSolara:
 
     @staticmethod
     def Card(title: Any = None, *args: Any, **kwargs: Any) -> Any:  # noqa: N802
+        if title == "Model Parameters" and not args:
+            return _ParametersCard(title, **kwargs)
         return solara.Card(_tr(title), *args, **kwargs)
 
     @staticmethod
@@ -83,6 +111,20 @@ class _TranslatingSolara:
         return solara.Error(_tr(label), *args, **kwargs)
 
 
+def grid_layout(num_components: int) -> list[dict[str, Any]]:
+    """Initial grid of a SolaraViz page (Mesa's default is two columns of equal boxes).
+
+    Our pages each hold one component that lays out its own charts, so a page with one
+    component gets the full width and the height of three rows of charts. Units are Mesa's
+    grid units (12 columns; a row is 30 px plus a 10 px margin).
+    """
+    if num_components == 1:
+        return [{"i": 0, "w": 12, "h": 24, "moved": False, "x": 0, "y": 0}]
+    height = 10
+    return [{"i": i, "w": 6, "h": height, "moved": False, "x": 6 * (i % 2),
+             "y": height * (i // 2)} for i in range(num_components)]
+
+
 _installed = False
 
 
@@ -94,4 +136,5 @@ def install() -> None:
     from mesa.visualization import solara_viz
 
     solara_viz.solara = _TranslatingSolara()  # type: ignore[assignment]
+    solara_viz.make_initial_grid_layout = grid_layout
     _installed = True

@@ -193,6 +193,20 @@ class Parameter:
             return dict(self.sets[value])
         return {self.name: list(value) if isinstance(value, tuple) else value}
 
+    @classmethod
+    def from_spec(cls, name: str, spec: Mapping[str, Any]) -> Parameter:
+        """Rebuild a parameter from :meth:`spec` (as stored in a results folder)."""
+        kind = spec["kind"]
+        if kind == "range":
+            return cls(name=name, kind=kind, lever_type=spec["type"], low=spec["min"],
+                       high=spec["max"], levels=spec.get("levels"))
+        if kind == "values":
+            values = tuple(tuple(v) if isinstance(v, list) else v for v in spec["values"])
+            return cls(name=name, kind=kind, lever_type=spec["type"], values=values)
+        # level order from "order": JSON files are written with sorted keys
+        sets = {k: dict(spec["sets"][k]) for k in spec["order"]}
+        return cls(name=name, kind=kind, lever_type="factor", values=tuple(sets), sets=sets)
+
     def spec(self) -> dict[str, Any]:
         """JSON-able description (part of the experiment hash)."""
         out: dict[str, Any] = {"kind": self.kind, "type": self.lever_type}
@@ -202,6 +216,7 @@ class Parameter:
             out["values"] = [list(v) if isinstance(v, tuple) else v for v in self.values]
         else:
             out["sets"] = self.sets
+            out["order"] = list(self.values)
         return out
 
 

@@ -12,8 +12,11 @@ from flexisim.population import FRONTLINE, F, Population
 COMMUNICATION = ("silent", "reactive", "proactive")
 
 
-def frontline_service(pop: Population, p: SimpleNamespace) -> tuple[np.ndarray, np.ndarray]:
+def frontline_service(pop: Population, p: SimpleNamespace
+                      ) -> tuple[np.ndarray, np.ndarray, float]:
     """Per agency: counter availability and the visible on-site presence of frontline staff.
+
+    Also returns the national on-site share of frontline staff-days.
 
     Availability ``= min(1, sum(on-site days x effort x ability) / (5 x headcount x norm))``;
     presence = on-site share of frontline staff-days (what a visitor sees).
@@ -28,7 +31,8 @@ def frontline_service(pop: Population, p: SimpleNamespace) -> tuple[np.ndarray, 
     availability = np.where(days > 0, np.minimum(1.0, capacity / (safe * p.service_norm)), 1.0)
     present = np.bincount(s.agency, weights=onsite, minlength=n_ag)
     presence = np.where(days > 0, present / safe, 1.0)
-    return availability, presence
+    overall = float(present.sum() / days.sum()) if days.sum() > 0 else 1.0
+    return availability, presence, overall
 
 
 def serve_citizens(pop: Population, p: SimpleNamespace, rng: np.random.Generator, week: int) -> dict:
@@ -50,7 +54,7 @@ def serve_citizens(pop: Population, p: SimpleNamespace, rng: np.random.Generator
     n = len(c)
     u = rng.random((5, n), dtype=F)
     u_scandal = rng.random(len(pop.region_names))
-    availability, presence = frontline_service(pop, p)
+    availability, presence, presence_overall = frontline_service(pop, p)
     a = c.agency
 
     need = u[0] < p.need_rate
@@ -71,11 +75,12 @@ def serve_citizens(pop: Population, p: SimpleNamespace, rng: np.random.Generator
     # reported results: the agency's measured performance (what e-Kinerja shows), as a share
     reach = (p.comm_reach_silent, p.comm_reach_reactive, p.comm_reach_proactive)[policy]
     exposed = u[4] < reach
+    c.exposed = exposed
     s = pop.staff
     n_ag = len(pop.agencies)
     measured = np.bincount(s.agency, weights=s.measured, minlength=n_ag)
     heads = np.maximum(pop.per_agency, 1.0)
-    reported = np.clip(measured / (5.0 * heads) / p.performing_standard * 0.5, 0.0, 1.0)
+    reported = np.clip(0.5 * measured / (5.0 * heads) / p.report_reference, 0.0, 1.0)
 
     # public cases: a Poisson number per region, its mean proportional to the share of the
     # region's staff detected this week (scale-free: the same at 10k or 5.6M agents); drawn by
@@ -95,7 +100,7 @@ def serve_citizens(pop: Population, p: SimpleNamespace, rng: np.random.Generator
          - p.scandal_hit * region_scandals[c.region])
     c.trust = np.clip(t, 0.0, 1.0).astype(F)
     return {
-        "availability": availability, "presence": presence,
+        "availability": availability, "presence": presence, "presence_overall": presence_overall,
         "scandals": float(region_scandals.sum()),
         "on_time": float((digital | (counter & well)).sum()), "needs": float(need.sum()),
         "satisfaction": float(np.dot(score, need)) / max(float(need.sum()), 1.0),

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from flexisim.mechanisms.appraisal import PERFORMING, rate
 from flexisim.population import F, Population, tables
 
 
@@ -18,6 +19,9 @@ def calibration_defaults() -> dict[str, float]:
     """Behavioural coefficients from ``flexisim/data/calibration.toml``."""
     with resources.files("flexisim.data").joinpath("calibration.toml").open("rb") as fh:
         return tomllib.load(fh)
+
+
+SIGNED_COEFFICIENTS = frozenset({"day_base"})
 
 
 def make_params(levers: dict[str, Any], calibration: dict[str, float] | None = None
@@ -30,7 +34,12 @@ def make_params(levers: dict[str, Any], calibration: dict[str, float] | None = N
     for key, value in (calibration or {}).items():
         if key not in cal:
             raise KeyError(f"unknown calibration coefficient {key!r}")
-        cal[key] = float(value)
+        value = float(value)
+        # every coefficient is a weight, rate or share; only logit intercepts may be negative
+        if not np.isfinite(value) or (value < 0 and key not in SIGNED_COEFFICIENTS):
+            raise ValueError(f"calibration coefficient {key!r}: {value} is not allowed "
+                             "(a finite number >= 0)")
+        cal[key] = value
     return SimpleNamespace(**cal, **levers)
 
 
@@ -91,8 +100,8 @@ def apply_levers(pop: Population, p: SimpleNamespace, year: float = 0.0) -> None
     """
     t = tables()
     s, L, A = pop.staff, pop.leaders, pop.agencies
-    # leadership: style ~ Beta with mean = trust culture (inverse CDF of the latent uniform
-    # would need scipy per call; a linear mix of culture and a Beta(2,2)-like spread suffices)
+    # leadership: style = trust culture + a uniform spread of width 0.5 around it, clipped to
+    # [0, 1] (so at extreme cultures the mean moves slightly toward the middle)
     spread = (L.style_latent - 0.5) * 0.5
     L.style = np.clip(p.trust_culture + spread, 0.0, 1.0).astype(F)
     L.trained = L.training_latent < p.training_share
@@ -111,6 +120,13 @@ def apply_levers(pop: Population, p: SimpleNamespace, year: float = 0.0) -> None
     literacy = np.clip(L.digital_literacy + 0.25 * L.trained, 0.0, 1.0)
     p.lead_literacy = literacy[s.leader]
     p.staff_credibility = p.credibility[s.agency]
+    # last appraisal before the run: what today's e-Kinerja would have said of each person
+    # at their usual effort (so "performing only" eligibility works from week 1)
+    usual = s.ability * s.motivation * (p.quality_base + (1 - p.quality_base) * s.motivation)
+    s.rating = rate(usual, p.performing_standard)
+    s.performing = s.rating >= PERFORMING
+    # staff expect this week's checks at the announced rate until leaders' targeting shows
+    s.verification[:] = p.verification_rate
     p.eastern = t["eastern"]
 
 
@@ -134,9 +150,7 @@ def infrastructure_levels(pop: Population, p: SimpleNamespace, year: float,
     region = s.region[idx]
     s.device[idx] = s.device_latent[idx] < p.region_device[region]
     s.internet[idx] = np.clip(p.region_internet[region] + 0.1 * s.internet_latent[idx], 0, 1)
-    skill = (t["digital_skill_mean_age30"] - t["digital_skill_decline_per_year"] * (s.age[idx] - 30)
-             - 0.5 * gap[region] + 0.15 * s.skill_latent[idx])
-    s.skill[idx] = np.clip(skill, 0, 1)
+    s.skill[idx] = np.clip(s.skill_base[idx] - 0.5 * gap[region], 0, 1)
     if rows is not None:
         return
     c = pop.citizens

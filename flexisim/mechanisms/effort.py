@@ -29,11 +29,13 @@ def effort_and_shirking(pop: Population, p: SimpleNamespace, rng: np.random.Gene
     """Effort per setting, then the shirked days.
 
     ``effort_k = (1 - a_peer) x (motivation + a_det c_k sev - temptation_k
-    - a_crowd control x sensitivity + a_recip style x belief x signal) + a_peer x peer + noise``,
+    - a_crowd control x sensitivity + a_recip style x belief x trust_in_leader x signal)
+    + a_peer x peer + noise``,
     clipped to [0, 1]. ``c_k`` is the catch probability of setting k, ``sev`` the sanction's
     weight. Control (a control-style leader, watching presence, verifying without training)
     lowers effort of control-sensitive staff (O1, O2); a trusting leader's belief, doubled in
-    weight when flexibility is granted, is reciprocated (O1). A day with effort below the
+    weight when flexibility is granted, is reciprocated (O1) -- as far as the person trusts
+    the leader in return (false accusations erode that). A day with effort below the
     threshold is shirked -- in the office (presenteeism) or away; the shortfall (how far below
     the threshold, weighted by days) is what a check can see.
     """
@@ -44,7 +46,7 @@ def effort_and_shirking(pop: Population, p: SimpleNamespace, rng: np.random.Gene
     untrained = ~p.lead_trained
     control = ((1.0 - p.lead_style) * (0.5 + 0.5 * ~p.lead_results) * (1.0 - 0.5 * p.lead_trained)
                + 0.5 * s.verification * (1.0 - p.lead_style) * untrained)
-    reciprocity = p.lead_style * s.belief * (0.5 + 0.5 * s.approved)
+    reciprocity = p.lead_style * s.belief * s.trust_in_leader * (0.5 + 0.5 * s.approved)
     own = (s.motivation - p.effort_crowding * control * s.control_sensitivity
            + p.effort_reciprocity * reciprocity - p.temptation_office)
     peer = pop.mean_by(s.effort, "agency")[s.agency]

@@ -26,7 +26,8 @@ def oversee(pop: Population, p: SimpleNamespace, rng: np.random.Generator, week:
     and fall after flags; presence-watching control leaders also lose belief for days they do not
     see. Control-style leaders sanction at the first flag; trusting leaders only once their
     belief has fallen below a threshold. A sanction revokes flexibility for ``sanction_weeks``;
-    a false accusation also lowers morale (intrinsic motivation), which recovers slowly.
+    a false accusation also lowers morale (intrinsic motivation) and the person's trust in the
+    leader; both recover slowly (``morale_recovery`` a week).
     """
     s = pop.staff
     n = len(s)
@@ -66,6 +67,9 @@ def oversee(pop: Population, p: SimpleNamespace, rng: np.random.Generator, week:
     s.sanction_left = np.where(sanction, p.sanction_weeks,
                                np.maximum(s.sanction_left - 1, 0)).astype(np.int16)
     s.approved &= ~sanction
-    morale = s.motivation + 0.02 * (s.motivation_base - s.motivation)
+    morale = s.motivation + p.morale_recovery * (s.motivation_base - s.motivation)
     morale -= p.false_accusation_morale * s.falsely_accused
     s.motivation = np.clip(morale, 0.0, 1.0).astype(F)
+    trust = s.trust_in_leader + p.morale_recovery * (p.trust_in_leader_base - s.trust_in_leader)
+    trust -= p.false_accusation_trust * s.trust_in_leader * s.falsely_accused
+    s.trust_in_leader = np.clip(trust, 0.0, 1.0).astype(F)

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from flexisim.mechanisms.common import infrastructure_levels
-from flexisim.population import F, Population, tables
+from flexisim.population import F, Population, skill_base, tables
 
 WEEKS_PER_YEAR = 52.0
 
@@ -29,7 +29,8 @@ def hash_uniform(seed: int, key: np.ndarray, week: int, n_attributes: int) -> np
         x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         x = x ^ (x >> np.uint64(31))
-    return ((x >> np.uint64(11)).astype(np.float64) / float(1 << 53)).astype(F)
+    # the top 24 bits: exactly representable in float32, so the result stays below 1.0
+    return (x >> np.uint64(40)).astype(F) * F(1.0 / (1 << 24))
 
 
 def _normal(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
@@ -56,7 +57,7 @@ def workforce_dynamics(pop: Population, p: SimpleNamespace, rng: np.random.Gener
               seed: int) -> dict:
     """Well-being, then exits (voluntary and retirement), then recruitment into vacancies.
 
-    Well-being moves toward ``base + flex x (days/5) x pref + autonomy x style x belief
+    Well-being moves toward ``base + flex x (days/5) x (0.5 + pref) + autonomy x style x belief
     - sanction x severity x sanctioned - overload x coordination``. The weekly quit hazard is
     ``annual/52 x exp(-k (wellbeing - base)) x (1 - quit_flex x days/5)`` (E1: attrition about
     halved under full WFH). Retirement at the legal age (BUP). Vacancies are refilled with
@@ -121,13 +122,15 @@ def _recruit(pop: Population, p: SimpleNamespace, rows: np.ndarray, week: int, s
     s.ict_doable[rows] = h[9] < t["ict_doable"][s.job[rows]]
     s.device_latent[rows] = h[10]
     s.internet_latent[rows] = _normal(h[11], h[12])
-    s.skill_latent[rows] = _normal(h[13], h[14])
+    s.skill_base[rows] = skill_base(s.age[rows], _normal(h[13], h[14]))
     s.flex_preference[rows] = np.clip(0.5 + 0.2 * (s.female[rows] & (s.age[rows] >= 28))
                                       + 0.1 * (s.region[rows] == 0)
                                       + 0.2 * _normal(h[15], h[16]), 0, 1)
     s.active[rows] = True
     s.hires[rows] += 1
     s.belief[rows] = 0.5
+    s.trust_in_leader[rows] = 0.7
+    s.rating[rows] = 0
     s.wellbeing[rows] = p.wellbeing_base
     s.effort[rows] = s.motivation[rows]
     s.sanction_left[rows] = 0

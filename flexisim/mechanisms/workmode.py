@@ -7,7 +7,10 @@ from types import SimpleNamespace
 import numpy as np
 
 from flexisim.mechanisms.common import cap_within_groups, sigmoid
-from flexisim.population import FRONTLINE, OFFSITE, F, Population
+from flexisim.population import FRONTLINE, OFFSITE, F, Population, tables
+
+_a, _b = tables()["motivation_beta"]
+MEAN_MOTIVATION = _a / (_a + _b)  # the population's mean intrinsic motivation
 
 
 def work_mode_choice(pop: Population, p: SimpleNamespace, rng: np.random.Generator,
@@ -15,7 +18,7 @@ def work_mode_choice(pop: Population, p: SimpleNamespace, rng: np.random.Generat
     """Approved staff choose their flexible days; agency limits then apply.
 
     Each allowed day is used with probability ``sigmoid(base + w_pref (pref - 0.5)
-    - w_vis visibility - w_frus frustration + w_slack (0.62 - motivation))``: preference
+    - w_vis visibility - w_frus frustration + w_slack (mean motivation - motivation))``: preference
     for flexibility against the career cost of being unseen by a presence-watching control
     leader and the frustration of poor infrastructure. The slack term makes the choice
     self-selected: low-motivation staff favour unobserved days. Days are the expected number
@@ -34,7 +37,7 @@ def work_mode_choice(pop: Population, p: SimpleNamespace, rng: np.random.Generat
     frustration = 1.0 - np.where(s.device, s.internet, 0.0)
     visibility = (~p.lead_results) * (1.0 - p.lead_style)
     logit = (p.day_base + p.day_pref * (s.flex_preference - 0.5) - p.day_visibility * visibility
-             - p.day_frustration * frustration + p.day_slack * (0.62 - s.motivation))
+             - p.day_frustration * frustration + p.day_slack * (MEAN_MOTIVATION - s.motivation))
     days = np.floor(allowed * sigmoid(logit) + u).astype(np.int8)
 
     n_ag = len(pop.agencies)

@@ -1,0 +1,126 @@
+"""Benchmark of the experiment runner: overhead per run, scaling with workers, risk_map time.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_runner.py                 # overhead and 1 vs 2 workers
+    .venv/bin/python benchmarks/bench_runner.py --risk-map      # also time the risk_map sweep
+
+Targets (issue 3): the runner adds at most 5% per run over calling the model directly, and
+2 workers deliver at least 1.7x the throughput of 1 on a 2-core machine. Timings are noisy
+on a machine shared with other work: each measurement is repeated and the best taken, and
+the load average is printed with the results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from flexisim.experiment import SequentialExecutor, parse_experiment, run_experiment
+from flexisim.experiment.design import build_design, run_seeds
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def experiment_text(n_asn: int, steps: int, points: int, replications: int) -> str:
+    values = ", ".join(f"{0.05 + 0.9 * i / max(points - 1, 1):.4f}" for i in range(points))
+    return f"""scenario = "permenpan_4_2025"
+steps = {steps}
+replications = {replications}
+seed = 5
+[parameters]
+trust_culture = [{values}]
+[fixed]
+n_asn = {n_asn}
+"""
+
+
+def direct(exp) -> float:
+    """Wall time of the same runs as plain model calls (construct, run, summary)."""
+    from flexisim import FlexiworkModel
+
+    design = build_design(exp)
+    seeds = run_seeds(exp, len(design))
+    start = time.perf_counter()
+    for p in range(len(design)):
+        for r in range(exp.replications):
+            model = FlexiworkModel(scenario=exp.base, rng=int(seeds[p, r]),
+                                   **design.levers(exp, p))
+            model.run(exp.steps)
+            model.summary()
+    return time.perf_counter() - start
+
+
+def through_runner(exp, executor: cf.Executor) -> float:
+    out = Path(tempfile.mkdtemp(prefix="bench-runner-"))
+    try:
+        start = time.perf_counter()
+        report = run_experiment(exp, executor=executor, out=out, progress=False)
+        elapsed = time.perf_counter() - start
+        assert report.complete and report.failed == 0
+        return elapsed
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def overhead(n_asn: int, steps: int, runs: int, repeats: int) -> tuple[float, float, float]:
+    exp = parse_experiment(experiment_text(n_asn, steps, runs, 1), "bench", name="bench")
+    direct(exp)  # warm up imports and caches
+    t_direct = min(direct(exp) for _ in range(repeats))
+    t_runner = min(through_runner(exp, SequentialExecutor()) for _ in range(repeats))
+    return t_direct / runs, t_runner / runs, 100.0 * (t_runner / t_direct - 1.0)
+
+
+def pool(n: int) -> cf.ProcessPoolExecutor:
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["flexisim.model", "flexisim.experiment.runner"])
+    return cf.ProcessPoolExecutor(max_workers=n, mp_context=ctx)
+
+
+def throughput(n_workers: int, n_asn: int, steps: int, runs: int, repeats: int) -> float:
+    """Runs per second on a process pool of `n_workers` (pool start-up excluded)."""
+    exp = parse_experiment(experiment_text(n_asn, steps, runs, 1), "bench", name="bench")
+    best = 0.0
+    with pool(n_workers) as executor:
+        list(executor.map(abs, range(4 * n_workers)))  # start every worker first
+        for _ in range(repeats):
+            best = max(best, runs / through_runner(exp, executor))
+    return best
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--risk-map", action="store_true", help="also time the risk_map sweep")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    for n_asn, steps, runs in ((4000, 104, 8), (1000, 10, 30)):
+        per_direct, per_runner, pct = overhead(n_asn, steps, runs, args.repeats)
+        print(f"overhead, {n_asn} ASN x {steps} weeks: model {per_direct * 1000:.0f} ms/run, "
+              f"runner {per_runner * 1000:.0f} ms/run: {pct:+.1f}%")
+    rates = {n: throughput(n, 2000, 52, 24, args.repeats) for n in (1, 2)}
+    print(f"throughput, 2000 ASN x 52 weeks: 1 worker {rates[1]:.2f} runs/s, 2 workers "
+          f"{rates[2]:.2f} runs/s: {rates[2] / rates[1]:.2f}x")
+    if args.risk_map:
+        out = Path(tempfile.mkdtemp(prefix="bench-riskmap-"))
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "flexisim.cli", "sweep",
+                        str(REPO / "experiments" / "risk_map.toml"), "--workers", "2",
+                        "--out", str(out), "--quiet"], check=True)
+        print(f"risk_map (750 runs, 4000 ASN x 104 weeks) on 2 workers: "
+              f"{time.perf_counter() - start:.0f} s")
+        shutil.rmtree(out, ignore_errors=True)
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""The workshop page: Mesa's SolaraViz around the flexisim model, plus our own panels.
+
+Layout
+------
+* App bar: title and Mesa's theme toggle (SolaraViz), language toggle (ours).
+* Sidebar: Mesa's controls (Reset / Play / Step, play speed), then "Settings" -- Mesa's
+  model-parameter card, which here holds our scenario chooser, save/load and levers (Mesa's
+  own parameter widgets cannot show help text, translate, or follow a loaded scenario) --
+  and Mesa's information card with the week counter.
+* Main area (SolaraViz tabs): live charts; the office floor and citizens' trust by region;
+  the comparison of two settings with bands.
+
+Every session (browser tab) gets its own settings and its own model: both are created by
+hooks inside :func:`Page`, and Mesa's step counter and our language live in
+``solara.reactive`` variables, which Solara scopes per session.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import solara
+from mesa.visualization import SolaraViz
+from mesa.visualization.utils import force_update
+
+from flexisim.dashboard import charts, i18n, mesa_i18n
+from flexisim.dashboard.compare import ComparePanel
+from flexisim.dashboard.floor import AgentsView
+from flexisim.dashboard.panels import LanguageToggle, LeverPanel, ScenarioCard
+from flexisim.dashboard.state import DashboardModel, Settings, workshop_settings
+
+#: Mesa's play loop sleeps this long between steps; the step itself adds ~20-60 ms.
+PLAY_INTERVAL_MS = 150
+
+
+@solara.component
+def SettingsPanel(settings: solara.Reactive[Settings],
+                  model: solara.Reactive[DashboardModel]) -> None:
+    """Scenario, levers, save/load. Choosing or loading a scenario restarts the model."""
+
+    def apply(new: Settings) -> None:
+        settings.set(new)
+        model.set(DashboardModel(settings=new))
+        force_update()
+
+    applied = settings.value.scenario.values == model.value.config.values
+    with solara.Column(gap="8px", style={"width": "100%"}):
+        ScenarioCard(settings, apply)
+        LeverPanel(settings, applied)
+
+
+def _parameters_panel(model: solara.Reactive[DashboardModel],
+                      model_params: dict[str, Any]) -> Any:
+    return SettingsPanel(model_params["settings"], model)
+
+
+mesa_i18n.parameters_panel = _parameters_panel
+
+
+def _components(settings: solara.Reactive[Settings]) -> list[tuple[Any, int]]:
+    def Compare(model: DashboardModel) -> Any:  # noqa: N802 (component naming)
+        return ComparePanel(settings)
+
+    # One component per page: see charts.LiveCharts for why.
+    return [(charts.LiveCharts, 0), (AgentsView, 1), (Compare, 2)]
+
+
+@solara.component
+def Page() -> None:
+    """One session's dashboard."""
+    mesa_i18n.install()
+    initial = solara.use_memo(workshop_settings, [])
+    settings = solara.use_reactive(initial)
+    first_model = solara.use_memo(lambda: DashboardModel(settings=initial), [])
+    model = solara.use_reactive(first_model)
+    components = solara.use_memo(lambda: _components(settings), [])
+
+    with solara.AppBar():
+        LanguageToggle()
+    SolaraViz(
+        model,
+        components=components,
+        # Mesa's Reset re-creates the model as DashboardModel(settings=...): the session's
+        # settings object, so Reset runs what the sliders show.
+        model_params={"settings": settings},
+        name=i18n.t("title"),
+        play_interval=PLAY_INTERVAL_MS,
+    )

@@ -1,0 +1,128 @@
+"""Drive the dashboard in a real browser: shared by tests/test_browser.py and
+benchmarks/bench_dashboard.py (so the benchmark measures exactly what the tests check).
+
+Needs the ``dev`` extra (Playwright) and Debian's Chromium at ``/usr/bin/chromium``
+(``./test.sh`` installs it); Playwright's own browser download is never used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+REPO = Path(__file__).resolve().parents[2]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serve(port: int | None = None, timeout: float = 90.0) -> Iterator[str]:
+    """Run ``solara run app.py`` on localhost; yield its URL once it answers.
+
+    ``--no-check-version`` and the telemetry switch keep the *server* from calling out too
+    (Solara otherwise asks pypi.org for its latest version and reports usage).
+    """
+    port = port or free_port()
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    solara = Path(sys.executable).with_name("solara")
+    log = open(REPO / ".pytest_cache" / f"solara-{port}.log", "w") if (
+        REPO / ".pytest_cache").is_dir() else subprocess.DEVNULL
+    proc = subprocess.Popen([str(solara), "run", "app.py", "--port", str(port), "--host",
+                             "127.0.0.1", "--production", "--no-check-version"],
+                            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:  # wait for the condition "the server answers", not for a guessed time
+            if proc.poll() is not None:
+                raise RuntimeError(f"solara run exited with status {proc.returncode}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"solara run did not answer on {url} within {timeout} s")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        if log is not subprocess.DEVNULL:
+            log.close()
+
+
+def launch(playwright: Any) -> Any:
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                      headless=True)
+
+
+#: JavaScript: the ECharts instances on the page (the Vue component keeps it as ``chart``).
+_CHARTS_JS = "Array.from(document.querySelectorAll('.solara-echarts'))" \
+             ".map(el => el.__vue__ && el.__vue__.chart).filter(c => c)"
+
+#: JavaScript: how many of the charts have drawn something (non-white pixels on their canvas).
+DRAWN_CHARTS_JS = """() => Array.from(document.querySelectorAll('.solara-echarts canvas'))
+  .filter(c => {
+    if (!c.width || !c.height) return false;
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let ink = 0;
+    for (let i = 0; i < d.length; i += 16) {
+      if (d[i + 3] > 0 && (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200)) ink++;
+    }
+    return ink > 200;
+  }).length"""
+
+#: JavaScript: weeks shown by each chart (length of its x axis).
+CHART_WEEKS_JS = f"""() => {_CHARTS_JS}.map(c => {{
+  const x = c.getOption().xAxis; return x && x[0] && x[0].data ? x[0].data.length : 0; }})"""
+
+#: JavaScript: click a button and wait until every live chart shows ``week`` weeks; return ms.
+STEP_JS = f"""async ([label, week]) => {{
+  const button = Array.from(document.querySelectorAll('button'))
+    .find(b => b.innerText.trim().toLowerCase() === label.toLowerCase());
+  const t0 = performance.now();
+  button.click();
+  const done = () => {{
+    const charts = {_CHARTS_JS};
+    return charts.length > 0 && charts.every(c => {{
+      const x = c.getOption().xAxis; return x[0].data.length === week; }});
+  }};
+  while (!done()) await new Promise(r => requestAnimationFrame(r));
+  // one more frame: the charts have painted what they were given
+  await new Promise(r => requestAnimationFrame(r));
+  return performance.now() - t0;
+}}"""
+
+
+def series_data(page: Any, chart: int, series: int) -> list[Any]:
+    """The data of one series of one chart, as the browser has it."""
+    return page.evaluate(f"() => {_CHARTS_JS}[{chart}].getOption().series[{series}].data")
+
+
+def non_local_requests(urls: list[str]) -> list[str]:
+    from urllib.parse import urlparse
+
+    return [u for u in urls if urlparse(u).scheme not in ("data", "blob", "about")
+            and urlparse(u).hostname not in LOCAL_HOSTS]

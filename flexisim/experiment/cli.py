@@ -1,0 +1,191 @@
+"""``flexisim sweep`` and ``flexisim analyze``: the experiment commands of the CLI.
+
+Registered by :mod:`flexisim.cli`; heavy modules (pandas, the model, Dask) are imported
+only once the input is known to be valid, so bad input fails fast and writes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_parsers", "cmd_analyze", "cmd_sweep", "dask_executor"]
+
+
+def add_parsers(sub: Any) -> None:
+    """Add the ``sweep`` and ``analyze`` subcommands to the ``flexisim`` parser."""
+    p = sub.add_parser("sweep", help="run an experiment (many runs) into a results folder",
+                       description="Run every missing run of an experiment. Running the "
+                       "same command again resumes an interrupted sweep.")
+    p.add_argument("experiment", metavar="EXPERIMENT",
+                   help="experiment file, or the name of one in experiments/")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, metavar="N",
+                       help="worker processes on this machine (default: every core)")
+    where.add_argument("--dask", metavar="local[:N]|tcp://HOST:PORT",
+                       help="run on Dask: a LocalCluster of N workers, or a running scheduler")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="results folder (default: results/<experiment name>)")
+    p.add_argument("--retry-failed", action="store_true",
+                   help="also re-run runs recorded as failed")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+
+    p = sub.add_parser("analyze", help="tables and figures of a results folder into DIR/analysis",
+                       description="Per-point means with 95%% confidence intervals, risk "
+                       "probabilities with Wilson intervals, sensitivity indices, figures.")
+    p.add_argument("folder", type=Path, metavar="DIR", help="a results folder of `sweep`")
+    p.add_argument("--performance-threshold", type=float, metavar="PCT",
+                   help="risk of decline: performance change below PCT %% (default -5)")
+    p.add_argument("--trust-drop", type=float, metavar="POINTS",
+                   help="risk to trust: public trust falls by more than POINTS (default 10)")
+    p.add_argument("--trust-outcome", choices=("trust_worst_change_pp", "trust_change_pp",
+                                               "trust_effect_pp"),
+                   help="what 'falls' means: the worst fall at any week (default), the fall "
+                   "by the end, or the end gap to the office-only counterfactual")
+
+
+def _parse_dask(spec: str) -> tuple[str, int | None]:
+    """``"local"``, ``"local:N"`` or ``"tcp://host:port"`` -> (kind, workers or None)."""
+    from flexisim.cli import UsageError
+
+    allowed = "local, local:N (N >= 1) or tcp://HOST:PORT"
+    if spec == "local":
+        return "local", None
+    if spec.startswith("local:"):
+        n = spec.partition(":")[2]
+        if not n.isdigit() or int(n) < 1:
+            raise UsageError([f"--dask: {spec}: not a worker count (allowed: {allowed})"])
+        return "local", int(n)
+    if spec.startswith("tcp://") and ":" in spec[len("tcp://"):]:
+        return "remote", None
+    raise UsageError([f"--dask: {spec}: unknown cluster (allowed: {allowed})"])
+
+
+def dask_executor(spec: str) -> tuple[Any, Any, int]:
+    """Start (``local[:N]``) or join (``tcp://...``) a Dask cluster.
+
+    Returns
+    -------
+    executor, client, threads
+        ``client.get_executor()``, the client (close it when done; it closes a local
+        cluster too) and the number of worker threads.
+    """
+    from flexisim.cli import UsageError
+
+    kind, n = _parse_dask(spec)
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise UsageError(["--dask: Dask is not installed: pip install 'flexisim[cluster]'"]
+                         ) from None
+    if kind == "local":
+        # one single-threaded worker process per core: the model is pure numpy and holds
+        # the GIL between vector operations, so threads would not add throughput
+        cluster = LocalCluster(n_workers=n or os.cpu_count() or 1, threads_per_worker=1,
+                               processes=True, dashboard_address=None,
+                               silence_logs=logging.ERROR)
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(spec, timeout="15s")
+        except OSError as exc:
+            raise UsageError([f"--dask: {spec}: cannot reach the scheduler ({exc})"]) from None
+    threads = sum(client.nthreads().values()) or 1
+    return client.get_executor(), client, threads
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run (or resume) a sweep; exit 0 when every run is recorded, 1 otherwise."""
+    from flexisim.cli import UsageError
+    from flexisim.experiment.definition import load_experiment
+
+    if args.workers is not None and args.workers < 1:
+        raise UsageError([f"--workers: {args.workers}: must be at least 1"])
+    if args.dask is not None:
+        _parse_dask(args.dask)  # check the spelling before anything starts
+    experiment = load_experiment(args.experiment)  # ScenarioError -> exit 2, nothing written
+    out = args.out or Path("results") / experiment.name
+
+    from flexisim.experiment.design import build_design
+    from flexisim.experiment.runner import points_hash, run_experiment
+    from flexisim.experiment.store import FolderError, ResultStore
+
+    try:  # refuse a foreign folder before starting any worker
+        ResultStore(out).check(experiment, points_hash(build_design(experiment)))
+    except FolderError as err:
+        raise UsageError(err.problems) from None
+
+    client = None
+    executor = None
+    max_pending = None
+    where = f"{args.workers or os.cpu_count()} worker processes"
+    if args.dask is not None:
+        executor, client, threads = dask_executor(args.dask)
+        max_pending = 4 * threads
+        where = f"Dask ({args.dask}, {threads} worker threads)"
+    quiet = args.quiet
+    if not quiet:
+        print(f"sweep {experiment.name}: {experiment.design} design, "
+              f"{experiment.replications} replications, {experiment.steps} weeks, on {where}; "
+              f"results in {out}/", file=sys.stderr)
+    try:
+        report = run_experiment(experiment, executor=executor, out=out, workers=args.workers,
+                                progress=not quiet, retry_failed=args.retry_failed,
+                                max_pending=max_pending)
+    except FolderError as err:
+        raise UsageError(err.problems) from None
+    finally:
+        if client is not None:
+            client.close()
+    minutes = report.wall_time_s / 60
+    print(f"{report.done} runs done ({report.failed} failed), {report.skipped} already done, "
+          f"{report.total} in the experiment; {report.wall_time_s:.1f} s "
+          f"({minutes:.1f} min). Results in {report.out}", file=sys.stderr)
+    for line in report.errors[:5]:
+        print(f"  {line}", file=sys.stderr)
+    if report.failed:
+        print(f"  {report.failed} failed runs are recorded with their error in runs/; "
+              "--retry-failed runs them again", file=sys.stderr)
+    if not report.complete:
+        print(f"{report.total - report.skipped - report.done} runs not recorded: run the same "
+              "command again to finish them", file=sys.stderr)
+        return 1
+    if not quiet:
+        print(f"next: flexisim analyze {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    """Write the analysis of a results folder into DIR/analysis/."""
+    from flexisim.cli import UsageError
+
+    problems = []
+    for name, value in (("--performance-threshold", args.performance_threshold),
+                        ("--trust-drop", args.trust_drop)):
+        if value is not None and not math.isfinite(value):
+            problems.append(f"{name}: {value}: not a finite number")
+    if args.trust_drop is not None and args.trust_drop <= 0:
+        problems.append(f"--trust-drop: {args.trust_drop:g}: must be positive "
+                        "(points of trust lost)")
+    folder: Path = args.folder
+    if not (folder / "experiment.json").is_file():
+        problems.append(f"{folder}: not a flexisim results folder (no experiment.json; "
+                        "run `flexisim sweep` first)")
+    if problems:
+        raise UsageError(problems)
+
+    from flexisim.experiment.analysis import analyze
+
+    try:
+        written = analyze(folder, performance_threshold_pct=args.performance_threshold,
+                          trust_drop_pp=args.trust_drop, trust_outcome=args.trust_outcome)
+    except FileNotFoundError as exc:
+        raise UsageError([str(exc)]) from None
+    print(written[0].read_text(), end="")
+    print(f"written to {written[0].parent}/")
+    return 0

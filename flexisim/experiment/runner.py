@@ -1,0 +1,404 @@
+"""Run an experiment over any :class:`concurrent.futures.Executor`.
+
+One task per (design point, replication). A task builds the model, runs it, and writes
+the run's part files into the results folder itself (see :mod:`flexisim.experiment.store`);
+it returns only a small record (id, status, wall time) to the driver, so the driver's
+memory does not grow with the size of the results. The driver keeps a bounded number of
+tasks in flight, so it does not hold a future per run either.
+
+Executors
+---------
+* ``executor=None``: a :class:`~concurrent.futures.ProcessPoolExecutor` with ``workers``
+  processes (default: every core), or the in-process :class:`SequentialExecutor` when
+  ``workers == 1``;
+* any executor you pass: a thread pool, a process pool, or a Dask ``distributed`` client's
+  ``client.get_executor()`` (a ``LocalCluster`` or a cluster started by ``dask-jobqueue``).
+  Workers must see the results folder (a shared file system on a cluster).
+
+The same experiment gives bit-identical results on every executor: each run's seed is
+fixed by the definition, not by which worker runs it or when.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from flexisim.experiment.analysis import derived_outcomes, known_outcomes
+from flexisim.experiment.definition import Experiment, load_experiment
+from flexisim.experiment.design import Design, build_design, run_seeds
+from flexisim.experiment.store import ResultStore, run_id, runs_schema, worker_name, write_part
+from flexisim.scenario import Scenario
+
+__all__ = ["RunTask", "SequentialExecutor", "SweepReport", "execute", "points_hash",
+           "run_experiment", "summary_columns"]
+
+#: Keys of ``model.summary()`` that are provenance, kept in ``runs`` rather than ``summary``.
+_PROVENANCE = ("scenario", "scenario_hash", "package_version", "seed", "steps")
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """Everything a worker needs for one run (small and picklable)."""
+
+    run_id: str
+    point_id: int
+    replication: int
+    seed: int
+    base: Scenario
+    levers: dict[str, Any]
+    parameters: dict[str, Any]
+    steps: int
+    out: str
+    schema: pa.Schema
+
+
+@dataclass
+class SweepReport:
+    """What a call of :func:`run_experiment` did.
+
+    Attributes
+    ----------
+    out : Path
+        The results folder.
+    total : int
+        Runs in the experiment.
+    skipped : int
+        Runs already finished before this call (resume).
+    done, failed : int
+        Runs finished by this call, and how many of those failed.
+    lost : int
+        Tasks whose worker raised outside the run (e.g. a write error): not recorded,
+        the next call re-runs them.
+    wall_time_s : float
+        Duration of the call.
+    """
+
+    out: Path
+    total: int
+    skipped: int = 0
+    done: int = 0
+    failed: int = 0
+    lost: int = 0
+    wall_time_s: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """True when every run of the experiment is recorded."""
+        return self.skipped + self.done == self.total
+
+
+class SequentialExecutor(cf.Executor):
+    """Run each task in the calling process when it is submitted (no parallelism).
+
+    The reference for bit-identical results, and the cheapest choice for one worker.
+    """
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
+        future: cf.Future = cf.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - a Future carries any exception
+            if isinstance(exc, KeyboardInterrupt | SystemExit):
+                raise
+            future.set_exception(exc)
+        return future
+
+
+# --------------------------------------------------------------------------- worker side
+
+def execute(task: RunTask) -> dict[str, Any]:
+    """Run one task and write its part files; return the small record the driver keeps.
+
+    A failure of the model (any exception) is recorded in the run's ``runs`` row with its
+    error text and status ``"failed"``; it does not propagate, so the sweep goes on.
+    """
+    from flexisim import __version__
+
+    out = Path(task.out)
+    start = time.perf_counter()
+    status, error, scenario_hash = "ok", None, None
+    try:
+        scenario_hash = task.base.with_values(source="experiment", **task.levers).hash
+        ts, summary = _simulate(task)
+        summary |= derived_outcomes(ts, summary)
+        write_part(out, "timeseries", task.run_id, _timeseries_table(task, ts))
+        write_part(out, "summary", task.run_id, _summary_table(task, summary))
+    except Exception as exc:  # noqa: BLE001 - recorded, and the sweep goes on
+        status = "failed"
+        lines = traceback.format_exception_only(type(exc), exc)
+        tb = traceback.extract_tb(exc.__traceback__)
+        where = f" (at {Path(tb[-1].filename).name}:{tb[-1].lineno})" if tb else ""
+        error = "".join(lines).strip() + where
+    wall = time.perf_counter() - start
+    row = {"run_id": task.run_id, "point_id": task.point_id, "replication": task.replication,
+           "seed": task.seed, **task.parameters, "status": status, "error": error,
+           "wall_time_s": wall, "package_version": __version__, "scenario_hash": scenario_hash,
+           "worker": worker_name()}
+    # the runs part last: it is the run's commit record (see flexisim.experiment.store)
+    write_part(out, "runs", task.run_id, pa.Table.from_pylist([row], schema=task.schema))
+    return {"run_id": task.run_id, "status": status, "error": error, "wall_time_s": wall}
+
+
+def _simulate(task: RunTask) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The model call itself (a separate function so tests can make it fail)."""
+    from flexisim.model import FlexiworkModel
+
+    model = FlexiworkModel(scenario=task.base, rng=task.seed, **task.levers)
+    ts = model.run(task.steps)
+    return ts, model.summary()
+
+
+def summary_columns() -> list[str]:
+    """Outcome columns of the ``summary`` dataset (:func:`~.analysis.known_outcomes`)."""
+    return known_outcomes()
+
+
+def _summary_table(task: RunTask, summary: dict[str, Any]) -> pa.Table:
+    row: dict[str, Any] = {"run_id": task.run_id, "point_id": task.point_id,
+                           "replication": task.replication}
+    for key in summary_columns():
+        value = summary.get(key, np.nan)
+        row[key] = float(value) if value is not None else np.nan
+    schema = pa.schema([pa.field("run_id", pa.string()), pa.field("point_id", pa.int32()),
+                        pa.field("replication", pa.int32())]
+                       + [pa.field(k, pa.float64()) for k in summary_columns()])
+    return pa.Table.from_pylist([row], schema=schema)
+
+
+def _timeseries_table(task: RunTask, ts: pd.DataFrame) -> pa.Table:
+    df = ts.astype(np.float64).reset_index()
+    df["step"] = df["step"].astype(np.int32)
+    df.insert(0, "replication", np.int32(task.replication))
+    df.insert(0, "point_id", np.int32(task.point_id))
+    df.insert(0, "run_id", task.run_id)
+    return pa.Table.from_pandas(df, preserve_index=False)
+
+
+# --------------------------------------------------------------------------- driver side
+
+def points_hash(design: Design) -> str:
+    """Identity of the design points (guards against a sampler that changed between versions)."""
+    import hashlib
+
+    data = np.ascontiguousarray(np.round(design.coords, 12)).tobytes()
+    text = repr([sorted(v.items()) for v in design.values]).encode()
+    return hashlib.sha256(data + text).hexdigest()[:16]
+
+
+def _tasks(experiment: Experiment, design: Design, seeds: np.ndarray, out: Path,
+           skip: set[str]) -> Iterator[RunTask]:
+    """Tasks of the runs not in `skip`, generated lazily in design order."""
+    schema = runs_schema(experiment)
+    lever_cols = [f.name for f in schema][4 + len(experiment.parameters):-6]
+    for point in range(len(design)):
+        values = design.values[point]
+        levers = design.levers(experiment, point)
+        params = {k: ",".join(v) if isinstance(v, tuple) else v for k, v in values.items()}
+        params |= {k: levers[k] for k in lever_cols}
+        for rep in range(experiment.replications):
+            rid = run_id(point, rep)
+            if rid in skip:
+                continue
+            yield RunTask(run_id=rid, point_id=point, replication=rep,
+                          seed=int(seeds[point, rep]), base=experiment.base, levers=levers,
+                          parameters=params, steps=experiment.steps, out=str(out),
+                          schema=schema)
+
+
+def _default_executor(workers: int | None) -> tuple[cf.Executor, int]:
+    n = workers or os.cpu_count() or 1
+    if n == 1:
+        return SequentialExecutor(), 1
+    # forkserver: workers start from a clean, single-threaded server process (fork from a
+    # driver running tqdm's monitor thread is unsafe), with the model preloaded once
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["flexisim.model", "flexisim.experiment.runner"])
+    return cf.ProcessPoolExecutor(max_workers=n, mp_context=ctx), n
+
+
+def run_experiment(definition: Experiment | str | Path, executor: cf.Executor | None = None,
+                   out: str | Path | None = None, workers: int | None = None,
+                   progress: bool = True, retry_failed: bool = False,
+                   max_pending: int | None = None) -> SweepReport:
+    """Run every missing run of an experiment and record it in the results folder.
+
+    Parameters
+    ----------
+    definition : Experiment, str or Path
+        An experiment, or its file (path or name in ``experiments/``).
+    executor : concurrent.futures.Executor, optional
+        Where the runs execute; not shut down by this function. Default: a process pool of
+        `workers` processes (in-process when ``workers == 1``), shut down at the end.
+    out : str or Path, optional
+        Results folder (default ``results/<experiment name>``). Running again with the same
+        folder resumes: finished runs are skipped, none is written twice. A folder holding
+        another experiment's results is refused (:class:`~flexisim.experiment.store.FolderError`).
+    workers : int, optional
+        Processes of the default pool (default: every core).
+    progress : bool
+        Show progress: a tqdm bar on a terminal, plain log lines otherwise.
+    retry_failed : bool
+        Also re-run runs recorded as failed (their records are replaced).
+    max_pending : int, optional
+        Most tasks in flight at once (default: 4 per worker, at least 64 for a given
+        executor), which bounds the driver's memory.
+
+    Returns
+    -------
+    SweepReport
+
+    Raises
+    ------
+    ScenarioError
+        If the experiment file is invalid (nothing is written).
+    FolderError
+        If `out` holds something else.
+    """
+    start = time.perf_counter()
+    experiment = definition if isinstance(definition, Experiment) else \
+        load_experiment(definition)
+    folder = Path(out) if out is not None else Path("results") / experiment.name
+    folder = folder.resolve()  # workers may run elsewhere (Dask): give them an absolute path
+    design = build_design(experiment)
+    seeds = run_seeds(experiment, len(design))
+    store = ResultStore(folder)
+    source = experiment.path.read_text() if experiment.path is not None else None
+    store.prepare(experiment, design.table(experiment), points_hash(design), source)
+
+    done = store.finished()
+    if retry_failed:
+        done -= store.failed()
+    store.remove_partial()
+    total = len(design) * experiment.replications
+    # the folder's identity guarantees every committed id belongs to this experiment
+    report = SweepReport(out=folder, total=total, skipped=len(done))
+    todo = total - report.skipped
+    own = executor is None
+    n_workers = workers or 0
+    if todo == 0:
+        own, executor = False, SequentialExecutor()  # nothing to run: start no pool
+    if executor is None:
+        executor, n_workers = _default_executor(workers)
+    # a few tasks per worker keep every worker busy; more would only hold memory
+    limit = max_pending or (4 * n_workers if own else max(4 * n_workers, 64))
+    bar = _Progress(experiment.name, todo, report.skipped, enabled=progress)
+    tasks = _tasks(experiment, design, seeds, folder, done)
+    pending: set[cf.Future] = set()
+    try:
+        exhausted = False
+        while pending or not exhausted:
+            while not exhausted and len(pending) < limit:
+                task = next(tasks, None)
+                if task is None:
+                    exhausted = True
+                    break
+                pending.add(executor.submit(execute, task))
+            if not pending:
+                break
+            finished, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for future in finished:
+                _collect(future, report)
+            bar.update(report)
+    except BaseException:
+        for future in pending:
+            future.cancel()
+        raise
+    finally:
+        bar.close(report)
+        if own:
+            executor.shutdown(wait=True, cancel_futures=True)
+    report.wall_time_s = time.perf_counter() - start
+    return report
+
+
+def _collect(future: cf.Future, report: SweepReport) -> None:
+    try:
+        record = future.result()
+    except cf.BrokenExecutor as exc:
+        # a worker process died (out of memory, killed): nothing more can run on this pool
+        raise RuntimeError(f"a worker process died ({exc}); the finished runs are saved: "
+                           "run the same command again to resume") from exc
+    except Exception as exc:  # noqa: BLE001 - the task failed outside the model call
+        report.lost += 1
+        report.errors.append(f"{type(exc).__name__}: {exc}")
+        return
+    report.done += 1
+    if record["status"] != "ok":
+        report.failed += 1
+        if len(report.errors) < 20:
+            report.errors.append(f"{record['run_id']}: {record['error']}")
+
+
+class _Progress:
+    """tqdm on a terminal; otherwise a plain log line every `interval` seconds."""
+
+    def __init__(self, name: str, todo: int, skipped: int, enabled: bool,
+                 interval: float = 30.0) -> None:
+        self.name, self.todo, self.skipped = name, todo, skipped
+        self.enabled = enabled
+        self.interval = interval
+        self.start = self.last = time.monotonic()
+        self.bar = None
+        if not enabled:
+            return
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=todo, unit="run", desc=name, file=sys.stderr,
+                            dynamic_ncols=True)
+        else:
+            self._log(f"{todo} runs to do" + (f", {skipped} already done" if skipped else ""))
+
+    def _log(self, text: str) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        print(f"{stamp} sweep {self.name}: {text}", file=sys.stderr, flush=True)
+
+    def update(self, report: SweepReport) -> None:
+        if not self.enabled:
+            return
+        if self.bar is not None:
+            self.bar.n = report.done + report.lost
+            self.bar.set_postfix(failed=report.failed, refresh=False)
+            self.bar.refresh()
+            return
+        now = time.monotonic()
+        if now - self.last >= self.interval:
+            self.last = now
+            self._log(self._status(report, now))
+
+    def _status(self, report: SweepReport, now: float) -> str:
+        n = report.done + report.lost
+        elapsed = now - self.start
+        eta = elapsed / n * (self.todo - n) if n else float("nan")
+        pct = 100.0 * n / self.todo if self.todo else 100.0
+        return (f"{n}/{self.todo} runs ({pct:.0f}%), {report.failed} failed, "
+                f"elapsed {_clock(elapsed)}, ETA {_clock(eta)}")
+
+    def close(self, report: SweepReport) -> None:
+        if not self.enabled:
+            return
+        if self.bar is not None:
+            self.bar.close()
+        else:
+            self._log("finished: " + self._status(report, time.monotonic()))
+
+
+def _clock(seconds: float) -> str:
+    if not np.isfinite(seconds):
+        return "?"
+    s = int(round(seconds))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"

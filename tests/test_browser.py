@@ -1,0 +1,156 @@
+"""The dashboard in a real browser: Playwright driving Debian's Chromium against `solara run`.
+
+Every wait is on a condition (text shown, chart drawn), never a fixed sleep. Timings are not
+asserted here (they go to benchmarks/bench_dashboard.py); screenshots go to docs/img/.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flexisim.dashboard import testing as bt
+
+pytestmark = pytest.mark.browser
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+if not os.path.exists(bt.CHROMIUM):
+    pytest.skip("Chromium is not installed (./test.sh installs it when run as root)",
+                allow_module_level=True)
+
+IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
+TIMEOUT = 60_000  # ms; generous for a loaded CI machine, never waited on when things work
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    with bt.serve() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as p:
+        b = bt.launch(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(server: str, browser: Any) -> Iterator[Any]:
+    """A fresh session on the dashboard, loaded and interactive; every request recorded."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT)
+    requests: list[str] = []
+    pg.on("request", lambda r: requests.append(r.url))
+    pg.on("websocket", lambda ws: requests.append(ws.url))
+    pg.goto(server)
+    pg.get_by_role("button", name="Langkah").wait_for()
+    pg.wait_for_function(f"() => ({bt.DRAWN_CHARTS_JS})() >= 6")  # charts drawn, not blank
+    pg.requests = requests  # type: ignore[attr-defined]
+    yield pg
+    # Offline workshops: nothing this page asked for may leave the machine.
+    assert requests and not bt.non_local_requests(requests), bt.non_local_requests(requests)
+    context.close()
+
+
+def _week(page: Any, n: int, lang: str = "id") -> None:
+    text = f"Minggu ke-{n}" if lang == "id" else f"Week {n}"
+    page.get_by_text(text, exact=True).first.wait_for()
+
+
+def test_page_loads_and_charts_render(page: Any) -> None:
+    _week(page, 0)
+    assert page.evaluate(f"({bt.DRAWN_CHARTS_JS})()") >= 6
+    for _ in range(8):
+        page.get_by_role("button", name="Langkah").click()
+    _week(page, 8)
+    page.wait_for_function(f"() => ({bt.CHART_WEEKS_JS})().every(n => n === 8)")
+    IMG.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(IMG / "dashboard-charts.png"))
+
+
+def test_step_advances_the_counter_and_the_charts(page: Any) -> None:
+    ms = page.evaluate(bt.STEP_JS, ["Langkah", 1])
+    assert ms > 0
+    _week(page, 1)
+    assert page.evaluate(f"({bt.CHART_WEEKS_JS})()")[:6] == [1] * 6
+
+
+def _set_slider(page: Any, lever_class: str, key: str) -> None:
+    """Move a lever's slider with the keyboard (End = maximum, Home = minimum)."""
+    page.locator(f".{lever_class} .v-slider__thumb-container").first.focus()
+    page.keyboard.press(key)
+
+
+def test_slider_and_reset_change_the_results(page: Any) -> None:
+    page.get_by_role("button", name="Langkah").click()
+    _week(page, 1)
+    before = bt.series_data(page, 2, 1)  # detected shirking
+    _set_slider(page, "lever-verification_rate", "End")
+    page.get_by_text("Perubahan berlaku setelah Reset.").wait_for()
+    page.get_by_role("button", name="Reset").click()
+    _week(page, 0)
+    page.get_by_text("Model berjalan dengan pengaturan ini.").wait_for()
+    page.get_by_role("button", name="Langkah").click()
+    _week(page, 1)
+    page.wait_for_function(f"() => ({bt.CHART_WEEKS_JS})()[2] === 1")
+    after = bt.series_data(page, 2, 1)
+    assert after != before
+
+
+def test_language_toggle_switches_labels(page: Any) -> None:
+    page.get_by_role("button", name="English").click()
+    page.get_by_role("button", name="Step", exact=True).wait_for()
+    page.get_by_text("Live charts").wait_for()
+    page.wait_for_function("() => document.body.innerText.includes('Policy levers')")
+    assert page.get_by_role("button", name="Langkah").count() == 0
+    page.get_by_role("button", name="Bahasa Indonesia").click()
+    page.get_by_role("button", name="Langkah").wait_for()
+
+
+def test_bad_upload_shows_the_error(page: Any) -> None:
+    page.locator("input[type=file]").set_input_files(files=[{
+        "name": "broken.toml", "mimeType": "text/plain",
+        "buffer": b"[oversight]\nverfication_rate = 0.3\n"}])
+    page.get_by_text("did you mean 'verification_rate'?", exact=False).wait_for()
+    page.locator(".upload-error").screenshot(path=str(IMG / "dashboard-upload-error.png"))
+    # the app keeps running
+    page.get_by_role("button", name="Langkah").click()
+    _week(page, 1)
+
+
+def test_sessions_have_their_own_models(page: Any, server: str, browser: Any) -> None:
+    other = browser.new_page()
+    other.set_default_timeout(TIMEOUT)
+    other.goto(server)
+    other.get_by_role("button", name="Langkah").wait_for()
+    for _ in range(3):
+        page.get_by_role("button", name="Langkah").click()
+    _week(page, 3)
+    _week(other, 0)
+    other.close()
+
+
+def test_office_floor_and_comparison(page: Any) -> None:
+    for _ in range(4):
+        page.get_by_role("button", name="Langkah").click()
+    _week(page, 4)
+    page.get_by_role("tab", name="Ruang kantor dan warga").click()
+    page.locator(".office-floor canvas").first.wait_for()
+    page.wait_for_function(f"() => ({bt.DRAWN_CHARTS_JS})() >= 2")
+    page.screenshot(path=str(IMG / "dashboard-office-floor.png"))
+
+    page.get_by_role("tab", name="Bandingkan dua pengaturan").click()
+    page.locator(".v-slider__thumb-container").last.focus()  # weeks: fewest, for speed
+    page.keyboard.press("Home")
+    page.get_by_role("button", name="Jalankan perbandingan").click()
+    page.locator(".compare-summary").first.wait_for(timeout=180_000)
+    assert page.locator(".compare-summary").count() == 2
+    page.wait_for_function(f"() => ({bt.DRAWN_CHARTS_JS})() >= 4")
+    page.screenshot(path=str(IMG / "dashboard-compare.png"), full_page=True)

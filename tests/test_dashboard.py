@@ -1,0 +1,224 @@
+"""Headless tests of the workshop dashboard (no browser): components render, levers reach the
+model after Reset, Step advances it, translations are complete, uploads are validated."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import ipyvuetify as v
+import ipywidgets
+import pytest
+import solara
+
+from flexisim.dashboard import charts, compare, floor, i18n, mesa_i18n
+from flexisim.dashboard.page import Page
+from flexisim.dashboard.state import MAIN_LEVERS, DashboardModel, workshop_settings
+from flexisim.scenario import LEVERS, MAX_UPLOAD_BYTES, load_scenario, parse_scenario_text
+
+SMALL = 1000  # population of the page under test: fast to build and step
+
+
+@pytest.fixture
+def page(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The whole page (inside the app layout, as `solara run` serves it), English, small."""
+    monkeypatch.setattr("flexisim.dashboard.state.WORKSHOP_N_ASN", SMALL)
+    monkeypatch.setattr("flexisim.dashboard.page.workshop_settings",
+                        lambda: workshop_settings(n_asn=SMALL))
+    i18n.language.set("en")
+    box, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    yield rc
+    rc.close()
+    i18n.language.set(i18n.DEFAULT_LANGUAGE)
+
+
+def _button(rc: Any, label: str) -> Any:
+    return rc.find(v.Btn, children=[label]).widget
+
+
+def _step_text(rc: Any) -> str:
+    texts = [w.children[0] for w in rc.find(v.Html, tag="span").widgets
+             if w.children and isinstance(w.children[0], str)]
+    return next(t for t in texts if re.fullmatch(r"Week \d+|Minggu ke-\d+", t))
+
+
+def _slider(rc: Any, label: str) -> Any:
+    return rc.find(v.Slider, label=label).widget
+
+
+def test_page_has_the_controls_charts_and_levers(page: Any) -> None:
+    for label in ("Reset", "Step", "▶"):
+        _button(page, label)
+    assert any("Save settings (TOML)" in w.children for w in page.find(v.Btn).widgets)
+    labels = {w.label for w in page.find(v.Slider).widgets}
+    for kwarg in MAIN_LEVERS:
+        lever = LEVERS[kwarg]
+        if lever.type in ("int", "float"):
+            assert i18n.lever_label(kwarg, "en") in labels, kwarg
+    # help texts come from the lever schema
+    texts = {w.children[0] for w in page.find(v.Html, tag="span").widgets
+             if w.children and isinstance(w.children[0], str)}
+    assert any(LEVERS["verification_rate"].en in t for t in texts)
+    assert page.find(ipywidgets.FileUpload).widget is not None
+    assert len(page.find(v.Tab).widgets) == 3
+    echarts = page.find(solara.components.echarts.EchartsWidget).widgets
+    assert len(echarts) == 6  # the live charts page is the one shown first
+    assert _step_text(page) == "Week 0"
+
+
+def test_step_advances_the_model_and_the_charts(page: Any) -> None:
+    _button(page, "Step").click()
+    _button(page, "Step").click()
+    assert _step_text(page) == "Week 2"
+    performance = page.find(solara.components.echarts.EchartsWidget).widgets[0].option
+    assert performance["xAxis"]["data"] == [1, 2]
+    assert all(len(s["data"]) == 2 for s in performance["series"])
+
+
+def test_lever_change_reaches_the_model_after_reset(page: Any) -> None:
+    label = i18n.lever_label("verification_rate", "en")
+    _slider(page, label).v_model = 0.9
+    # pending until Reset: the page says so
+    assert page.find(v.Alert, children=[i18n.t("pending", "en")]).widgets
+    _button(page, "Step").click()
+    before = page.find(solara.components.echarts.EchartsWidget).widgets[2].option
+    _button(page, "Reset").click()
+    assert _step_text(page) == "Week 0"
+    assert not page.find(v.Alert, children=[i18n.t("pending", "en")]).widgets
+    _button(page, "Step").click()
+    after = page.find(solara.components.echarts.EchartsWidget).widgets[2].option
+    # detected shirking (series 1) differs: four in ten outputs are now checked, not one in ten
+    assert after["series"][1]["data"] != before["series"][1]["data"]
+
+
+def test_reset_builds_the_settings_shown() -> None:
+    settings = workshop_settings(n_asn=SMALL).with_lever("verification_rate", 0.7)
+    model = DashboardModel(settings=settings)
+    assert model.config.values["verification_rate"] == 0.7
+    assert model.n_asn == SMALL
+    # Mesa's Reset adds an (empty) mesa Scenario of its own; it must be ignored
+    from mesa.experimental.scenarios import Scenario as MesaScenario
+
+    again = DashboardModel(settings=settings, scenario=MesaScenario())
+    assert again.config.values == model.config.values
+
+
+def test_model_stops_at_the_horizon() -> None:
+    settings = workshop_settings(n_asn=SMALL).with_lever("steps", 3)
+    model = DashboardModel(settings=settings)
+    for _ in range(3):
+        model.step()
+    assert model.running is False
+
+
+def test_language_toggle_switches_every_mesa_label(page: Any) -> None:
+    i18n.language.set("id")
+    buttons = {tuple(map(str, w.children)) for w in page.find(v.Btn).widgets}
+    assert ("Langkah",) in buttons and ("Step",) not in buttons
+    titles = [w.children[0] for w in page.find(v.CardTitle).widgets]
+    assert "Kendali" in titles and "Controls" not in titles
+    tabs = [w.children[0] for w in page.find(v.Tab).widgets]
+    assert tabs == [i18n.t(k, "id") for k in ("tab_charts", "tab_agents", "tab_compare")]
+    assert _step_text(page) == "Minggu ke-0"
+    chart = page.find(solara.components.echarts.EchartsWidget).widgets[0].option
+    assert chart["title"]["text"] == i18n.t("chart.performance", "id")
+    # none of Mesa's English texts is left
+    english = {k.removeprefix("mesa.") for k in i18n.TEXTS if k.startswith("mesa.")}
+    english -= {"Reset"}  # the same word in Indonesian
+    shown = {str(c) for w in page.find(v.Html, tag="span").widgets for c in (w.children or [])}
+    shown |= {w.label for w in page.find(v.Slider).widgets}
+    assert not english & shown
+
+
+def test_every_text_has_both_languages() -> None:
+    for key, entry in i18n.TEXTS.items():
+        assert set(entry) == set(i18n.LANGUAGES), key
+        assert all(entry.values()), key
+    for kwarg, lever in LEVERS.items():
+        assert lever.en and lever.id, kwarg
+    for scenario in ("permenpan_4_2025", "trust_but_verify"):
+        assert i18n.scenario_description(scenario, "x", "id") != "x"
+
+
+def test_mesa_texts_are_translated() -> None:
+    assert i18n.mesa_text("Time: 12.0", "id") == "Minggu ke-12"
+    assert i18n.mesa_text("Time: 3", "en") == "Week 3"
+    assert i18n.mesa_text("error in step: boom", "id") == "galat pada langkah: boom"
+    assert i18n.mesa_text("something else", "id") == "something else"
+    assert mesa_i18n.grid_layout(1)[0]["w"] == 12
+
+
+def test_saved_settings_load_back_unchanged() -> None:
+    settings = workshop_settings("trust_but_verify", n_asn=SMALL).with_lever("max_flex_days", 1)
+    text = settings.scenario.to_toml()
+    again = parse_scenario_text(text, "saved.toml")
+    assert again.values == settings.scenario.values
+    assert settings.download_name() == "trust_but_verify-custom.toml"
+
+
+def _upload(rc: Any, name: str, content: bytes) -> None:
+    widget = rc.find(ipywidgets.FileUpload).widget
+    widget.value = ({"name": name, "type": "", "size": len(content), "content": memoryview(content),
+                     "last_modified": datetime.datetime.now(datetime.timezone.utc)},)
+
+
+def test_bad_upload_shows_the_cli_message_and_keeps_running(page: Any) -> None:
+    _upload(page, "broken.toml", b"[oversight]\nverfication_rate = 0.3\n")
+    alerts = [w.children[0] for w in page.find(v.Alert).widgets]
+    message = next(a for a in alerts if "broken.toml" in str(a))
+    assert "oversight.verfication_rate: 0.3: unknown field (did you mean 'verification_rate'?)" \
+        in message
+    _button(page, "Step").click()  # still running
+    assert _step_text(page) == "Week 1"
+
+
+def test_good_upload_restarts_with_its_settings(page: Any) -> None:
+    text = load_scenario("control_heavy").with_values(n_asn=SMALL).to_toml().encode()
+    _button(page, "Step").click()
+    _upload(page, "mine.toml", text)
+    assert _step_text(page) == "Week 0"
+    assert any("mine.toml" in str(w.children[0]) for w in page.find(v.Alert).widgets)
+
+
+def test_oversized_upload_is_refused_before_parsing(page: Any) -> None:
+    _upload(page, "huge.toml", b"#" * (MAX_UPLOAD_BYTES + 1))
+    alerts = " ".join(str(w.children[0]) for w in page.find(v.Alert).widgets)
+    assert "too large" in alerts
+
+
+def test_office_floor_and_citizens() -> None:
+    model = DashboardModel(settings=workshop_settings(n_asn=SMALL))
+    model.step()
+    option = floor.floor_option(model)
+    points = [p for s in option["series"] for p in s["data"]]
+    assert len(points) == sum(len(rows) for _, _, rows in floor.floor_sample(model)) > 50
+    assert "effort" in points[0]["name"] or "upaya" in points[0]["name"]
+    assert len(option["yAxis"]["data"]) == len(floor.floor_sample(model))
+    citizens = charts.citizens_option(model)
+    assert len(citizens["series"][0]["data"]) == len(model.pop.region_names)
+
+
+def test_compare_runs_replications_with_common_seeds() -> None:
+    a = load_scenario("permenpan_4_2025").with_values(n_asn=600)
+    b = load_scenario("trust_but_verify").with_values(n_asn=600)
+    seen: list[tuple[int, int]] = []
+    with ThreadPoolExecutor(2) as pool:
+        results = compare.run_replications({"A": a, "B": b}, 3, 4, 7, executor=pool,
+                                           on_progress=lambda d, t: seen.append((d, t)))
+    assert seen[0] == (0, 6) and seen[-1] == (6, 6)
+    assert [len(r) for r in results.values()] == [3, 3]
+    assert all(len(ts) == 4 for ts in results["A"])
+    band = compare.bands(results["A"], "performance")
+    assert (band["lo"] <= band["mean"]).all() and (band["mean"] <= band["hi"]).all()
+    option = compare.band_option("t", results, "performance")
+    assert len(option["series"]) == 6
+    assert compare.replication_seeds(7, 3) == compare.replication_seeds(7, 3)
+
+
+def test_compare_in_worker_processes() -> None:
+    """The default path: the shared spawn-based process pool."""
+    a = load_scenario("permenpan_4_2025").with_values(n_asn=600)
+    results = compare.run_replications({"A": a}, 2, 2, 1)
+    assert len(results["A"]) == 2

@@ -1,0 +1,147 @@
+"""The model documentation (docs/ODD.md) must not drift from the code.
+
+* The parameter tables between the markers are exactly what tools/param_table.py generates
+  from flexisim/data/levers.toml and flexisim/data/calibration.toml.
+* Every mechanism function, every lever keyword, every behavioural coefficient, every output
+  and every summary key is named in the prose (outside the generated tables), so adding one to
+  the code without describing it in the ODD fails here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import flexisim.mechanisms as mech
+from flexisim.metrics import OUTPUTS, summarize
+from flexisim.scenario import LEVERS
+
+REPO = Path(__file__).resolve().parents[1]
+ODD = REPO / "docs" / "ODD.md"
+
+
+@cache
+def param_table():
+    """tools/param_table.py as a module (tools/ is not a package)."""
+    path = REPO / "tools" / "param_table.py"
+    spec = importlib.util.spec_from_file_location("param_table", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("param_table", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+@cache
+def prose() -> str:
+    """docs/ODD.md without the generated block (so names must appear in the text itself)."""
+    pt = param_table()
+    text = ODD.read_text(encoding="utf-8")
+    start, stop = text.find(pt.BEGIN), text.find(pt.END)
+    if 0 <= start < stop:
+        text = text[:start] + text[stop + len(pt.END):]
+    return text
+
+
+def code_text(markdown: str) -> str:
+    """The contents of fenced code blocks and inline code spans of a Markdown text."""
+    fenced = re.findall(r"^```[^\n]*\n(.*?)^```", markdown, flags=re.S | re.M)
+    rest = re.sub(r"^```[^\n]*\n.*?^```", "", markdown, flags=re.S | re.M)
+    inline = re.findall(r"`([^`\n]+)`", rest)
+    return "\n".join(fenced + inline)
+
+
+def missing_names(names, text: str) -> list[str]:
+    return [n for n in names if not re.search(rf"(?<![\w.]){re.escape(n)}(?!\w)", text)]
+
+
+# ------------------------------------------------------------------ generated tables
+def test_parameter_tables_are_up_to_date():
+    problems = param_table().check(ODD)
+    assert problems == [], "\n".join(problems)
+
+
+def test_check_reports_a_stale_table(tmp_path):
+    pt = param_table()
+    doc = tmp_path / "ODD.md"
+    doc.write_text(f"before\n{pt.BEGIN}\nold table\n{pt.END}\nafter\n", encoding="utf-8")
+    assert pt.check(doc) != []
+    assert pt.main(["--check", "--doc", str(doc)]) == 1
+    assert pt.main(["--doc", str(doc)]) == 0  # rewrites
+    assert pt.check(doc) == []
+    text = doc.read_text(encoding="utf-8")
+    assert text.startswith("before\n") and text.endswith("\nafter\n")
+    assert pt.main(["--check", "--doc", str(doc)]) == 0
+
+
+@pytest.mark.parametrize("body", ["no markers at all", "<!-- END PARAMETER TABLE -->\n"
+                                  "<!-- BEGIN PARAMETER TABLE -->"])
+def test_check_reports_missing_or_misordered_markers(tmp_path, body):
+    doc = tmp_path / "ODD.md"
+    doc.write_text(body, encoding="utf-8")
+    assert param_table().check(doc) != []
+
+
+def test_calibration_comments_are_parsed(tmp_path):
+    toml = tmp_path / "calibration.toml"
+    toml.write_text(
+        "# header comment\n"
+        "# --- 1. first mechanism\n"
+        "alpha = 0.5      # source: E1 | with a pipe\n"
+        "beta = [1.0, 2.0]\n"
+        "# --- 2. second\n"
+        'gamma = "a # not a comment"  # the comment\n',
+        encoding="utf-8")
+    rows = param_table().calibration_coefficients(toml)
+    assert [(c.section, c.name, c.value, c.comment) for c in rows] == [
+        ("1. first mechanism", "alpha", 0.5, "source: E1 | with a pipe"),
+        ("1. first mechanism", "beta", [1.0, 2.0], ""),
+        ("2. second", "gamma", "a # not a comment", "the comment"),
+    ]
+    table = param_table().calibration_table(toml)
+    assert "with a pipe" in table and "\\|" in table  # pipes escaped inside a cell
+
+
+def test_tables_cover_every_lever_and_coefficient():
+    pt = param_table()
+    block = pt.render()
+    assert missing_names([f"`{k}`" for k in LEVERS], block) == []
+    coefficients = [c.name for c in pt.calibration_coefficients()]
+    assert coefficients, "calibration.toml has no coefficients"
+    assert missing_names([f"`{n}`" for n in coefficients], block) == []
+
+
+# ------------------------------------------------------------------ names in the prose
+def test_every_mechanism_function_is_described():
+    functions = [n for n in mech.__all__ if callable(getattr(mech, n))]
+    assert len(functions) == len(mech.STEP_ORDER)
+    missing = missing_names(functions, code_text(prose()))
+    assert missing == [], f"mechanisms not named (as code) in docs/ODD.md: {missing}"
+
+
+def test_every_lever_keyword_is_described():
+    missing = missing_names(list(LEVERS), prose())
+    assert missing == [], f"levers not mentioned in the text of docs/ODD.md: {missing}"
+
+
+def test_every_calibration_coefficient_is_described():
+    names = [c.name for c in param_table().calibration_coefficients()]
+    missing = missing_names(names, prose())
+    assert missing == [], f"coefficients not used in any equation of docs/ODD.md: {missing}"
+
+
+def test_every_output_is_described():
+    missing = missing_names(list(OUTPUTS), prose())
+    assert missing == [], f"outputs (metrics.OUTPUTS) not described in docs/ODD.md: {missing}"
+
+
+def test_every_summary_key_is_described():
+    ts = pd.DataFrame({name: [1.0, 1.0] for name in OUTPUTS})
+    keys = summarize(ts, public_trust_start=50.0, public_trust_start_counterfactual=50.0)
+    missing = missing_names(list(keys), prose())
+    assert missing == [], f"summary keys (summarize) not described in docs/ODD.md: {missing}"
