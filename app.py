@@ -3,6 +3,30 @@
 Works offline: ``solara-assets`` serves every front-end file from this machine.
 """
 
-from flexisim.dashboard import Page
+import os
+
+# reacton's fast renderer (upstream, opt-in): after a step only the charts and the week
+# counter are re-rendered, instead of the whole page being walked and every widget re-checked
+# (see docs/dashboard.md, "Speed"). Set before the first render; REACTON_FAST=0 in the
+# environment switches back to the default renderer.
+os.environ.setdefault("REACTON_FAST", "1")
+
+import solara.server.settings  # noqa: E402
+
+from flexisim.dashboard import Page  # noqa: E402
+from flexisim.dashboard.echarts import ASSETS  # noqa: E402
+from flexisim.dashboard.state import warm_up  # noqa: E402
+
+# Workshops may be offline, and nothing should leave the machine: no usage telemetry.
+solara.server.settings.telemetry.mixpanel_enable = False
+
+# Our custom.js (starts loading the chart library while the page connects). Without the
+# folder (e.g. a wheel built without it) the page works the same, only a little later.
+if ASSETS.is_dir() and str(ASSETS) not in solara.server.settings.assets.extra_locations:
+    solara.server.settings.assets.extra_locations.append(str(ASSETS))
+
+# Pay the first model's one-off costs now, at server start, not when the first person opens
+# the page.
+warm_up()
 
 __all__ = ["Page"]

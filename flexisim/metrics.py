@@ -7,7 +7,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
+from flexisim.fast import JIT
 from flexisim.population import Population
 
 WEEKS_PER_YEAR = 52.0
@@ -19,7 +21,8 @@ OUTPUTS: dict[str, tuple[str, str]] = {
     "performance_counterfactual": ("index", "performance of the same world without flexiwork"),
     "timeliness": ("share", "share of work delivered on time"),
     "shirking_rate": ("share", "share of staff-days shirked (true)"),
-    "detected_shirking_rate": ("share/week", "staff sanctioned for real shirking, per active staff"),
+    "detected_shirking_rate": ("share/week",
+                               "staff sanctioned for real shirking, per active staff"),
     "false_accusation_rate": ("share/week", "staff sanctioned without shirking, per active staff"),
     "eligible_share": ("share", "active staff eligible for flexible work"),
     "flex_uptake": ("share", "active staff using at least one flexible day"),
@@ -38,7 +41,8 @@ OUTPUTS: dict[str, tuple[str, str]] = {
     "active_staff": ("agents", "civil servants in post (leaders not counted)"),
     "share_under_35": ("share", "active staff younger than 35"),
     "share_performing": ("share", "staff rated 'performing' at the last appraisal"),
-    "regional_performance_gap": ("%", "Java-Bali performance minus eastern regions', % of Java-Bali"),
+    "regional_performance_gap": ("%",
+                                 "Java-Bali performance minus eastern regions', % of Java-Bali"),
     "regional_performance_gap_counterfactual": ("%", "the same gap without flexiwork"),
     "regional_trust_gap": ("points", "public trust in Java-Bali minus the eastern regions"),
     "regional_uptake_gap": ("share", "flexible-work uptake in Java-Bali minus the eastern regions"),
@@ -58,55 +62,108 @@ def region_columns(region_names: tuple[str, ...]) -> list[str]:
             + [f"public_trust[{r}]" for r in region_names])
 
 
+@njit(**JIT)
+def _staff_pass(active, region, output, quality, on_time, shirk_days, detected,
+                falsely_accused, eligible, flex_days, wellbeing, age, performing, n_regions):
+    """All staff sums of the week's outputs in one pass (float64 accumulators)."""
+    totals = np.zeros(10)  # perf, on_time, shirk, eligible, uptake, days, wellbeing, <35, perf'g
+    perf_region = np.zeros(n_regions)
+    uptake_region = np.zeros(n_regions)
+    detected_n = 0
+    false_n = 0
+    for i in range(len(active)):
+        if detected[i]:
+            detected_n += 1
+        if falsely_accused[i]:
+            false_n += 1
+        if not active[i]:
+            continue
+        r = region[i]
+        day_output = output[i] * quality[i] / 5.0
+        perf_region[r] += day_output
+        totals[0] += day_output
+        totals[1] += on_time[i]
+        totals[2] += shirk_days[i]
+        totals[3] += 1.0 if eligible[i] else 0.0
+        if flex_days[i] > 0:
+            totals[4] += 1.0
+            uptake_region[r] += 1.0
+        totals[5] += flex_days[i]
+        totals[6] += wellbeing[i]
+        totals[7] += 1.0 if age[i] < 35.0 else 0.0
+        totals[8] += 1.0 if performing[i] else 0.0
+    return totals, perf_region, uptake_region, detected_n, false_n
+
+
+@njit(**JIT)
+def _citizen_pass(region, trust, threshold, n_regions):
+    """Citizens' trust per region, headcount per region and the distrustful count."""
+    trust_region = np.zeros(n_regions)
+    count_region = np.zeros(n_regions)
+    distrustful = 0
+    for c in range(len(trust)):
+        r = region[c]
+        trust_region[r] += trust[c]
+        count_region[r] += 1.0
+        if trust[c] < threshold:
+            distrustful += 1
+    return trust_region, count_region, distrustful
+
+
 def step_metrics(pop: Population, p: SimpleNamespace, service: dict, workforce: dict,
                  ) -> dict[str, float]:
     """Indicators of the week just simulated (everything except the counterfactual columns).
 
-    Means over active staff are dot products with the active-weight column: a masked copy
-    per indicator would cost more than the mechanisms it reports on.
+    Two compiled passes -- one over the staff, one over the citizens -- collect every sum the
+    indicators need (data collection must stay a small share of the step at every scale).
     """
     s, c = pop.staff, pop.citizens
+    n_regions = len(pop.region_names)
     n_active = max(pop.n_active, 1)
-    mean = pop.mean
-    day_output = s.output * s.quality / 5.0
-    perf_region = pop.mean_by(day_output, "region")
-    trust_region = np.bincount(c.region, weights=c.trust, minlength=len(pop.region_names))
-    trust_region /= np.maximum(np.bincount(c.region, minlength=len(pop.region_names)), 1)
-    east = p.eastern
+    totals, perf_sum, uptake_sum, detected_n, false_n = _staff_pass(
+        s.active, s.region, s.output, s.quality, s.on_time, s.shirk_days, s.detected,
+        s.falsely_accused, s.eligible, s.flex_days, s.wellbeing, s.age, s.performing, n_regions)
+    trust_sum, citizens_region, distrustful = _citizen_pass(
+        c.region, c.trust, float(p.distrust_threshold), n_regions)
     weights = pop.per_region
+    safe = np.maximum(weights, 1.0)
+    perf_region = np.where(weights > 0, perf_sum / safe, 0.0)
+    uptake_region = np.where(weights > 0, uptake_sum / safe, 0.0)
+    trust_region = trust_sum / np.maximum(citizens_region, 1.0)
+    east = p.eastern
     east_perf = float(np.dot(perf_region[east], weights[east]) / max(weights[east].sum(), 1))
     jb = perf_region[0]
-    citizens_region = np.bincount(c.region, minlength=len(pop.region_names))
     east_trust = float(np.dot(trust_region[east], citizens_region[east])
                        / max(citizens_region[east].sum(), 1))
-    uptake_region = pop.mean_by(s.flex_days > 0, "region")
     east_uptake = float(np.dot(uptake_region[east], weights[east]) / max(weights[east].sum(), 1))
+    mean = totals / n_active
     out = {
-        "performance": 100.0 * mean(day_output),
-        "timeliness": mean(s.on_time),
-        "shirking_rate": mean(s.shirk_days) / 5.0,
-        "detected_shirking_rate": float(s.detected.sum()) / n_active,
-        "false_accusation_rate": float(s.falsely_accused.sum()) / n_active,
-        "eligible_share": mean(s.eligible),
-        "flex_uptake": mean(s.flex_days > 0),
-        "mean_flex_days": mean(s.flex_days),
+        "performance": 100.0 * mean[0],
+        "timeliness": mean[1],
+        "shirking_rate": mean[2] / 5.0,
+        "detected_shirking_rate": float(detected_n) / n_active,
+        "false_accusation_rate": float(false_n) / n_active,
+        "eligible_share": mean[3],
+        "flex_uptake": mean[4],
+        "mean_flex_days": mean[5],
         "service_availability": service["on_time"] / max(service["needs"], 1.0),
         "citizen_satisfaction": service["satisfaction"] if service["needs"] else np.nan,
         "frontline_presence": service["presence_overall"],
-        "public_trust": 100.0 * float(c.trust.mean()),
-        "share_distrustful": float(np.count_nonzero(c.trust < p.distrust_threshold)) / len(c),
+        "public_trust": 100.0 * float(trust_sum.sum()) / len(c),
+        "share_distrustful": float(distrustful) / len(c),
         "scandals": float(service["scandals"]),
-        "wellbeing": mean(s.wellbeing),
+        "wellbeing": mean[6],
         "attrition": workforce["exits"] / n_active,
         "recruits": float(workforce["hires"]),
         "recruit_ability": workforce["recruit_ability"],
         "active_staff": float(pop.n_active),
-        "share_under_35": mean(s.age < 35),
-        "share_performing": mean(s.performing),
+        "share_under_35": mean[7],
+        "share_performing": mean[8],
         "regional_performance_gap": 100.0 * (jb - east_perf) / jb if jb > 0 else 0.0,
         "regional_trust_gap": 100.0 * (trust_region[0] - east_trust),
         "regional_uptake_gap": float(uptake_region[0] - east_uptake),
     }
+    out = {k: float(v) for k, v in out.items()}
     for name, value in zip(region_columns(pop.region_names),
                            np.concatenate([100.0 * perf_region, 100.0 * trust_region]),
                            strict=True):

@@ -20,7 +20,9 @@ is measured against that world and not against luck.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,22 @@ from flexisim.population import build_population
 from flexisim.scenario import Scenario, load_scenario
 
 _STREAMS = ("population", *mech.STEP_ORDER, "recruits")
+
+#: Handed from a policy world to the office-only twin it builds: (key, population copy).
+#: The twin takes it when its seed and size match, instead of drawing the population again.
+_twin_template: tuple | None = None
+
+#: Step the office-only twin in a second thread while the policy world steps (the compiled
+#: mechanisms release the GIL); results do not depend on it. Off: FLEXISIM_THREADS=1.
+PARALLEL_TWIN = os.environ.get("FLEXISIM_THREADS", "") != "1" and (os.cpu_count() or 1) > 1
+_pool: ThreadPoolExecutor | None = None
+
+
+def _twin_pool() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flexisim-twin")
+    return _pool
 
 
 def _seed_from(rng: Any) -> int:
@@ -94,15 +112,24 @@ class FlexiworkModel(mesa.Model):
         self.streams = {name: np.random.default_rng(ss) for name, ss in zip(_STREAMS, sequences,
                                                                                strict=True)}
         self.recruit_seed = int(sequences[-1].generate_state(1, np.uint64)[0])
-        self.pop = build_population(values["n_asn"], values["citizens_per_asn"],
-                                    self.streams["population"])
+        global _twin_template
+        template, _twin_template = _twin_template, None
+        if template is not None and template[0] == (self.seed, values["n_asn"],
+                                                    values["citizens_per_asn"]):
+            self.pop = template[1]  # the policy world's population, copied (same seed)
+        else:
+            self.pop = build_population(values["n_asn"], values["citizens_per_asn"],
+                                        self.streams["population"])
+        wants_twin = counterfactual and values["flexiwork_enabled"]
+        twin_pop = self.pop.copy() if wants_twin else None
         apply_levers(self.pop, self.p)
         self.public_trust_start = 100.0 * float(self.pop.citizens.trust.mean())
         self.metrics: dict[str, float] = {}
         self._views: dict[tuple[str, int], mesa.Agent] = {}
 
         self.counterfactual: FlexiworkModel | None = None
-        if counterfactual and values["flexiwork_enabled"]:
+        if wants_twin:
+            _twin_template = ((self.seed, values["n_asn"], values["citizens_per_asn"]), twin_pop)
             self.counterfactual = FlexiworkModel(
                 scenario=self.config.with_values(source="counterfactual", flexiwork_enabled=False),
                 rng=self.seed, counterfactual=False, calibration=self.calibration)
@@ -129,8 +156,25 @@ class FlexiworkModel(mesa.Model):
     def step(self) -> None:
         """Simulate one working week (and the counterfactual's)."""
         week = self.steps - 1  # mesa increments steps before calling step()
+        twin = None
         if self.counterfactual is not None:
-            self.counterfactual.step()
+            if PARALLEL_TWIN:  # the worlds share no mutable state: step the twin alongside
+                twin = _twin_pool().submit(self.counterfactual.step)
+            else:
+                self.counterfactual.step()
+        try:
+            self._step_world(week)
+        finally:
+            if twin is not None:
+                twin.result()
+        twin_metrics = (self.counterfactual.metrics if self.counterfactual is not None
+                        else self.metrics)
+        for column, output in COUNTERFACTUAL_OF.items():
+            self.metrics[column] = twin_metrics[output]
+        self.datacollector.collect(self)
+
+    def _step_world(self, week: int) -> None:
+        """The eight mechanisms of one week in this world, and the week's outputs."""
         pop, p, rng = self.pop, self.p, self.streams
         if p.investment_per_year > 0:
             infrastructure_levels(pop, p, week / 52.0)
@@ -145,10 +189,6 @@ class FlexiworkModel(mesa.Model):
         mech.appraise(pop, p, rng["appraisal"], week)
 
         self.metrics = step_metrics(pop, p, service, staffing)
-        twin = self.counterfactual.metrics if self.counterfactual is not None else self.metrics
-        for column, output in COUNTERFACTUAL_OF.items():
-            self.metrics[column] = twin[output]
-        self.datacollector.collect(self)
 
     def run(self, steps: int | None = None) -> pd.DataFrame:
         """Step ``steps`` weeks (default: the scenario's ``[run] steps``); return the timeseries."""

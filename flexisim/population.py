@@ -8,15 +8,25 @@ re-drawing them -- the basis of common random numbers between scenarios.
 
 from __future__ import annotations
 
+import copy
 import csv
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+
+from flexisim.fast import (
+    active_dot,
+    categorical_kernel,
+    group_sums,
+    pick_within_kernel,
+    refresh_kernel,
+    stable_order,
+)
 
 F = np.float32
 JOB_FAMILIES = ("frontline", "administrative", "technical", "offsite")
@@ -226,56 +236,94 @@ class Population:
     per_region: np.ndarray = field(default=None)  # type: ignore[assignment]
     n_active: int = 0
 
+    _workspace: dict = field(default_factory=dict, repr=False)
+
     def __post_init__(self) -> None:
         self.refresh_counts()
 
     def refresh_counts(self) -> None:
         """Recount active staff per leader, agency and region (after exits and hires)."""
         s = self.staff
-        self.weight = s.active.astype(F)
-        self.per_leader = np.bincount(s.leader, weights=self.weight, minlength=len(self.leaders))
-        self.per_agency = np.bincount(s.agency, weights=self.weight, minlength=len(self.agencies))
-        self.per_region = np.bincount(s.region, weights=self.weight,
-                                      minlength=len(self.region_names))
-        self.n_active = int(s.active.sum())
+        n = len(s)
+        if self.weight is None or len(self.weight) != n:
+            self.weight = np.zeros(n, F)
+            self.per_leader = np.zeros(len(self.leaders))
+            self.per_agency = np.zeros(len(self.agencies))
+            self.per_region = np.zeros(len(self.region_names))
+        self.n_active = int(refresh_kernel(s.active, s.leader, s.agency, s.region, self.weight,
+                                           self.per_leader, self.per_agency, self.per_region))
 
     def mean_by(self, values: np.ndarray, group: str, empty: float = 0.0) -> np.ndarray:
-        """Mean of a staff column over active staff, per ``group`` ("leader", "agency", "region")."""
+        """Mean of a staff column over active staff, per ``group`` (leader, agency, region)."""
         index = getattr(self.staff, group)
         counts = getattr(self, f"per_{group}")
-        total = np.bincount(index, weights=values * self.weight, minlength=len(counts))
+        total = group_sums(np.asarray(values), self.staff.active, index, len(counts))
         out = np.full(len(counts), empty)
         np.divide(total, counts, out=out, where=counts > 0)
         return out
 
     def mean(self, values: np.ndarray) -> float:
         """Mean of a staff column over active staff."""
-        return float(np.dot(values.astype(F, copy=False), self.weight)) / max(self.n_active, 1)
+        return active_dot(np.asarray(values), self.staff.active) / max(self.n_active, 1)
+
+    def workspace(self, name: str, n: int, dtype: Any) -> np.ndarray:
+        """A scratch array kept between steps (so the weekly loop allocates no large temporary)."""
+        buf = self._workspace.get(name)
+        if buf is None or len(buf) != n or buf.dtype != dtype:
+            buf = self._workspace[name] = np.empty(n, dtype)
+        return buf
+
+    def copy(self) -> Population:
+        """An independent copy for a second world of the same run (the office-only twin).
+
+        Columns the model never writes -- the posts' region, agency, leader, job family,
+        collaboration and retirement age, the agencies, the leaders' latent draws and the
+        citizens' region, agency, predisposition, access draw and ties -- are shared between
+        the copies; every other column is copied. Much cheaper than drawing the population
+        again, and the twin is identical to a fresh build with the same seed.
+        """
+        shared_staff = {"region", "agency", "leader", "job", "collaboration", "retirement_age"}
+        s = self.staff
+        staff = copy.copy(s)
+        for f in fields(Staff):
+            if f.name not in shared_staff:
+                setattr(staff, f.name, getattr(s, f.name).copy())
+        leaders = copy.copy(self.leaders)
+        c = self.citizens
+        citizens = copy.copy(c)
+        for name in ("trust", "experience", "needed", "exposed"):
+            setattr(citizens, name, getattr(c, name).copy())
+        twin = copy.copy(self)
+        twin.staff, twin.leaders, twin.citizens = staff, leaders, citizens
+        twin.weight = None
+        twin._workspace = {}
+        twin.refresh_counts()
+        return twin
 
 
 # ---------------------------------------------------------------------- generation
 def _categorical(u: np.ndarray, shares: np.ndarray) -> np.ndarray:
     """Map uniforms to categories with the given shares (inverse CDF)."""
     cdf = np.cumsum(shares / shares.sum())
-    return np.minimum(np.searchsorted(cdf, u, side="right"), len(shares) - 1).astype(np.int8)
+    return categorical_kernel(u, cdf)
 
 
 def _pick_within(groups_of_rows: np.ndarray, group: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """For each row, pick uniformly one member of ``group`` among rows grouped by ``groups_of_rows``.
+    """For each row, pick one member of its ``group`` uniformly (candidates: ``groups_of_rows``).
 
-    ``groups_of_rows[j]`` is the group of candidate j; returns candidate indices.
+    ``groups_of_rows[j]`` is the group of candidate j; returns candidate indices: row i gets
+    candidate number ``floor(u_i x k)`` (in index order) of the ``k`` candidates of its group.
     """
-    order = np.argsort(groups_of_rows, kind="stable")
-    counts = np.bincount(groups_of_rows, minlength=int(group.max()) + 1)
-    start = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    k = counts[group]
-    if np.any(k == 0):
+    n_groups = max(int(groups_of_rows.max()), int(group.max())) + 1
+    counts = np.bincount(groups_of_rows, minlength=n_groups)
+    if np.any((counts == 0) & (np.bincount(group, minlength=n_groups) > 0)):
         raise ValueError("a group has no candidates")
-    return order[start[group] + np.minimum((u * k).astype(np.int64), k - 1)]
+    return pick_within_kernel(np.ascontiguousarray(groups_of_rows), counts,
+                              np.ascontiguousarray(group), u)
 
 
 def _largest_remainder(total: int, weights: np.ndarray, minimum: int = 0) -> np.ndarray:
-    """Integer counts summing to ``total``, proportional to ``weights``, each at least ``minimum``."""
+    """Integer counts summing to ``total``, proportional to ``weights``, each >= ``minimum``."""
     base = np.full(len(weights), minimum, np.int64)
     rest = total - base.sum()
     quota = weights / weights.sum() * rest
@@ -325,6 +373,10 @@ def build_population(n_asn: int, citizens_per_asn: float, rng: np.random.Generat
     leaders_per_agency = _largest_remainder(n_leaders, staff_per_agency + 1e-9, minimum=1)
     leader_agency = np.repeat(np.arange(n_ag), leaders_per_agency).astype(np.int32)
     leader = _pick_within(leader_agency, agency, rng.random(n_staff)).astype(np.int32)
+    # rows in team order (leaders are numbered by agency, agencies by region): the weekly
+    # loops then read team, agency and region aggregates sequentially, not at random
+    order = stable_order(leader, n_leaders)
+    region, agency, leader = region[order], agency[order], leader[order]
     leaders = Leaders(
         agency=leader_agency,
         region=ag_region[leader_agency],
@@ -377,9 +429,7 @@ def build_population(n_asn: int, citizens_per_asn: float, rng: np.random.Generat
     # --- citizens: served by a regional government of their region that has frontline staff
     n_cit = max(200, round(citizens_per_asn * n_asn))
     c_region = _categorical(rng.random(n_cit), t["citizen_share"])
-    frontline_agencies = np.unique(agency[job == FRONTLINE])
-    serving = np.zeros(n_ag, bool)
-    serving[frontline_agencies] = True
+    serving = np.bincount(agency, weights=job == FRONTLINE, minlength=n_ag) > 0
     serving &= ~ag_central
     for r in range(n_regions):  # fall back to any agency of the region (tiny populations)
         if not serving[ag_region == r].any():
@@ -387,6 +437,8 @@ def build_population(n_asn: int, citizens_per_asn: float, rng: np.random.Generat
     candidates = np.flatnonzero(serving)
     c_agency = candidates[_pick_within(ag_region[candidates].astype(np.int64),
                                        c_region.astype(np.int64), rng.random(n_cit))]
+    order = stable_order(c_agency, n_ag)  # citizens in agency (and region) order
+    c_region, c_agency = c_region[order], c_agency[order]
     anchor = rng.beta(*t["citizen_trust_beta"], n_cit).astype(F)
     ties = _ties(c_region, t["citizen_ties"], t["citizen_ties_within_region"], rng)
     citizens = Citizens(c_region, c_agency.astype(np.int32), rng.random(n_cit).astype(F),
@@ -405,11 +457,12 @@ def skill_base(age: np.ndarray, z: np.ndarray) -> np.ndarray:
 def _ties(region: np.ndarray, k: int, within: float, rng: np.random.Generator) -> sp.csr_matrix:
     """Row-normalised word-of-mouth matrix: ``k`` ties per citizen, a share ``within`` in region."""
     n = len(region)
-    src = np.repeat(np.arange(n), k)
     same = rng.random(n * k) < within
-    in_region = _pick_within(region.astype(np.int64), region[src].astype(np.int64),
-                             rng.random(n * k))
+    in_region = _pick_within(region, np.repeat(region, k), rng.random(n * k))
     anywhere = (rng.random(n * k) * n).astype(np.int64)
     dst = np.where(same, in_region, anywhere)
     data = np.full(n * k, 1.0 / k, F)
-    return sp.csr_matrix((data, (src, dst)), shape=(n, n), dtype=F)
+    # built directly in CSR form (k entries per row, in draw order): a repeated tie stays two
+    # entries, which the word-of-mouth product sums exactly like a merged one
+    indptr = np.arange(0, n * k + 1, k, dtype=np.int64 if n * k >= 2**31 else np.int32)
+    return sp.csr_matrix((data, dst.astype(indptr.dtype), indptr), shape=(n, n))

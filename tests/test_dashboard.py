@@ -13,7 +13,8 @@ import ipywidgets
 import pytest
 import solara
 
-from flexisim.dashboard import charts, compare, floor, i18n, mesa_i18n
+from flexisim.dashboard import charts, compare, floor, i18n, panels
+from flexisim.dashboard.echarts import ChartWidget
 from flexisim.dashboard.page import Page
 from flexisim.dashboard.state import MAIN_LEVERS, DashboardModel, workshop_settings
 from flexisim.scenario import LEVERS, MAX_UPLOAD_BYTES, load_scenario, parse_scenario_text
@@ -21,9 +22,14 @@ from flexisim.scenario import LEVERS, MAX_UPLOAD_BYTES, load_scenario, parse_sce
 SMALL = 1000  # population of the page under test: fast to build and step
 
 
-@pytest.fixture
-def page(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The whole page (inside the app layout, as `solara run` serves it), English, small."""
+@pytest.fixture(params=["1", "0"], ids=["fast-renderer", "default-renderer"])
+def page(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Any:
+    """The whole page (inside the app layout, as `solara run` serves it), English, small.
+
+    Under both of reacton's renderers: app.py serves the page with the fast one
+    (REACTON_FAST=1), and the page must behave the same with the default one.
+    """
+    monkeypatch.setenv("REACTON_FAST", request.param)
     monkeypatch.setattr("flexisim.dashboard.state.WORKSHOP_N_ASN", SMALL)
     monkeypatch.setattr("flexisim.dashboard.page.workshop_settings",
                         lambda: workshop_settings(n_asn=SMALL))
@@ -44,6 +50,11 @@ def _step_text(rc: Any) -> str:
     return next(t for t in texts if re.fullmatch(r"Week \d+|Minggu ke-\d+", t))
 
 
+def _charts(rc: Any) -> list[dict[str, Any]]:
+    """The options of every chart on the page, in page order."""
+    return [option for w in rc.find(ChartWidget).widgets for option in w.options]
+
+
 def _slider(rc: Any, label: str) -> Any:
     return rc.find(v.Slider, label=label).widget
 
@@ -57,14 +68,16 @@ def test_page_has_the_controls_charts_and_levers(page: Any) -> None:
         lever = LEVERS[kwarg]
         if lever.type in ("int", "float"):
             assert i18n.lever_label(kwarg, "en") in labels, kwarg
-    # help texts come from the lever schema
-    texts = {w.children[0] for w in page.find(v.Html, tag="span").widgets
-             if w.children and isinstance(w.children[0], str)}
-    assert any(LEVERS["verification_rate"].en in t for t in texts)
+    # help texts come from the lever schema, shown under each lever
+    hints = {w.hint for w in page.find(v.Slider).widgets if w.persistent_hint}
+    assert any(LEVERS["verification_rate"].en in h for h in hints)
+    assert page.find(v.Switch, class_="lever-flexiwork_enabled").widget.hint
     assert page.find(ipywidgets.FileUpload).widget is not None
     assert len(page.find(v.Tab).widgets) == 3
-    echarts = page.find(solara.components.echarts.EchartsWidget).widgets
-    assert len(echarts) == 6  # the live charts page is the one shown first
+    assert len(_charts(page)) == 6  # the live charts page is the one shown first
+    assert len(page.find(ChartWidget).widgets) == 1  # ... in one widget: one message a step
+    # Mesa's draggable grid is replaced by a plain column (no vue-grid-layout to load)
+    assert not page.find(solara.widgets.GridLayout).widgets
     assert _step_text(page) == "Week 0"
 
 
@@ -72,7 +85,7 @@ def test_step_advances_the_model_and_the_charts(page: Any) -> None:
     _button(page, "Step").click()
     _button(page, "Step").click()
     assert _step_text(page) == "Week 2"
-    performance = page.find(solara.components.echarts.EchartsWidget).widgets[0].option
+    performance = _charts(page)[0]
     assert performance["xAxis"]["data"] == [1, 2]
     assert all(len(s["data"]) == 2 for s in performance["series"])
 
@@ -83,14 +96,41 @@ def test_lever_change_reaches_the_model_after_reset(page: Any) -> None:
     # pending until Reset: the page says so
     assert page.find(v.Alert, children=[i18n.t("pending", "en")]).widgets
     _button(page, "Step").click()
-    before = page.find(solara.components.echarts.EchartsWidget).widgets[2].option
+    before = _charts(page)[2]
     _button(page, "Reset").click()
     assert _step_text(page) == "Week 0"
     assert not page.find(v.Alert, children=[i18n.t("pending", "en")]).widgets
     _button(page, "Step").click()
-    after = page.find(solara.components.echarts.EchartsWidget).widgets[2].option
+    after = _charts(page)[2]
     # detected shirking (series 1) differs: four in ten outputs are now checked, not one in ten
     assert after["series"][1]["data"] != before["series"][1]["data"]
+
+
+def test_more_levers_are_built_when_opened_and_reach_the_model(page: Any) -> None:
+    kwarg = next(k for k in panels.MORE_LEVERS if LEVERS[k].type == "float")
+    label = i18n.lever_help(kwarg, "en")
+    pending = [i18n.t("pending", "en")]
+    assert not page.find(v.Slider, label=label).widgets  # closed: not even created
+    page.find(v.ExpansionPanels, class_="more-levers").widget.v_model = 0  # open it
+    _slider(page, label).v_model = LEVERS[kwarg].max
+    assert page.find(v.Alert, children=pending).widgets
+    _button(page, "Reset").click()
+    # the rebuilt model runs the settings shown, this lever included
+    assert not page.find(v.Alert, children=pending).widgets
+    assert _slider(page, label).v_model == LEVERS[kwarg].max
+    page.find(v.ExpansionPanels, class_="more-levers").widget.v_model = None  # close it
+    assert not page.find(v.Slider, label=label).widgets
+
+
+def test_a_step_re_renders_only_the_charts_and_the_week(page: Any) -> None:
+    """The sidebar (levers, scenario card) must not be rebuilt by a step: that is the cost
+    that made a step slow (issue 4's speed target)."""
+    sidebar = (panels.LeverPanel, panels.LeverInput, panels.ScenarioCard, panels.MoreLevers)
+    before = [c.render_count for c in sidebar]
+    _button(page, "Step").click()
+    _button(page, "Step").click()
+    assert _step_text(page) == "Week 2"
+    assert [c.render_count for c in sidebar] == before
 
 
 def test_reset_builds_the_settings_shown() -> None:
@@ -122,7 +162,7 @@ def test_language_toggle_switches_every_mesa_label(page: Any) -> None:
     tabs = [w.children[0] for w in page.find(v.Tab).widgets]
     assert tabs == [i18n.t(k, "id") for k in ("tab_charts", "tab_agents", "tab_compare")]
     assert _step_text(page) == "Minggu ke-0"
-    chart = page.find(solara.components.echarts.EchartsWidget).widgets[0].option
+    chart = _charts(page)[0]
     assert chart["title"]["text"] == i18n.t("chart.performance", "id")
     # none of Mesa's English texts is left
     english = {k.removeprefix("mesa.") for k in i18n.TEXTS if k.startswith("mesa.")}
@@ -147,7 +187,6 @@ def test_mesa_texts_are_translated() -> None:
     assert i18n.mesa_text("Time: 3", "en") == "Week 3"
     assert i18n.mesa_text("error in step: boom", "id") == "galat pada langkah: boom"
     assert i18n.mesa_text("something else", "id") == "something else"
-    assert mesa_i18n.grid_layout(1)[0]["w"] == 12
 
 
 def test_saved_settings_load_back_unchanged() -> None:
@@ -161,7 +200,7 @@ def test_saved_settings_load_back_unchanged() -> None:
 def _upload(rc: Any, name: str, content: bytes) -> None:
     widget = rc.find(ipywidgets.FileUpload).widget
     widget.value = ({"name": name, "type": "", "size": len(content), "content": memoryview(content),
-                     "last_modified": datetime.datetime.now(datetime.timezone.utc)},)
+                     "last_modified": datetime.datetime.now(datetime.UTC)},)
 
 
 def test_bad_upload_shows_the_cli_message_and_keeps_running(page: Any) -> None:

@@ -193,9 +193,9 @@ def test_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path,
 
 
 def test_resume_after_sigkill(tmp_path: Path) -> None:
-    text = quick(steps=8, replications=3).replace(
+    text = quick(steps=6, replications=2).replace(
         "trust_culture = [0.2, 0.8]", "trust_culture = [0.1, 0.3, 0.5, 0.7, 0.9]")
-    path = write(tmp_path, text)  # 5 x 3 points x 3 replications = 45 runs
+    path = write(tmp_path, text)  # 5 x 3 points x 2 replications = 30 runs
     out = tmp_path / "r"
     cmd = [sys.executable, "-m", "flexisim.cli", "sweep", str(path), "--workers", "2",
            "--out", str(out), "--quiet"]
@@ -213,17 +213,17 @@ def test_resume_after_sigkill(tmp_path: Path) -> None:
     proc.wait()
     assert proc.returncode == -signal.SIGKILL, proc.stderr.read().decode() if proc.stderr \
         else ""
-    assert 0 < done_at_kill < 45, "the kill must land mid-sweep"
+    assert 0 < done_at_kill < 30, "the kill must land mid-sweep"
     # same command again: it finishes what is missing
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    expected = {f"p{p:06d}-r{r:03d}" for p in range(15) for r in range(3)}
+    expected = {f"p{p:06d}-r{r:03d}" for p in range(15) for r in range(2)}
     runs = pd.read_parquet(out / "runs")
     assert sorted(runs["run_id"]) == sorted(expected)  # exactly once each
     summary = pd.read_parquet(out / "summary")
     assert sorted(summary["run_id"]) == sorted(expected)
     ts = pd.read_parquet(out / "timeseries")
-    assert len(ts) == 45 * 8 and not ts.duplicated(["run_id", "step"]).any()
+    assert len(ts) == 30 * 6 and not ts.duplicated(["run_id", "step"]).any()
     assert not list(out.rglob(".tmp-*"))
     # and the results equal an uninterrupted sweep's
     ref = tmp_path / "ref"
@@ -323,3 +323,19 @@ def test_cli_dask_local_cluster(tmp_path: Path, capsys) -> None:
                    progress=False)
     pd.testing.assert_frame_equal(read(tmp_path / "d", "summary"),
                                   read(tmp_path / "s", "summary"), check_exact=True)
+
+
+def test_uncommitted_parts_are_replaced_not_duplicated(tmp_path: Path) -> None:
+    """The state a kill can leave: parts without their runs record, and temporary files."""
+    exp = parse_experiment(quick(replications=1), "t.toml", name="t")
+    out = tmp_path / "r"
+    run_experiment(exp, executor=SequentialExecutor(), out=out, progress=False)
+    victim = "p000002-r000"
+    (out / "runs" / f"part-{victim}.parquet").unlink()          # killed before its commit
+    (out / "summary" / ".tmp-p000003-r000-dead.parquet").write_bytes(b"half a file")
+    report = run_experiment(exp, executor=SequentialExecutor(), out=out, progress=False)
+    assert report.done == 1 and report.skipped == 5
+    for dataset in ("runs", "summary"):
+        ids = pd.read_parquet(out / dataset)["run_id"]
+        assert ids.is_unique and len(ids) == 6
+    assert not list(out.rglob(".tmp-*"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -41,6 +42,9 @@ def fake_results(kind: str, size: int, f) -> Results:
         run_id=[f"p{i:06d}-r000" for i in range(len(points))], replication=0,
         status="ok", outcome=y)
     identity = {"name": "ish", "hash": exp.hash, "spec": exp.spec(), "analysis": exp.analysis}
+    # as stored in experiment.json: sorted keys, so the order of the parameters is lost there
+    # (these names are not in alphabetical order, which would hide a mix-up)
+    identity = json.loads(json.dumps(identity, sort_keys=True))
     return Results(folder=Path("."), identity=identity, runs=data, data=data, points=points)
 
 

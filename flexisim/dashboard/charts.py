@@ -1,23 +1,22 @@
 """Live charts of a running model, as ECharts options.
 
-ECharts (``solara.FigureEcharts``) rather than matplotlib or Altair: its JavaScript ships in
-``solara-assets`` (so it works offline), it draws in the browser (a step costs a small JSON
-update, not a PNG render per panel), and it has tooltips for the office floor. Each chart is
-a pure function ``model/timeseries -> option dict`` so the tests can check the content
-without a browser; the ``*Chart(model)`` functions are the SolaraViz components around them
-(SolaraViz re-renders them after every step).
+ECharts rather than matplotlib or Altair: its JavaScript ships in ``solara-assets`` (so it
+works offline), it draws in the browser (a step costs a small JSON update, not a PNG render
+per panel), and it has tooltips for the office floor. Each chart is a pure function
+``model/timeseries -> option dict`` so the tests can check the content without a browser;
+:func:`LiveCharts` is the SolaraViz component around the six live ones (SolaraViz re-renders
+it after every step) and :mod:`flexisim.dashboard.echarts` the widget that draws them.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import solara
 
+from flexisim.dashboard.echarts import Charts
 from flexisim.dashboard.i18n import t
 from flexisim.model import FlexiworkModel
 
@@ -27,15 +26,17 @@ ALERT = "#d62728"
 GOOD = "#2ca02c"
 ACCENT = "#ff7f0e"
 REGION_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#d62728")
-CHART_STYLE = {"style": "height: 290px; width: 100%;"}
+CHART_HEIGHT = 290  # px
 
 
 def clean(values: Iterable[Any], scale: float = 1.0, digits: int = 3) -> list[float | None]:
     """Numbers for JSON: NaN and infinities become None (a gap in ECharts), rounded."""
-    out: list[float | None] = []
-    for v in values:
-        f = float(v) * scale
-        out.append(round(f, digits) if math.isfinite(f) else None)
+    a = np.asarray(list(values) if not hasattr(values, "__array__") else values,
+                   dtype=float) * scale
+    out: list[float | None] = np.round(a, digits).tolist()
+    finite = np.isfinite(a)
+    if not finite.all():
+        out = [v if ok else None for v, ok in zip(out, finite.tolist(), strict=True)]
     return out
 
 
@@ -191,52 +192,18 @@ def citizens_option(model: FlexiworkModel) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- SolaraViz components
 
 
-def _figure(option: dict[str, Any]) -> Any:
-    return solara.FigureEcharts(option=option, attributes=CHART_STYLE, responsive=True)
+def live_options(model: FlexiworkModel) -> list[dict[str, Any]]:
+    """The options of the six live charts, in page order."""
+    ts = timeseries(model)
+    return [performance_option(ts), trust_option(ts), shirking_option(ts), uptake_option(ts),
+            workforce_option(ts), regions_option(ts, model.pop.region_names)]
 
 
-def PerformanceChart(model: FlexiworkModel) -> Any:  # noqa: N802 (component naming)
-    return _figure(performance_option(timeseries(model)))
-
-
-def TrustChart(model: FlexiworkModel) -> Any:  # noqa: N802
-    return _figure(trust_option(timeseries(model)))
-
-
-def ShirkingChart(model: FlexiworkModel) -> Any:  # noqa: N802
-    return _figure(shirking_option(timeseries(model)))
-
-
-def UptakeChart(model: FlexiworkModel) -> Any:  # noqa: N802
-    return _figure(uptake_option(timeseries(model)))
-
-
-def WorkforceChart(model: FlexiworkModel) -> Any:  # noqa: N802
-    return _figure(workforce_option(timeseries(model)))
-
-
-def RegionsChart(model: FlexiworkModel) -> Any:  # noqa: N802
-    return _figure(regions_option(timeseries(model), model.pop.region_names))
-
-
-def CitizensChart(model: FlexiworkModel) -> Any:  # noqa: N802
-    return _figure(citizens_option(model))
-
-
-LIVE_CHARTS = (PerformanceChart, TrustChart, ShirkingChart, UptakeChart, WorkforceChart,
-               RegionsChart)
-
-
-def LiveCharts(model: FlexiworkModel) -> Any:  # noqa: N802
-    """The six live charts as one SolaraViz component.
+def LiveCharts(model: FlexiworkModel) -> Any:  # noqa: N802 (component naming)
+    """The six live charts: one SolaraViz component, one widget.
 
     One component, not six: Mesa re-renders each SolaraViz component in its own pass after a
-    step, and each pass reconciles the whole page, so six components cost six passes
-    (measured: ~180 ms per step at 5,000 ASN against ~60 ms as one).
+    step (measured: ~180 ms per step at 5,000 ASN against ~60 ms as one). One widget, not six:
+    a step then sends one message, and the browser paints the six charts in one frame.
     """
-    with solara.Div(style={"display": "grid", "width": "100%", "gap": "8px",
-                           "grid-template-columns": "repeat(auto-fit, minmax(440px, 1fr))"},
-                    classes=["live-charts"]) as grid:
-        for chart in LIVE_CHARTS:
-            chart(model)
-    return grid
+    return Charts(live_options(model), height=CHART_HEIGHT, classes=["live-charts"])

@@ -24,10 +24,11 @@ import pandas as pd
 import solara
 
 from flexisim.dashboard.charts import ACCENT, POLICY, clean
+from flexisim.dashboard.echarts import Chart
 from flexisim.dashboard.i18n import scenario_description, t
-from flexisim.dashboard.state import Settings
+from flexisim.dashboard.state import Settings, available_scenarios
 from flexisim.model import FlexiworkModel
-from flexisim.scenario import Scenario, ScenarioError, list_scenarios, load_scenario
+from flexisim.scenario import Scenario, load_scenario
 
 #: Columns kept from each run (a worker returns only these, to keep results small).
 COLUMNS = ("performance", "performance_counterfactual", "public_trust", "shirking_rate",
@@ -169,7 +170,8 @@ def band_option(title: str, results: Mapping[str, list[pd.DataFrame]], column: s
 @solara.component
 def ComparePanel(settings: solara.Reactive[Settings]) -> None:
     """Configuration A (the page's settings) against a scenario B, with bands and progress."""
-    choices = [s.name for s in list_scenarios() if not s.description.startswith("INVALID")]
+    scenarios = available_scenarios()
+    choices = list(scenarios)
     other = solara.use_reactive("trust_but_verify" if "trust_but_verify" in choices
                                 else choices[0])
     n = solara.use_reactive(8)
@@ -195,7 +197,7 @@ def ComparePanel(settings: solara.Reactive[Settings]) -> None:
 
     task = solara.lab.use_task(compute, dependencies=None)
 
-    with solara.Column(style={"padding": "8px", "width": "100%"}):
+    with solara.Column(style={"padding": "8px", "width": "100%"}, classes=["compare-panel"]):
         solara.Markdown(t("compare.help"))
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
             solara.Text(t("compare.a"))
@@ -203,7 +205,8 @@ def ComparePanel(settings: solara.Reactive[Settings]) -> None:
                           style={"min-width": "280px"})
             solara.Select(t("compare.asn"), value=n_asn, values=list(COMPARE_ASN_CHOICES),
                           style={"max-width": "160px"})
-        solara.Text(scenario_description(other.value, _description(other.value)),
+        english = scenarios[other.value].description if other.value in scenarios else ""
+        solara.Text(scenario_description(other.value, english),
                     style={"font-style": "italic"})
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
             solara.SliderInt(t("compare.n"), value=n, min=2, max=MAX_REPLICATIONS)
@@ -230,13 +233,4 @@ def ComparePanel(settings: solara.Reactive[Settings]) -> None:
                                              ("chart.shirking", "shirking_rate", 100.0),
                                              ("chart.uptake", "flex_uptake", 100.0)):
                     with solara.Column(style={"min-width": "420px", "flex": "1 1 45%"}):
-                        solara.FigureEcharts(option=band_option(t(title), results, column, scale),
-                                             attributes={"style": "height: 300px; width: 100%;"},
-                                             responsive=True)
-
-
-def _description(name: str) -> str:
-    try:
-        return load_scenario(name).description
-    except ScenarioError:
-        return ""
+                        Chart(band_option(t(title), results, column, scale), height=300)

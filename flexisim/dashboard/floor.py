@@ -14,6 +14,7 @@ import numpy as np
 import solara
 
 from flexisim.dashboard.charts import ACCENT, ALERT, GOOD, POLICY, citizens_option
+from flexisim.dashboard.echarts import Chart
 from flexisim.dashboard.i18n import choice_label, t
 from flexisim.model import FlexiworkModel
 from flexisim.population import JOB_FAMILIES
@@ -115,12 +116,8 @@ def AgentsView(model: FlexiworkModel) -> Any:  # noqa: N802 (component naming)
                            "grid-template-columns": "repeat(auto-fit, minmax(440px, 1fr))"}
                     ) as grid:
         with solara.Column(gap="4px", classes=["office-floor"]):
-            solara.FigureEcharts(option=floor_option(model),
-                                 attributes={"style": "height: 560px; width: 100%;"},
-                                 responsive=True)
+            Chart(floor_option(model), height=560)
             solara.Text(t("floor.help"), style={"font-size": "0.85em"})
         with solara.Column(gap="4px", classes=["citizens-trust"]):
-            solara.FigureEcharts(option=citizens_option(model),
-                                 attributes={"style": "height: 420px; width: 100%;"},
-                                 responsive=True)
+            Chart(citizens_option(model), height=420)
     return grid

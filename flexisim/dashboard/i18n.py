@@ -52,9 +52,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "more_levers": {"en": "More levers", "id": "Tuas lainnya"},
     "population": {"en": "Population size (ASN agents)", "id": "Ukuran populasi (agen ASN)"},
     "population_help": {
-        "en": "More agents: smoother curves, slower steps. {n} keeps a step under 150 ms.",
-        "id": "Lebih banyak agen: kurva lebih halus, langkah lebih lambat. "
-              "{n} menjaga satu langkah di bawah 150 ms."},
+        "en": "More agents: smoother curves, slower steps ({n} is the workshop default).",
+        "id": "Lebih banyak agen: kurva lebih halus, langkah lebih lambat "
+              "({n} bawaan lokakarya)."},
     "seed": {"en": "Random seed", "id": "Benih acak"},
     # lever short labels (help texts come from levers.toml)
     "lever.flexiwork_enabled": {"en": "Flexiwork in force", "id": "Kerja fleksibel berlaku"},

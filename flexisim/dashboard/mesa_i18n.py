@@ -2,8 +2,8 @@
 
 Mesa 3.5's ``SolaraViz`` builds its sidebar (Controls, Reset / Play / Step, Information) and
 its page tabs ("Page 0", ...) from English string literals and offers no translation hook.
-We keep using SolaraViz (its model controller, play loop and component grid are what the
-architecture asks for) and translate those literals at the one place they pass through: the
+We keep using SolaraViz (its model controller, play loop and tabbed component pages are what
+the architecture asks for) and translate those literals at the one place they pass through: the
 ``solara`` name inside ``mesa.visualization.solara_viz``. :func:`install` replaces that name
 with :class:`_TranslatingSolara`, which forwards everything to the real ``solara`` module and
 only rewrites the label of the few widgets Mesa creates with fixed text.
@@ -110,19 +110,15 @@ class _TranslatingSolara:
     def Error(label: Any = "", *args: Any, **kwargs: Any) -> Any:  # noqa: N802
         return solara.Error(_tr(label), *args, **kwargs)
 
+    @staticmethod
+    def GridDraggable(items: list[Any], *args: Any, **kwargs: Any) -> Any:  # noqa: N802
+        """A page's components one below the other, full width, instead of Mesa's grid.
 
-def grid_layout(num_components: int) -> list[dict[str, Any]]:
-    """Initial grid of a SolaraViz page (Mesa's default is two columns of equal boxes).
-
-    Our pages each hold one component that lays out its own charts, so a page with one
-    component gets the full width and the height of three rows of charts. Units are Mesa's
-    grid units (12 columns; a row is 30 px plus a 10 px margin).
-    """
-    if num_components == 1:
-        return [{"i": 0, "w": 12, "h": 24, "moved": False, "x": 0, "y": 0}]
-    height = 10
-    return [{"i": i, "w": 6, "h": height, "moved": False, "x": 6 * (i % 2),
-             "y": height * (i // 2)} for i in range(num_components)]
+        Each of our pages is one component that lays out its own charts, so Mesa's draggable
+        grid of boxes would only add fixed box heights, drag handles and a script to load
+        (vue-grid-layout) before the first chart can be drawn.
+        """
+        return solara.Column(children=items, gap="8px", style={"width": "100%"})
 
 
 _installed = False
@@ -136,5 +132,4 @@ def install() -> None:
     from mesa.visualization import solara_viz
 
     solara_viz.solara = _TranslatingSolara()  # type: ignore[assignment]
-    solara_viz.make_initial_grid_layout = grid_layout
     _installed = True

@@ -27,13 +27,13 @@ from flexisim.dashboard.state import (
     POPULATION_CHOICES,
     WORKSHOP_N_ASN,
     Settings,
+    available_scenarios,
     workshop_settings,
 )
 from flexisim.scenario import (
     LEVERS,
     MAX_UPLOAD_BYTES,
     ScenarioError,
-    list_scenarios,
     parse_scenario_text,
 )
 
@@ -48,6 +48,16 @@ def LanguageToggle() -> None:
                                          for code, label in i18n.LANGUAGES.items()])
 
 
+#: Room above a slider for its value label (always shown, for the back of the room).
+SLIDER_STYLE = "margin-top: 26px"
+#: Long lever labels wrap in the narrow sidebar instead of running into the help below.
+LEVER_CSS = """
+.lever-card .v-input .v-label { height: auto; line-height: 1.25; white-space: normal; }
+.lever-card .v-input__slider .v-input__slot > .v-label { max-width: 55%; }
+.lever-card .v-select, .lever-card .lever-eligible_families { margin-top: 12px; }
+"""
+
+
 def _range_text(kwarg: str) -> str:
     lever = LEVERS[kwarg]
     return t("unit", unit=lever.unit, lo=lever.min, hi=lever.max)
@@ -55,53 +65,66 @@ def _range_text(kwarg: str) -> str:
 
 @solara.component
 def LeverInput(kwarg: str, value: Any, on_value: Callable[[str, Any], None],
-               main: bool = True) -> None:
-    """One lever as a widget chosen by its type in the schema, with its help text below."""
+               main: bool = True) -> Any:
+    """One lever as a widget chosen by its type in the schema, with its help text below.
+
+    The help text is the input's own (persistent) hint rather than a text widget beside it,
+    and the input carries the ``lever-<kwarg>`` class itself: one widget per lever instead
+    of three keeps the sidebar light to send, draw and update.
+    """
     lever = LEVERS[kwarg]
     label = lever_label(kwarg) if main else lever_help(kwarg)
     help_text = lever_help(kwarg) if main else ""
+    css = f"lever-{kwarg}"
 
     def changed(new: Any) -> None:
         on_value(kwarg, new)
 
-    with solara.Column(gap="0px", classes=[f"lever-{kwarg}"]):
-        if lever.type == "bool":
-            solara.Switch(label=label, value=bool(value), on_value=changed)
-        elif lever.type in ("int", "float"):
-            assert lever.min is not None and lever.max is not None
-            if lever.type == "int":
-                solara.SliderInt(label, value=int(value), min=int(lever.min),
-                                 max=int(lever.max), on_value=changed, thumb_label="always")
-            else:
-                step = (lever.max - lever.min) / 100.0
-                solara.SliderFloat(label, value=float(value), min=lever.min, max=lever.max,
-                                   step=step, on_value=changed, thumb_label="always")
-            help_text = (help_text + " — " if help_text else "") + _range_text(kwarg)
-        elif lever.type == "str":
-            items = [{"text": choice_label(c), "value": c} for c in lever.choices or ()]
-            solara.v.Select(label=label, items=items, v_model=value, on_v_model=changed,
-                            dense=True)
-        else:  # list[str]: one checkbox per choice, so a removed family is one click
-            solara.Text(label)
-            chosen = list(value)
-            with solara.Row(gap="2px", style={"flex-wrap": "wrap"}):
-                for choice in lever.choices or ():
-                    def toggle(on: bool, choice: str = choice) -> None:
-                        new = [c for c in chosen if c != choice] + ([choice] if on else [])
-                        changed(new)
+    if lever.type in ("int", "float"):
+        assert lever.min is not None and lever.max is not None
+        hint = (help_text + " — " if help_text else "") + _range_text(kwarg)
+        if lever.type == "int":
+            return solara.v.Slider(label=label, v_model=int(value), min=int(lever.min),
+                                   max=int(lever.max), step=1, thumb_label="always",
+                                   hint=hint, persistent_hint=True, class_=css,
+                                   style_=SLIDER_STYLE,
+                                   on_v_model=lambda new: changed(int(new)))
+        return solara.v.Slider(label=label, v_model=float(value), min=lever.min, max=lever.max,
+                               step=(lever.max - lever.min) / 100.0, thumb_label="always",
+                               hint=hint, persistent_hint=True, class_=css,
+                               style_=SLIDER_STYLE,
+                               on_v_model=lambda new: changed(float(new)))
+    hints: dict[str, Any] = ({"hint": help_text, "persistent_hint": True} if help_text
+                             else {"hide_details": True})
+    if lever.type == "bool":
+        return solara.v.Switch(label=label, v_model=bool(value), class_=css, **hints,
+                               on_v_model=lambda new: changed(bool(new)))
+    if lever.type == "str":
+        items = [{"text": choice_label(c), "value": c} for c in lever.choices or ()]
+        return solara.v.Select(label=label, items=items, v_model=value, on_v_model=changed,
+                               dense=True, class_=css, **hints)
+    # list[str]: one checkbox per choice, so a removed family is one click
+    chosen = list(value)
+    with solara.Column(gap="0px", classes=[css]) as column:
+        solara.Text(label)
+        with solara.Row(gap="2px", style={"flex-wrap": "wrap"}):
+            for choice in lever.choices or ():
+                def toggle(on: bool, choice: str = choice) -> None:
+                    new = [c for c in chosen if c != choice] + ([choice] if on else [])
+                    changed(new)
 
-                    solara.Checkbox(label=choice_label(choice), value=choice in chosen,
-                                    on_value=toggle, style="margin-right: 8px")
+                solara.Checkbox(label=choice_label(choice), value=choice in chosen,
+                                on_value=toggle, style="margin-right: 8px")
         if help_text:
             solara.Text(help_text, style={"font-size": "0.8em", "color": "#666",
                                           "margin-bottom": "6px"})
+    return column
 
 
 @solara.component
 def ScenarioCard(settings: solara.Reactive[Settings], apply: Callable[[Settings], None]) -> None:
     """Scenario chooser with its description, population size, save and load."""
-    scenarios = {s.name: s for s in list_scenarios()
-                 if not s.description.startswith("INVALID")}
+    scenarios = available_scenarios()
     current = settings.value
     upload_message = solara.use_reactive(None)  # (ok, [lines]) of the last upload
     upload_key = solara.use_reactive(0)  # new key -> fresh upload widget after each file
@@ -142,7 +165,8 @@ def ScenarioCard(settings: solara.Reactive[Settings], apply: Callable[[Settings]
         if origin:
             description = scenario_description(origin, description)
         solara.Text(description + (" " + t("scenario_custom") if current.modified else ""),
-                    classes=["scenario-description"], style={"font-style": "italic"})
+                    classes=["scenario-description"],
+                    style={"font-style": "italic", "display": "block", "margin-bottom": "16px"})
         solara.v.Select(label=t("population"), v_model=int(current.scenario.values["n_asn"]),
                         items=[{"text": f"{n:,}", "value": n} for n in POPULATION_CHOICES],
                         on_v_model=set_population, dense=True)
@@ -167,25 +191,51 @@ def ScenarioCard(settings: solara.Reactive[Settings], apply: Callable[[Settings]
                     solara.Error("\n".join(lines), dense=True)
 
 
+#: The levers under "More levers" (neither in issue 4's main list nor set elsewhere).
+MORE_LEVERS: tuple[str, ...] = tuple(k for k in LEVERS
+                                     if k not in MAIN_LEVERS and k not in HIDDEN_LEVERS)
+
+
 @solara.component
 def LeverPanel(settings: solara.Reactive[Settings], applied: bool) -> None:
     """Sliders and switches for the main levers; the rest under 'More levers'."""
     values = settings.value.scenario.values
 
-    def on_value(kwarg: str, value: Any) -> None:
+    def set_lever(kwarg: str, value: Any) -> None:
         try:
             settings.set(settings.value.with_lever(kwarg, value))
         except ScenarioError:
             pass  # the widgets only offer allowed values; ignore a transient out-of-range
 
+    # the same function every render (settings is the session's reactive), so moving one
+    # lever re-renders that lever only, not all of them
+    on_value = solara.use_memo(lambda: set_lever, [settings])
+
     with solara.Card(t("levers"), margin=0, classes=["lever-card"]):
+        solara.Style(LEVER_CSS)
         if applied:
             solara.Text(t("applied"), style={"font-size": "0.85em", "color": "#2e7d32"})
         else:
             solara.Warning(t("pending"), dense=True, classes=["pending-warning"])
         for kwarg in MAIN_LEVERS:
             LeverInput(kwarg, values[kwarg], on_value, True)
-        with solara.Details(t("more_levers")):
-            for kwarg in LEVERS:
-                if kwarg not in MAIN_LEVERS and kwarg not in HIDDEN_LEVERS:
-                    LeverInput(kwarg, values[kwarg], on_value, False)
+        MoreLevers({k: values[k] for k in MORE_LEVERS}, on_value)
+
+
+@solara.component
+def MoreLevers(values: dict[str, Any], on_value: Callable[[str, Any], None]) -> None:
+    """The other levers, in a closed panel whose widgets exist only while it is open.
+
+    Half of the sidebar's widgets live here; creating them only on demand keeps them out of
+    the first page load (``solara.Details`` would build them while closed).
+    """
+    is_open, set_open = solara.use_state(False)
+    with solara.v.ExpansionPanels(v_model=0 if is_open else None,
+                                  on_v_model=lambda index: set_open(index == 0),
+                                  class_="more-levers"):
+        with solara.v.ExpansionPanel():
+            solara.v.ExpansionPanelHeader(children=[t("more_levers")])
+            with solara.v.ExpansionPanelContent():
+                if is_open:
+                    for kwarg in MORE_LEVERS:
+                        LeverInput(kwarg, values[kwarg], on_value, False)

@@ -78,9 +78,11 @@ def launch(playwright: Any) -> Any:
                                       headless=True)
 
 
-#: JavaScript: the ECharts instances on the page (the Vue component keeps it as ``chart``).
+#: JavaScript: the ECharts instances on the page, in page order (flexisim's chart widget keeps
+#: each on its box as ``__flexisimChart``; solara's own keeps it on its Vue component).
 _CHARTS_JS = "Array.from(document.querySelectorAll('.solara-echarts'))" \
-             ".map(el => el.__vue__ && el.__vue__.chart).filter(c => c)"
+             ".map(el => el.__flexisimChart || (el.__vue__ && el.__vue__.chart))" \
+             ".filter(c => c)"
 
 #: JavaScript: how many of the charts have drawn something (non-white pixels on their canvas).
 DRAWN_CHARTS_JS = """() => Array.from(document.querySelectorAll('.solara-echarts canvas'))

@@ -123,7 +123,12 @@ class Results:
 
     @property
     def parameters(self) -> list[str]:
-        return list(self.identity["spec"]["parameters"])
+        """Parameter names in design order.
+
+        Taken from the points table's ``x:`` columns, not from ``experiment.json``, whose
+        keys are sorted: Sobol indices depend on the order of the design's columns.
+        """
+        return [c[2:] for c in self.points.columns if c.startswith("x:")]
 
     @property
     def design(self) -> str:
@@ -138,7 +143,8 @@ class Results:
     def parameter_objects(self) -> list[Any]:
         from flexisim.experiment.definition import Parameter
 
-        return [Parameter.from_spec(n, s) for n, s in self.identity["spec"]["parameters"].items()]
+        specs = self.identity["spec"]["parameters"]
+        return [Parameter.from_spec(n, specs[n]) for n in self.parameters]
 
     def levels(self, name: str) -> list[Any]:
         """The values of a parameter in design order (factor levels in file order)."""

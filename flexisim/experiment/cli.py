@@ -123,7 +123,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     client = None
     executor = None
     max_pending = None
-    where = f"{args.workers or os.cpu_count()} worker processes"
+    n_workers = args.workers or os.cpu_count() or 1
+    where = "this process (1 worker)" if n_workers == 1 else f"{n_workers} worker processes"
     if args.dask is not None:
         executor, client, threads = dask_executor(args.dask)
         max_pending = 4 * threads

@@ -5,11 +5,35 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+from numba import njit
 
-from flexisim.mechanisms.common import poisson_from_uniform
-from flexisim.population import FRONTLINE, F, Population
+from flexisim.mechanisms.common import JIT, clip01, counter_uniform, poisson_from_uniform, week_key
+from flexisim.population import FRONTLINE, Population
 
 COMMUNICATION = ("silent", "reactive", "proactive")
+
+
+@njit(**JIT)
+def _staff_totals(active, job, agency, region, flex_days, effort_office, ability, measured,
+                  detected, n_agencies, n_regions):
+    """Per agency: frontline capacity, frontline staff, on-site frontline days, measured output;
+    per region: staff detected this week. One pass over the staff."""
+    capacity = np.zeros(n_agencies)
+    front = np.zeros(n_agencies)
+    present = np.zeros(n_agencies)
+    measured_sum = np.zeros(n_agencies)
+    detected_sum = np.zeros(n_regions)
+    for i in range(len(active)):
+        a = agency[i]
+        measured_sum[a] += measured[i]
+        if detected[i]:
+            detected_sum[region[i]] += 1.0
+        if active[i] and job[i] == FRONTLINE:
+            onsite = 5 - flex_days[i]
+            capacity[a] += onsite * effort_office[i] * ability[i]
+            front[a] += 1.0
+            present[a] += onsite
+    return capacity, front, present, measured_sum, detected_sum
 
 
 def frontline_service(pop: Population, p: SimpleNamespace
@@ -22,20 +46,81 @@ def frontline_service(pop: Population, p: SimpleNamespace
     presence = on-site share of frontline staff-days (what a visitor sees).
     """
     s = pop.staff
-    n_ag = len(pop.agencies)
-    front = s.active & (s.job == FRONTLINE)
-    onsite = (5 - s.flex_days) * front
-    capacity = np.bincount(s.agency, weights=onsite * s.effort_office * s.ability, minlength=n_ag)
-    days = 5.0 * np.bincount(s.agency, weights=front, minlength=n_ag)
+    capacity, front, present, _, _ = _staff_totals(
+        s.active, s.job, s.agency, s.region, s.flex_days, s.effort_office, s.ability, s.measured,
+        s.detected, len(pop.agencies), len(pop.region_names))
+    return _service_levels(capacity, front, present, p)
+
+
+def _service_levels(capacity, front, present, p):
+    days = 5.0 * front
     safe = np.maximum(days, 1.0)
     availability = np.where(days > 0, np.minimum(1.0, capacity / (safe * p.service_norm)), 1.0)
-    present = np.bincount(s.agency, weights=onsite, minlength=n_ag)
     presence = np.where(days > 0, present / safe, 1.0)
     overall = float(present.sum() / days.sum()) if days.sum() > 0 else 1.0
     return availability, presence, overall
 
 
-def serve_citizens(pop: Population, p: SimpleNamespace, rng: np.random.Generator, week: int) -> dict:
+@njit(**JIT)
+def _heard_kernel(indptr, indices, data, trust, heard):
+    """Word of mouth: each citizen's ties' mean trust (row-normalised CSR times trust)."""
+    for c in range(len(heard)):
+        total = 0.0
+        for j in range(indptr[c], indptr[c + 1]):
+            total += data[j] * trust[indices[j]]
+        heard[c] = total
+
+
+@njit(**JIT)
+def _citizen_kernel(key, agency, region, online, anchor, heard, availability, presence,
+                    reported, region_scandals, need_rate, digital_share, late_share,
+                    score_well, score_late, score_unserved, empty_penalty, digital_score,
+                    reach, trust_experience, trust_anchor, trust_communication,
+                    trust_word_of_mouth, scandal_hit, trust, needed, experience, exposed):
+    on_time = 0.0
+    needs = 0.0
+    satisfaction = 0.0
+    for c in range(len(trust)):
+        # counter-based uniforms u0..u4, each computed only where its outcome can matter
+        a = agency[c]
+        need = counter_uniform(key, c, 0, 5) < need_rate
+        digital = need and online[c] and counter_uniform(key, c, 1, 5) < digital_share
+        counter = need and not digital
+        well = False
+        score = 0.0
+        if digital:
+            score = digital_score
+        elif counter:
+            avail = availability[a]
+            u2 = counter_uniform(key, c, 2, 5)
+            well = u2 < avail
+            late = (not well) and u2 < avail + (1.0 - avail) * late_share
+            score = score_well if well else (score_late if late else score_unserved)
+            if counter_uniform(key, c, 3, 5) < 1.0 - presence[a]:
+                score = max(score - empty_penalty, 0.0)  # saw the counter empty
+        needed[c] = need
+        is_exposed = counter_uniform(key, c, 4, 5) < reach
+        exposed[c] = is_exposed
+        t = trust[c]
+        new = t + trust_anchor * (anchor[c] - t) + trust_word_of_mouth * (heard[c] - t)
+        if need:
+            experience[c] = score
+            new += trust_experience * (score - t)
+            needs += 1.0
+            satisfaction += score
+            if digital or (counter and well):
+                on_time += 1.0
+        else:
+            experience[c] = np.nan
+        if is_exposed:
+            new += trust_communication * (reported[a] - t)
+        new -= scandal_hit * region_scandals[region[c]]
+        trust[c] = clip01(new)
+    return on_time, needs, satisfaction
+
+
+def serve_citizens(pop: Population, p: SimpleNamespace, rng: np.random.Generator,
+                   week: int) -> dict:
     """Citizens with a need are served online, well, late or not at all; trust follows.
 
     A need arises with probability ``need_rate``. An online citizen uses the digital channel
@@ -48,60 +133,46 @@ def serve_citizens(pop: Population, p: SimpleNamespace, rng: np.random.Generator
     those reached by reporting, toward the ties' mean (word of mouth), and drops for everyone
     in a region for each detected case that becomes public (P3): a Poisson number per region
     with mean ``media_scrutiny x percent of the region's staff detected``.
+    Five uniforms per citizen (counter-based on the week's key) and one per region.
     Returns the week's service statistics.
     """
     c = pop.citizens
-    n = len(c)
-    u = rng.random((5, n), dtype=F)
+    s = pop.staff
+    key = week_key(rng)
     u_scandal = rng.random(len(pop.region_names))
-    availability, presence, presence_overall = frontline_service(pop, p)
-    a = c.agency
+    n_ag, n_regions = len(pop.agencies), len(pop.region_names)
+    capacity, front, present, measured, detected = _staff_totals(
+        s.active, s.job, s.agency, s.region, s.flex_days, s.effort_office, s.ability, s.measured,
+        s.detected, n_ag, n_regions)
+    availability, presence, presence_overall = _service_levels(capacity, front, present, p)
 
-    need = u[0] < p.need_rate
-    digital = need & p.citizen_online & (u[1] < p.digital_channel * p.platform)
-    counter = need & ~digital
-    avail = availability[a]
-    well = u[2] < avail
-    late = ~well & (u[2] < avail + (1.0 - avail) * p.late_share)
-    score = np.where(well, p.score_well, np.where(late, p.score_late, p.score_unserved))
     policy = COMMUNICATION.index(p.communication_policy)
     soften = (p.comm_soften_silent, p.comm_soften_reactive, p.comm_soften_proactive)[policy]
-    saw_empty = counter & (u[3] < 1.0 - presence[a])
-    score = score - p.visibility_penalty * (1.0 - soften) * saw_empty
-    score = np.where(digital, p.score_digital_base + p.score_digital_span * p.platform, score)
-    c.needed = need
-    c.experience = np.where(need, score, np.nan).astype(F)
-
-    # reported results: the agency's measured performance (what e-Kinerja shows), as a share
     reach = (p.comm_reach_silent, p.comm_reach_reactive, p.comm_reach_proactive)[policy]
-    exposed = u[4] < reach
-    c.exposed = exposed
-    s = pop.staff
-    n_ag = len(pop.agencies)
-    measured = np.bincount(s.agency, weights=s.measured, minlength=n_ag)
+    # reported results: the agency's measured performance (what e-Kinerja shows), as a share
     heads = np.maximum(pop.per_agency, 1.0)
     reported = np.clip(0.5 * measured / (5.0 * heads) / p.report_reference, 0.0, 1.0)
-
     # public cases: a Poisson number per region, its mean proportional to the share of the
     # region's staff detected this week (scale-free: the same at 10k or 5.6M agents); drawn by
     # inverting the CDF of one uniform per region so the stream stays aligned between worlds
-    n_regions = len(pop.region_names)
-    detected = np.bincount(s.region, weights=s.detected, minlength=n_regions)
-    heads_r = np.maximum(pop.per_region, 1.0)
-    rate = p.media_scrutiny * 100.0 * detected / heads_r
+    rate = p.media_scrutiny * 100.0 * detected / np.maximum(pop.per_region, 1.0)
     region_scandals = poisson_from_uniform(u_scandal, rate)
 
-    t = c.trust
-    heard = c.ties @ t
-    t = (t + p.trust_experience * need * (score - t)
-         + p.trust_anchor * (c.anchor - t)
-         + p.trust_communication * exposed * (reported[a] - t)
-         + p.trust_word_of_mouth * (heard - t)
-         - p.scandal_hit * region_scandals[c.region])
-    c.trust = np.clip(t, 0.0, 1.0).astype(F)
+    heard = pop.workspace("heard", len(c), np.float32)
+    ties = c.ties
+    _heard_kernel(ties.indptr, ties.indices, ties.data, c.trust, heard)
+    on_time, needs, satisfaction = _citizen_kernel(
+        key, c.agency, c.region, p.citizen_online, c.anchor, heard, availability, presence,
+        reported, region_scandals, float(p.need_rate), float(p.digital_channel * p.platform),
+        float(p.late_share), float(p.score_well), float(p.score_late), float(p.score_unserved),
+        float(p.visibility_penalty * (1.0 - soften)),
+        float(p.score_digital_base + p.score_digital_span * p.platform), float(reach),
+        float(p.trust_experience), float(p.trust_anchor), float(p.trust_communication),
+        float(p.trust_word_of_mouth), float(p.scandal_hit), c.trust, c.needed, c.experience,
+        c.exposed)
     return {
         "availability": availability, "presence": presence, "presence_overall": presence_overall,
         "scandals": float(region_scandals.sum()),
-        "on_time": float((digital | (counter & well)).sum()), "needs": float(need.sum()),
-        "satisfaction": float(np.dot(score, need)) / max(float(need.sum()), 1.0),
+        "on_time": on_time, "needs": needs,
+        "satisfaction": satisfaction / max(needs, 1.0),
     }

@@ -10,6 +10,15 @@ from typing import Any
 
 import numpy as np
 
+from flexisim.fast import (  # noqa: F401  (re-exported for the mechanisms)
+    JIT,
+    clip01,
+    counter_uniform,
+    counter_uniforms,
+    group_sums,
+    sigmoid1,
+    week_key,
+)
 from flexisim.mechanisms.appraisal import PERFORMING, rate
 from flexisim.population import F, Population, tables
 
@@ -58,7 +67,10 @@ def uniform_noise(rng: np.random.Generator, shape: int | tuple[int, ...], sd: fl
 
 
 def poisson_from_uniform(u: np.ndarray, mean: np.ndarray, kmax: int = 50) -> np.ndarray:
-    """Poisson counts by inverting the CDF at ``u`` (one uniform per count keeps streams aligned)."""
+    """Poisson counts by inverting the CDF at ``u``.
+
+    One uniform per count keeps the streams aligned.
+    """
     k = np.arange(kmax + 1)
     log_pmf = k[None, :] * np.log(np.maximum(mean, 1e-300))[:, None] - mean[:, None] - np.cumsum(
         np.log(np.maximum(k, 1)))[None, :]
@@ -117,7 +129,7 @@ def apply_levers(pop: Population, p: SimpleNamespace, year: float = 0.0) -> None
     p.lead_results = L.results_based[s.leader]
     # training in (digital) adaptive leadership also raises digital literacy (Singapore-style
     # programmes train digital leadership for all officials; assumption: +0.25)
-    literacy = np.clip(L.digital_literacy + 0.25 * L.trained, 0.0, 1.0)
+    literacy = np.clip(L.digital_literacy + F(0.25) * L.trained, 0.0, 1.0).astype(F)
     p.lead_literacy = literacy[s.leader]
     p.staff_credibility = p.credibility[s.agency]
     # last appraisal before the run: what today's e-Kinerja would have said of each person

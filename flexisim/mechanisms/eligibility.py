@@ -5,9 +5,32 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+from numba import njit
 
-from flexisim.mechanisms.common import sigmoid
-from flexisim.population import JOB_FAMILIES, F, Population
+from flexisim.mechanisms.common import JIT, counter_uniform, sigmoid1, week_key
+from flexisim.population import JOB_FAMILIES, Population
+
+
+@njit(**JIT)
+def _eligibility_kernel(key, review, active, job, family_ok, ict_doable, sanction_left, tenure,
+                        min_tenure, device, require_device, performing, require_performing,
+                        belief, lead_style, slope, threshold, eligible, approved):
+    for i in range(len(active)):
+        ok = (active[i] and family_ok[job[i]] and ict_doable[i] and sanction_left[i] == 0
+              and tenure[i] >= min_tenure)
+        if require_device:
+            ok = ok and device[i]
+        if require_performing:
+            ok = ok and performing[i]
+        eligible[i] = ok
+        if review:
+            if ok:
+                p_approve = sigmoid1(slope * (belief[i] + 0.5 * lead_style[i] - threshold))
+                approved[i] = counter_uniform(key, i, 0, 1) < p_approve
+            else:
+                approved[i] = False
+        else:
+            approved[i] = approved[i] and ok
 
 
 def eligibility_and_approval(pop: Population, p: SimpleNamespace, rng: np.random.Generator,
@@ -20,25 +43,19 @@ def eligibility_and_approval(pop: Population, p: SimpleNamespace, rng: np.random
     ``approval_review_weeks``) the leader approves with probability
     ``sigmoid(k * (belief + 0.5 * style - threshold))``; between reviews an approval lasts
     unless the person loses eligibility (a sanction revokes it at once).
+    One uniform per person per week (counter-based on the week's key, ``week_key``).
     """
     s = pop.staff
-    u = rng.random(len(s), dtype=F)  # drawn every week so the stream stays aligned
+    key = week_key(rng)  # drawn every week so the stream stays aligned
     if not p.flexiwork_enabled:
         s.eligible[:] = False
         s.approved[:] = False
         return
     family_ok = np.isin(np.arange(len(JOB_FAMILIES)),
                         [JOB_FAMILIES.index(f) for f in p.eligible_families])
-    eligible = (s.active & family_ok[s.job] & s.ict_doable & (s.sanction_left == 0)
-                & (s.tenure >= p.min_tenure_years))
-    if p.require_device:
-        eligible &= s.device
-    if p.require_performing:
-        eligible &= s.performing
-    s.eligible = eligible
-    if week % p.approval_review_weeks == 0:
-        p_approve = sigmoid(p.approval_slope
-                            * (s.belief + 0.5 * p.lead_style - p.approval_threshold))
-        s.approved = eligible & (u < p_approve)
-    else:
-        s.approved &= eligible
+    _eligibility_kernel(key, week % p.approval_review_weeks == 0, s.active, s.job, family_ok,
+                        s.ict_doable, s.sanction_left, s.tenure, float(p.min_tenure_years),
+                        s.device, bool(p.require_device), s.performing,
+                        bool(p.require_performing), s.belief, p.lead_style,
+                        float(p.approval_slope), float(p.approval_threshold),
+                        s.eligible, s.approved)

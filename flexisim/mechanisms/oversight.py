@@ -5,9 +5,84 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+from numba import njit
 
-from flexisim.mechanisms.common import uniform_noise
-from flexisim.population import F, Population
+from flexisim.mechanisms.common import JIT, clip01, counter_uniform, week_key
+from flexisim.population import Population
+
+
+@njit(**JIT)
+def _oversight_kernel(key, z_half_width, active, leader, team_doubt, credibility, output,
+                      quality, shirk_days, shortfall, office_shortfall, ability, flex_days,
+                      lead_trained, lead_results, lead_style, measurement_noise, gaming,
+                      verification_rate, tp_base, false_positive_max, presence_detection,
+                      belief_gain, belief_loss, visibility_bias, belief_sanction,
+                      sanction_weeks, morale_recovery, false_accusation_morale,
+                      false_accusation_trust, trust_in_leader_base, motivation_base,
+                      measured, verification, belief, detected, falsely_accused, sanction_left,
+                      approved, motivation, trust_in_leader):
+    for i in range(len(active)):
+        # counter-based uniforms u0..u3 and z: each is computed only where its outcome can
+        # matter (the values do not depend on which others are computed)
+        cred = credibility[i]
+        on = active[i]
+        if on:
+            z = (2.0 * counter_uniform(key, i, 4, 5) - 1.0) * z_half_width
+            m = (output[i] * quality[i] * (1.0 + measurement_noise * (1.0 - cred) * z)
+                 + gaming * (1.0 - cred) * (shirk_days[i] / 5.0) * ability[i] * 5.0)
+            measured[i] = max(m, 0.0)
+        else:
+            measured[i] = 0.0
+
+        b = belief[i]
+        trained = lead_trained[i]
+        if trained:
+            v = clip01(verification_rate * (1.0 - b) / max(team_doubt[leader[i]], 1e-6))
+        else:
+            v = verification_rate
+        verification[i] = v
+        verified = on and counter_uniform(key, i, 0, 5) < v
+
+        shirker = shirk_days[i] > 0
+        if shirker:
+            p_flag = (tp_base + (1.0 - tp_base) * cred) * shortfall[i]
+        else:
+            p_flag = false_positive_max * (1.0 - cred)
+        flag = verified and counter_uniform(key, i, 1, 5) < p_flag
+        if not flag and on and not lead_results[i]:
+            flag = counter_uniform(key, i, 2, 5) < presence_detection * office_shortfall[i]
+        if flag and not shirker and trained and counter_uniform(key, i, 3, 5) < cred:
+            flag = False  # double-checked and dismissed
+
+        clean = verified and not flag
+        if clean:
+            b = b + belief_gain * (1.0 - b)
+        elif flag:
+            b = b - belief_loss * b
+        if not lead_results[i] and not trained:
+            b = b - visibility_bias * flex_days[i] * (1.0 - lead_style[i])
+        b = clip01(b)
+        belief[i] = b
+
+        control_leader = lead_style[i] < 0.5 and not trained
+        sanction = flag and (control_leader or b < belief_sanction)
+        detected[i] = sanction and shirker
+        false = sanction and not shirker
+        falsely_accused[i] = false
+        if sanction:
+            sanction_left[i] = sanction_weeks
+            approved[i] = False
+        elif sanction_left[i] > 0:
+            sanction_left[i] -= 1
+        mot = motivation[i]
+        mot = mot + morale_recovery * (motivation_base[i] - mot)
+        t = trust_in_leader[i]
+        t = t + morale_recovery * (trust_in_leader_base - t)
+        if false:
+            mot -= false_accusation_morale
+            t -= false_accusation_trust * trust_in_leader[i]
+        motivation[i] = clip01(mot)
+        trust_in_leader[i] = clip01(t)
 
 
 def oversee(pop: Population, p: SimpleNamespace, rng: np.random.Generator, week: int) -> None:
@@ -16,11 +91,12 @@ def oversee(pop: Population, p: SimpleNamespace, rng: np.random.Generator, week:
     Measured output = true output-quality x (1 + noise (1 - credibility) z)
     + gaming (1 - credibility) x shirked share x ability (e-Kinerja maturity shrinks both).
     Each leader checks a share ``verification_rate`` of outputs; trained ("trust, but verify")
-    leaders target checks at the people they trust least, keeping the same average. A check
+    leaders target checks at the people they trust least, keeping the same average (short of
+    it where a targeted share would exceed 1: the surplus is not passed on). A check
     flags a shirker with probability ``tp x shortfall``, where the shortfall is the depth of
     shirking (how far effort fell below the threshold) weighted by the days shirked, and ``tp``
-    rises with credibility, and an honest worker with ``fp_max x (1 - credibility)`` (noise). Presence-
-    watching leaders also catch office shirkers on their rounds, in proportion to the
+    rises with credibility, and an honest worker with ``fp_max x (1 - credibility)`` (noise).
+    Presence-watching leaders also catch office shirkers on their rounds, in proportion to the
     office shortfall. Trained leaders double-check a
     flag and dismiss a false one with probability = credibility. Beliefs rise after clean checks
     and fall after flags; presence-watching control leaders also lose belief for days they do not
@@ -28,48 +104,20 @@ def oversee(pop: Population, p: SimpleNamespace, rng: np.random.Generator, week:
     belief has fallen below a threshold. A sanction revokes flexibility for ``sanction_weeks``;
     a false accusation also lowers morale (intrinsic motivation) and the person's trust in the
     leader; both recover slowly (``morale_recovery`` a week).
+    Five uniforms per person per week (counter-based on the week's key).
     """
     s = pop.staff
-    n = len(s)
-    u = rng.random((4, n), dtype=F)
-    z = uniform_noise(rng, n, 1.0)
-    cred = p.staff_credibility
-    shirk_share = s.shirk_days / 5.0
-    measured = (s.output * s.quality * (1.0 + p.measurement_noise * (1.0 - cred) * z)
-                + p.gaming * (1.0 - cred) * shirk_share * s.ability * 5.0)
-    s.measured = (np.maximum(measured, 0.0) * s.active).astype(F)
-
-    # verification: trained leaders target doubt, same average share
-    doubt = 1.0 - s.belief
-    team_doubt = pop.mean_by(doubt, "leader", empty=1.0)
-    targeted = p.verification_rate * doubt / np.maximum(team_doubt[s.leader], 1e-6)
-    s.verification = np.where(p.lead_trained, np.clip(targeted, 0.0, 1.0),
-                              p.verification_rate).astype(F)
-    verified = s.active & (u[0] < s.verification)
-
-    shirker = s.shirk_days > 0
-    tp = p.true_positive_base + (1.0 - p.true_positive_base) * cred
-    p_flag = np.where(shirker, tp * s.shortfall,
-                      p.false_positive_max * (1.0 - cred))
-    flag = verified & (u[1] < p_flag)
-    flag |= s.active & ~p.lead_results & (u[2] < p.presence_detection * s.office_shortfall)
-    flag &= ~(~shirker & p.lead_trained & (u[3] < cred))  # double-checked and dismissed
-
-    clean = verified & ~flag
-    belief = s.belief + p.belief_gain * clean * (1.0 - s.belief) - p.belief_loss * flag * s.belief
-    unseen = s.flex_days * (~p.lead_results) * (1.0 - p.lead_style) * ~p.lead_trained
-    s.belief = np.clip(belief - p.visibility_bias * unseen, 0.0, 1.0).astype(F)
-
-    control_leader = (p.lead_style < 0.5) & ~p.lead_trained
-    sanction = flag & (control_leader | (s.belief < p.belief_sanction))
-    s.detected = sanction & shirker
-    s.falsely_accused = sanction & ~shirker
-    s.sanction_left = np.where(sanction, p.sanction_weeks,
-                               np.maximum(s.sanction_left - 1, 0)).astype(np.int16)
-    s.approved &= ~sanction
-    morale = s.motivation + p.morale_recovery * (s.motivation_base - s.motivation)
-    morale -= p.false_accusation_morale * s.falsely_accused
-    s.motivation = np.clip(morale, 0.0, 1.0).astype(F)
-    trust = s.trust_in_leader + p.morale_recovery * (p.trust_in_leader_base - s.trust_in_leader)
-    trust -= p.false_accusation_trust * s.trust_in_leader * s.falsely_accused
-    s.trust_in_leader = np.clip(trust, 0.0, 1.0).astype(F)
+    key = week_key(rng)
+    team_doubt = 1.0 - pop.mean_by(s.belief, "leader", empty=0.0)  # 1 for a team of nobody
+    _oversight_kernel(key, float(np.sqrt(3.0)), s.active, s.leader, team_doubt,
+                      p.staff_credibility, s.output, s.quality, s.shirk_days, s.shortfall,
+                      s.office_shortfall, s.ability, s.flex_days, p.lead_trained,
+                      p.lead_results, p.lead_style, float(p.measurement_noise), float(p.gaming),
+                      float(p.verification_rate), float(p.true_positive_base),
+                      float(p.false_positive_max), float(p.presence_detection),
+                      float(p.belief_gain), float(p.belief_loss), float(p.visibility_bias),
+                      float(p.belief_sanction), int(p.sanction_weeks), float(p.morale_recovery),
+                      float(p.false_accusation_morale), float(p.false_accusation_trust),
+                      float(p.trust_in_leader_base), s.motivation_base, s.measured,
+                      s.verification, s.belief, s.detected, s.falsely_accused, s.sanction_left,
+                      s.approved, s.motivation, s.trust_in_leader)

@@ -5,9 +5,12 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+from numba import njit
 
-from flexisim.mechanisms.common import uniform_noise
-from flexisim.population import F, Population
+from flexisim.mechanisms.common import JIT, clip01, counter_uniform, week_key
+from flexisim.population import Population
+
+LUCK_SD = 0.05  # task luck, fixed in code
 
 
 def remote_productivity(s, p: SimpleNamespace) -> np.ndarray:
@@ -15,14 +18,44 @@ def remote_productivity(s, p: SimpleNamespace) -> np.ndarray:
 
     ``(1 + remote_gain)`` for commute time and focus (E1, E6), times infrastructure
     ``1 - internet_penalty (1 - internet)`` with a device or ``no_device_factor`` without
-    (D1), times ``1 - skill_penalty (1 - digital skill)``.
+    (D1), times ``1 - skill_penalty (1 - digital skill)``. (Vectorised form for inspection;
+    the weekly step computes the same inside ``_production_kernel``.)
     """
     infra = np.where(s.device, 1.0 - p.internet_penalty * (1.0 - s.internet), p.no_device_factor)
     return (1.0 + p.remote_gain) * infra * (1.0 - p.skill_penalty * (1.0 - s.skill))
 
 
+@njit(**JIT)
+def _production_kernel(key, half_width, active, leader, team_remote, flex_days, collaboration,
+                       lead_literacy, ability, effort_office, effort_remote, effort, device,
+                       internet, skill, coordination_loss, platform_factor,
+                       literacy_coordination, remote_gain, internet_penalty, no_device_factor,
+                       skill_penalty, quality_base, timeliness_coordination,
+                       coordination, output, quality, on_time):
+    for i in range(len(active)):
+        luck = 1.0 + (2.0 * counter_uniform(key, i, 0, 1) - 1.0) * half_width
+        d = flex_days[i]
+        remote_share = d / 5.0
+        coord = (coordination_loss * collaboration[i] * team_remote[leader[i]] * platform_factor
+                 * (1.0 - literacy_coordination * lead_literacy[i]))
+        if device[i]:
+            infra = 1.0 - internet_penalty * (1.0 - internet[i])
+            weak_link = (1.0 - internet[i]) * remote_share
+        else:
+            infra = no_device_factor
+            weak_link = remote_share
+        productivity = (1.0 + remote_gain) * infra * (1.0 - skill_penalty * (1.0 - skill[i]))
+        office = ability[i] * effort_office[i] * (1.0 - 0.5 * coord)
+        remote = ability[i] * effort_remote[i] * productivity * (1.0 - coord)
+        coordination[i] = coord
+        output[i] = max(luck, 0.0) * ((5 - d) * office + d * remote) if active[i] else 0.0
+        quality[i] = clip01(quality_base + (1.0 - quality_base) * effort[i] - coord * remote_share)
+        on_time[i] = clip01(0.5 + 0.5 * effort[i] - timeliness_coordination * coord
+                            - 0.3 * weak_link)
+
+
 def produce_output(pop: Population, p: SimpleNamespace, rng: np.random.Generator,
-               week: int) -> None:
+                   week: int) -> None:
     """Weekly output of every civil servant.
 
     Office day: ``ability x effort_office x (1 - coord / 2)``; flexible day:
@@ -31,23 +64,19 @@ def produce_output(pop: Population, p: SimpleNamespace, rng: np.random.Generator
     x (1 - leader-literacy share removed)`` grows with the job's collaboration intensity and
     the team's remote share (E4) and also slows colleagues in the office (less coaching).
     Quality ``= base + (1 - base) effort - coord x remote share``; timeliness falls with low
-    effort, coordination loss and poor connections. Task luck: multiplicative noise, sd 5%.
+    effort, coordination loss and poor connections. Task luck: multiplicative noise, sd 5%
+    (one uniform per person, counter-based on the week's key).
     """
     s = pop.staff
-    luck = 1.0 + uniform_noise(rng, len(s), 0.05)
-    d = s.flex_days.astype(F)
-    remote_share = d / 5.0
-    team_remote = pop.mean_by(remote_share, "leader")[s.leader]
-    coord = (p.coordination_loss * s.collaboration * team_remote
-             * (1.0 - p.platform_coordination * p.platform)
-             * (1.0 - p.literacy_coordination * p.lead_literacy))
-    office_days = 5.0 - d
-    office = s.ability * s.effort_office * (1.0 - 0.5 * coord)
-    remote = s.ability * s.effort_remote * remote_productivity(s, p) * (1.0 - coord)
-    s.coordination = coord.astype(F)
-    s.output = (np.maximum(luck, 0.0) * (office_days * office + d * remote) * s.active).astype(F)
-    s.quality = np.clip(p.quality_base + (1.0 - p.quality_base) * s.effort
-                        - coord * remote_share, 0.0, 1.0).astype(F)
-    weak_link = np.where(s.device, 1.0 - s.internet, 1.0) * remote_share
-    s.on_time = np.clip(0.5 + 0.5 * s.effort - p.timeliness_coordination * coord
-                        - 0.3 * weak_link, 0.0, 1.0).astype(F)
+    key = week_key(rng)
+    team_remote = pop.mean_by(s.flex_days, "leader") / 5.0
+    _production_kernel(key, float(LUCK_SD * np.sqrt(3.0)), s.active, s.leader, team_remote,
+                       s.flex_days, s.collaboration, p.lead_literacy, s.ability,
+                       s.effort_office, s.effort_remote, s.effort, s.device, s.internet,
+                       s.skill, float(p.coordination_loss),
+                       float(1.0 - p.platform_coordination * p.platform),
+                       float(p.literacy_coordination), float(p.remote_gain),
+                       float(p.internet_penalty), float(p.no_device_factor),
+                       float(p.skill_penalty), float(p.quality_base),
+                       float(p.timeliness_coordination), s.coordination, s.output, s.quality,
+                       s.on_time)

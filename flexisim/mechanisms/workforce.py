@@ -5,8 +5,15 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+from numba import njit
 
-from flexisim.mechanisms.common import infrastructure_levels
+from flexisim.mechanisms.common import (
+    JIT,
+    clip01,
+    counter_uniform,
+    infrastructure_levels,
+    week_key,
+)
 from flexisim.population import F, Population, skill_base, tables
 
 WEEKS_PER_YEAR = 52.0
@@ -53,8 +60,51 @@ def applicant_pool_shift(pop: Population, p: SimpleNamespace) -> float:
             + p.pool_wage_ability * p.pool_flex_wage * offer)
 
 
+@njit(**JIT)
+def _workforce_kernel(key, active, pppk, flex_days, flex_preference, lead_style, belief,
+                      sanction_left, coordination, age, tenure, retirement_age, wellbeing_base,
+                      wellbeing_flex, wellbeing_autonomy, sanction_weight, wellbeing_overload,
+                      wellbeing_rate, quit_pppk_weekly, quit_pns_weekly, quit_wellbeing,
+                      quit_flex, hire_chance, wellbeing, intent_to_leave, approved, hired_rows):
+    """Well-being, quit hazard, ageing, exits and the hiring draw, in one pass.
+
+    Writes the rows hired this week into ``hired_rows`` and returns
+    ``(exits, retirements, hires)``.
+    """
+    exits = 0
+    retirements = 0
+    hires = 0
+    step = np.float32(1.0 / 52.0)
+    for i in range(len(active)):
+        d = flex_days[i] / 5.0
+        target = (wellbeing_base + wellbeing_flex * d * (0.5 + flex_preference[i])
+                  + wellbeing_autonomy * lead_style[i] * belief[i]
+                  - wellbeing_overload * coordination[i])
+        if sanction_left[i] > 0:
+            target -= sanction_weight
+        w = clip01(wellbeing[i] + wellbeing_rate * (target - wellbeing[i]))
+        wellbeing[i] = w
+        weekly = quit_pppk_weekly if pppk[i] else quit_pns_weekly
+        hazard = weekly * np.exp(-quit_wellbeing * (w - wellbeing_base)) * (1.0 - quit_flex * d)
+        intent_to_leave[i] = clip01(hazard * 52.0)
+        if active[i]:
+            age[i] += step
+            tenure[i] += step
+            retire = age[i] >= retirement_age[i]
+            if retire or counter_uniform(key, i, 0, 2) < hazard:
+                active[i] = False
+                flex_days[i] = 0
+                approved[i] = False
+                exits += 1
+                retirements += 1 if retire else 0
+        elif counter_uniform(key, i, 1, 2) < hire_chance:
+            hired_rows[hires] = i
+            hires += 1
+    return exits, retirements, hires
+
+
 def workforce_dynamics(pop: Population, p: SimpleNamespace, rng: np.random.Generator, week: int,
-              seed: int) -> dict:
+                       seed: int) -> dict:
     """Well-being, then exits (voluntary and retirement), then recruitment into vacancies.
 
     Well-being moves toward ``base + flex x (days/5) x (0.5 + pref) + autonomy x style x belief
@@ -63,38 +113,26 @@ def workforce_dynamics(pop: Population, p: SimpleNamespace, rng: np.random.Gener
     halved under full WFH). Retirement at the legal age (BUP). Vacancies are refilled with
     probability ``1 / hiring_delay_weeks`` a week by a recruit of the same post whose ability
     is drawn from an applicant pool that flexibility makes stronger (E11, E13).
+    Two uniforms per row per week (counter-based on the week's key).
     """
     s = pop.staff
-    n = len(s)
-    u = rng.random((2, n), dtype=F)
-    d = s.flex_days / 5.0
-    target = (p.wellbeing_base + p.wellbeing_flex * d * (0.5 + s.flex_preference)
-              + p.wellbeing_autonomy * p.lead_style * s.belief
-              - p.wellbeing_sanction * p.sanction_severity * (s.sanction_left > 0)
-              - p.wellbeing_overload * s.coordination)
-    s.wellbeing = np.clip(s.wellbeing + p.wellbeing_rate * (target - s.wellbeing), 0, 1).astype(F)
-
-    annual = np.where(s.pppk, p.quit_pppk_annual, p.quit_pns_annual)
-    hazard = (annual / WEEKS_PER_YEAR * np.exp(-p.quit_wellbeing * (s.wellbeing - p.wellbeing_base))
-              * (1.0 - p.quit_flex * d))
-    s.intent_to_leave = np.clip(hazard * WEEKS_PER_YEAR, 0.0, 1.0).astype(F)
-    s.age += F(1.0 / WEEKS_PER_YEAR) * s.active
-    s.tenure += F(1.0 / WEEKS_PER_YEAR) * s.active
-    retire = s.active & (s.age >= s.retirement_age)
-    quit_ = s.active & ~retire & (u[0] < hazard)
-    exits = retire | quit_
-    s.active &= ~exits
-    s.flex_days[exits] = 0
-    s.approved[exits] = False
-
-    vacant = ~s.active
-    hire = vacant & ~exits & (u[1] < 1.0 / p.hiring_delay_weeks)
-    rows = np.flatnonzero(hire)
+    key = week_key(rng)
+    hired = pop.workspace("hired_rows", len(s), np.int32)
+    exits, retirements, n_hired = _workforce_kernel(
+        key, s.active, s.pppk, s.flex_days, s.flex_preference, p.lead_style, s.belief,
+        s.sanction_left, s.coordination, s.age, s.tenure, s.retirement_age,
+        float(p.wellbeing_base), float(p.wellbeing_flex), float(p.wellbeing_autonomy),
+        float(p.wellbeing_sanction * p.sanction_severity), float(p.wellbeing_overload),
+        float(p.wellbeing_rate), float(p.quit_pppk_annual / WEEKS_PER_YEAR),
+        float(p.quit_pns_annual / WEEKS_PER_YEAR), float(p.quit_wellbeing),
+        float(p.quit_flex), float(1.0 / p.hiring_delay_weeks), s.wellbeing, s.intent_to_leave,
+        s.approved, hired)
+    rows = hired[:n_hired].astype(np.int64)
     quality = np.nan
     if rows.size:
         _recruit(pop, p, rows, week, seed)
         quality = float(s.ability[rows].mean())
-    return {"exits": int(exits.sum()), "retirements": int(retire.sum()),
+    return {"exits": int(exits), "retirements": int(retirements),
             "hires": int(rows.size), "recruit_ability": quality}
 
 
@@ -136,5 +174,7 @@ def _recruit(pop: Population, p: SimpleNamespace, rows: np.ndarray, week: int, s
     s.sanction_left[rows] = 0
     s.performing[rows] = False
     s.cycle_measured[rows] = 0.0
-    s.cycle_weeks[rows] = 0
+    # recruits arrive after this week's work was measured: -1 so that this week's appraisal
+    # step, which counts every active row, leaves them at 0 weeks worked
+    s.cycle_weeks[rows] = -1
     infrastructure_levels(pop, p, week / WEEKS_PER_YEAR, rows)

@@ -5,12 +5,48 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+from numba import njit
 
-from flexisim.mechanisms.common import cap_within_groups, sigmoid
-from flexisim.population import FRONTLINE, OFFSITE, F, Population, tables
+from flexisim.mechanisms.common import (
+    JIT,
+    cap_within_groups,
+    counter_uniform,
+    counter_uniforms,
+    sigmoid1,
+    week_key,
+)
+from flexisim.population import FRONTLINE, OFFSITE, Population, tables
 
 _a, _b = tables()["motivation_beta"]
 MEAN_MOTIVATION = _a / (_a + _b)  # the population's mean intrinsic motivation
+
+
+@njit(**JIT)
+def _days_kernel(key, active, job, approved, max_flex_days, device, internet, lead_results,
+                 lead_style, flex_preference, motivation, day_base, day_pref, day_visibility,
+                 day_frustration, day_slack, mean_motivation, agency, days,
+                 quota_days, staff_days, front_request, front_days):
+    """Requested days per person (stochastic rounding) and the agency totals of the limits."""
+    for i in range(len(active)):
+        offsite = job[i] == OFFSITE
+        allowed = (5 if offsite else max_flex_days) if approved[i] else 0
+        d = np.int8(0)  # floor(0 x share + u) = 0: no draw needed without allowed days
+        if active[i] and allowed > 0:
+            frustration = 1.0 - (internet[i] if device[i] else 0.0)
+            visibility = 0.0 if lead_results[i] else 1.0 - lead_style[i]
+            logit = (day_base + day_pref * (flex_preference[i] - 0.5)
+                     - day_visibility * visibility - day_frustration * frustration
+                     + day_slack * (mean_motivation - motivation[i]))
+            d = np.int8(np.floor(allowed * sigmoid1(logit) + counter_uniform(key, i, 0, 1)))
+        days[i] = d
+        if active[i]:
+            a = agency[i]
+            if not offsite:
+                quota_days[a] += d
+                staff_days[a] += 5.0
+            if job[i] == FRONTLINE:
+                front_request[a] += d
+                front_days[a] += 5.0
 
 
 def work_mode_choice(pop: Population, p: SimpleNamespace, rng: np.random.Generator,
@@ -22,33 +58,34 @@ def work_mode_choice(pop: Population, p: SimpleNamespace, rng: np.random.Generat
     for flexibility against the career cost of being unseen by a presence-watching control
     leader and the frustration of poor infrastructure. The slack term makes the choice
     self-selected: low-motivation staff favour unobserved days. Days are the expected number
-    rounded stochastically (one uniform per person, so streams stay aligned).
+    rounded stochastically (one uniform per person, counter-based on the week's key).
     Inherently off-site work is exempt from the cap (up to 5 days) and from the quota.
     The agency quota caps a unit's flexible share of staff-days, and frontline units keep a
-    minimum on-site share; both give the scarce days to the people the leaders trust most.
+    minimum on-site share; both give the scarce days to the people the leaders trust most
+    (a sort, only in weeks when some agency exceeds a limit).
     """
     s = pop.staff
-    u = rng.random(len(s), dtype=F)
+    key = week_key(rng)
     if not p.flexiwork_enabled:
         s.flex_days[:] = 0
         return
-    offsite = s.job == OFFSITE
-    allowed = np.where(offsite, 5, p.max_flex_days) * s.approved
-    frustration = 1.0 - np.where(s.device, s.internet, 0.0)
-    visibility = (~p.lead_results) * (1.0 - p.lead_style)
-    logit = (p.day_base + p.day_pref * (s.flex_preference - 0.5) - p.day_visibility * visibility
-             - p.day_frustration * frustration + p.day_slack * (MEAN_MOTIVATION - s.motivation))
-    days = np.floor(allowed * sigmoid(logit) + u).astype(np.int8)
-
     n_ag = len(pop.agencies)
-    priority = s.belief + 1e-3 * u
-    counted = s.active & ~offsite
-    staff_days = 5.0 * np.bincount(s.agency, weights=counted, minlength=n_ag)
-    keep = cap_within_groups(np.where(counted, days, 0), s.agency, priority,
-                             p.agency_quota * staff_days)
+    quota_days, staff_days = np.zeros(n_ag), np.zeros(n_ag)
+    front_request, front_days = np.zeros(n_ag), np.zeros(n_ag)
+    days = s.flex_days
+    _days_kernel(key, s.active, s.job, s.approved, int(p.max_flex_days), s.device, s.internet,
+                 p.lead_results, p.lead_style, s.flex_preference, s.motivation,
+                 float(p.day_base), float(p.day_pref), float(p.day_visibility),
+                 float(p.day_frustration), float(p.day_slack), MEAN_MOTIVATION, s.agency, days,
+                 quota_days, staff_days, front_request, front_days)
+    quota_cap = p.agency_quota * staff_days
+    front_cap = (1.0 - p.min_onsite_frontline) * front_days
+    if np.all(quota_days <= quota_cap + 1e-9) and np.all(front_request <= front_cap + 1e-9):
+        return  # the usual case: nothing to ration
+    u = counter_uniforms(key, len(s), 0, 1)
+    priority = s.belief + np.float32(1e-3) * u
+    counted = s.active & (s.job != OFFSITE)
+    keep = cap_within_groups(np.where(counted, days, 0), s.agency, priority, quota_cap)
     front = s.active & (s.job == FRONTLINE)
-    front_days = 5.0 * np.bincount(s.agency, weights=front, minlength=n_ag)
-    keep &= cap_within_groups(np.where(front, days, 0), s.agency, priority,
-                              (1.0 - p.min_onsite_frontline) * front_days)
+    keep &= cap_within_groups(np.where(front, days, 0), s.agency, priority, front_cap)
     days[~keep] = 0
-    s.flex_days = days * s.active

@@ -1,0 +1,604 @@
+"""Reference implementation of flexisim in plain Mesa: one Python object per agent.
+
+It implements the equations of docs/ODD.md §7 a second time, independently of the columnar
+engine (flexisim/mechanisms/), the way a Mesa tutorial would: every civil servant, leader and
+citizen is a ``mesa.Agent`` with scalar attributes and one method per mechanism; the model
+steps the mechanisms in the order of ODD §3 through ``AgentSet.do``. It shares with flexisim
+only its inputs -- the scenario and calibration files (``flexisim.scenario``,
+``make_params``) and the initial population (``build_population`` + ``apply_levers``, whose
+rows are turned into agents) -- so that both start from the same people.
+
+Update semantics are those of the engine: within a mechanism every agent reads the state left
+by the previous mechanism (aggregates such as the agency's peer effort, the team's remote
+share and doubt, frontline capacity and the ties' trust are computed before the agents act);
+last week's values where ODD §3 says so.
+
+Randomness: each agent draws from the model's ``random.Random`` (Mesa's ``model.random``),
+in agent order. The draw pattern therefore differs from the engine's counter-based uniforms
+(ODD §8), so the two agree in distribution, not run by run: tests/test_oracle.py compares
+the means of the summary outputs over replications. The office-only twin is a second
+``ReferenceModel`` with ``flexiwork_enabled=False`` and the same seed (no common random
+numbers beyond the shared initial population). Used as the oracle (tests/test_oracle.py) and
+as the baseline of the speed-up figure (benchmarks/run_all.py).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import mesa
+import numpy as np
+
+from flexisim.mechanisms.common import apply_levers, make_params
+from flexisim.metrics import COUNTERFACTUAL_OF, summarize
+from flexisim.population import FRONTLINE, JOB_FAMILIES, OFFSITE, build_population, tables
+from flexisim.scenario import Scenario, load_scenario
+
+STREAMS = 10  # flexisim spawns 10 streams; the population comes from the first
+WEEKS = 52.0
+COMMUNICATION = ("silent", "reactive", "proactive")
+
+
+def clip01(x: float) -> float:
+    return 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def uniform_noise(rnd, sd: float) -> float:
+    """Zero-mean uniform noise with standard deviation ``sd`` (as the engine's)."""
+    return (2.0 * rnd.random() - 1.0) * sd * math.sqrt(3.0)
+
+
+class LeaderAgent(mesa.Agent):
+    """A structural official leading one team; keeps the team's aggregates of the week."""
+
+    def __init__(self, model: ReferenceModel, agency: int, style: float, trained: bool,
+                 results_based: bool, literacy: float) -> None:
+        super().__init__(model)
+        self.agency, self.style, self.trained = agency, style, trained
+        self.results_based, self.literacy = results_based, literacy
+        self.team: list[CivilServant] = []
+        self.team_remote = 0.0
+        self.team_doubt = 1.0
+
+    def compute_team_remote(self) -> None:
+        active = [s for s in self.team if s.active]
+        self.team_remote = (sum(s.flex_days for s in active) / 5.0 / len(active)) if active else 0.0
+
+    def compute_team_doubt(self) -> None:
+        active = [s for s in self.team if s.active]
+        self.team_doubt = (sum(1.0 - s.belief for s in active) / len(active)) if active else 1.0
+
+
+class CivilServant(mesa.Agent):
+    """A civil servant (a post that a recruit refills), with one method per mechanism."""
+
+    def __init__(self, model: ReferenceModel, **attributes: Any) -> None:
+        super().__init__(model)
+        self.__dict__.update(attributes)
+
+    # -------------------------------------------------------------- 1. eligibility
+    def decide_eligibility(self) -> None:
+        m, p = self.model, self.model.p
+        if not p.flexiwork_enabled:
+            self.eligible = self.approved = False
+            return
+        ok = (self.active and JOB_FAMILIES[self.job] in p.eligible_families and self.ict_doable
+              and self.sanction_left == 0 and self.tenure >= p.min_tenure_years)
+        if p.require_device:
+            ok = ok and self.device
+        if p.require_performing:
+            ok = ok and self.performing
+        self.eligible = ok
+        if m.week % p.approval_review_weeks == 0:
+            chance = sigmoid(p.approval_slope * (self.belief + 0.5 * self.leader.style
+                                                 - p.approval_threshold))
+            self.approved = ok and m.random.random() < chance
+        else:
+            self.approved = self.approved and ok
+
+    # -------------------------------------------------------------- 2. work mode
+    def request_days(self) -> None:
+        m, p = self.model, self.model.p
+        u = m.random.random()
+        self.priority = self.belief + 1e-3 * u
+        if not p.flexiwork_enabled or not self.active:
+            self.flex_days = 0
+            return
+        allowed = (5 if self.job == OFFSITE else p.max_flex_days) if self.approved else 0
+        frustration = 1.0 - (self.internet if self.device else 0.0)
+        visibility = (0.0 if self.leader.results_based else 1.0) * (1.0 - self.leader.style)
+        logit = (p.day_base + p.day_pref * (self.flex_preference - 0.5)
+                 - p.day_visibility * visibility - p.day_frustration * frustration
+                 + p.day_slack * (m.mean_motivation - self.motivation))
+        self.flex_days = int(math.floor(allowed * sigmoid(logit) + u))
+
+    # -------------------------------------------------------------- 3. effort
+    def choose_effort(self) -> None:
+        m, p, L = self.model, self.model.p, self.leader
+        tp = p.true_positive_base + (1.0 - p.true_positive_base) * self.credibility
+        catch_remote = self.verification * tp
+        presence = 0.0 if L.results_based else p.presence_deterrence
+        catch_office = 1.0 - (1.0 - catch_remote) * (1.0 - presence)
+        severity = p.severity_floor + (1.0 - p.severity_floor) * p.sanction_severity
+        control = ((1.0 - L.style) * (0.5 + 0.5 * (not L.results_based))
+                   * (1.0 - 0.5 * L.trained)
+                   + 0.5 * self.verification * (1.0 - L.style) * (not L.trained))
+        reciprocity = L.style * self.belief * self.trust_in_leader * (0.5 + 0.5 * self.approved)
+        own = (self.motivation - p.effort_crowding * control * self.control_sensitivity
+               + p.effort_reciprocity * reciprocity - p.temptation_office)
+        peer = m.peer_effort[self.agency]
+        mix = 1.0 - p.effort_peer
+        office = (mix * (own + p.effort_deterrence * severity * catch_office)
+                  + p.effort_peer * peer + uniform_noise(m.random, p.effort_noise))
+        remote = (mix * (own + p.effort_deterrence * severity * catch_remote - p.temptation_remote)
+                  + p.effort_peer * peer + uniform_noise(m.random, p.effort_noise))
+        self.effort_office, self.effort_remote = clip01(office), clip01(remote)
+        d = self.flex_days
+        office_days = (5 - d) if self.active else 0
+        thr = p.shirk_threshold
+        self.office_shirk_days = office_days if self.effort_office < thr else 0
+        self.shirk_days = self.office_shirk_days + (d if self.effort_remote < thr else 0)
+        self.office_shortfall = office_days * clip01(1.0 - self.effort_office / thr) / 5.0
+        self.shortfall = self.office_shortfall + d * clip01(1.0 - self.effort_remote / thr) / 5.0
+        self.effort = (office_days * self.effort_office + d * self.effort_remote) / 5.0
+
+    # -------------------------------------------------------------- 4. production
+    def produce(self) -> None:
+        m, p, L = self.model, self.model.p, self.leader
+        luck = 1.0 + uniform_noise(m.random, 0.05)
+        d = self.flex_days
+        remote_share = d / 5.0
+        coord = (p.coordination_loss * self.collaboration * L.team_remote
+                 * (1.0 - p.platform_coordination * p.platform)
+                 * (1.0 - p.literacy_coordination * L.literacy))
+        infra = (1.0 - p.internet_penalty * (1.0 - self.internet)) if self.device \
+            else p.no_device_factor
+        productivity = (1.0 + p.remote_gain) * infra * (1.0 - p.skill_penalty * (1.0 - self.skill))
+        office = self.ability * self.effort_office * (1.0 - 0.5 * coord)
+        remote = self.ability * self.effort_remote * productivity * (1.0 - coord)
+        self.coordination = coord
+        self.output = max(luck, 0.0) * ((5 - d) * office + d * remote) if self.active else 0.0
+        self.quality = clip01(p.quality_base + (1.0 - p.quality_base) * self.effort
+                              - coord * remote_share)
+        weak_link = ((1.0 - self.internet) if self.device else 1.0) * remote_share
+        self.on_time = clip01(0.5 + 0.5 * self.effort - p.timeliness_coordination * coord
+                              - 0.3 * weak_link)
+
+    # -------------------------------------------------------------- 5. oversight
+    def be_overseen(self) -> None:
+        m, p, L = self.model, self.model.p, self.leader
+        rnd = m.random
+        u0, u1, u2, u3 = rnd.random(), rnd.random(), rnd.random(), rnd.random()
+        z = uniform_noise(rnd, 1.0)
+        cred = self.credibility
+        measured = (self.output * self.quality * (1.0 + p.measurement_noise * (1.0 - cred) * z)
+                    + p.gaming * (1.0 - cred) * (self.shirk_days / 5.0) * self.ability * 5.0)
+        self.measured = max(measured, 0.0) if self.active else 0.0
+        if L.trained:
+            self.verification = clip01(p.verification_rate * (1.0 - self.belief)
+                                       / max(L.team_doubt, 1e-6))
+        else:
+            self.verification = p.verification_rate
+        verified = self.active and u0 < self.verification
+        shirker = self.shirk_days > 0
+        tp = p.true_positive_base + (1.0 - p.true_positive_base) * cred
+        p_flag = tp * self.shortfall if shirker else p.false_positive_max * (1.0 - cred)
+        flag = verified and u1 < p_flag
+        flag = flag or (self.active and not L.results_based
+                        and u2 < p.presence_detection * self.office_shortfall)
+        if flag and not shirker and L.trained and u3 < cred:
+            flag = False
+        clean = verified and not flag
+        b = (self.belief + p.belief_gain * clean * (1.0 - self.belief)
+             - p.belief_loss * flag * self.belief)
+        unseen = self.flex_days * (not L.results_based) * (1.0 - L.style) * (not L.trained)
+        self.belief = clip01(b - p.visibility_bias * unseen)
+        control_leader = L.style < 0.5 and not L.trained
+        sanction = flag and (control_leader or self.belief < p.belief_sanction)
+        self.detected = sanction and shirker
+        self.falsely_accused = sanction and not shirker
+        self.sanction_left = p.sanction_weeks if sanction else max(self.sanction_left - 1, 0)
+        self.approved = self.approved and not sanction
+        self.motivation = clip01(self.motivation
+                                 + p.morale_recovery * (self.motivation_base - self.motivation)
+                                 - p.false_accusation_morale * self.falsely_accused)
+        self.trust_in_leader = clip01(
+            self.trust_in_leader
+            + p.morale_recovery * (p.trust_in_leader_base - self.trust_in_leader)
+            - p.false_accusation_trust * self.trust_in_leader * self.falsely_accused)
+
+    # -------------------------------------------------------------- 7. workforce
+    def live_and_leave(self) -> None:
+        m, p = self.model, self.model.p
+        u0, u1 = m.random.random(), m.random.random()
+        d = self.flex_days / 5.0
+        target = (p.wellbeing_base + p.wellbeing_flex * d * (0.5 + self.flex_preference)
+                  + p.wellbeing_autonomy * self.leader.style * self.belief
+                  - p.wellbeing_sanction * p.sanction_severity * (self.sanction_left > 0)
+                  - p.wellbeing_overload * self.coordination)
+        self.wellbeing = clip01(self.wellbeing + p.wellbeing_rate * (target - self.wellbeing))
+        annual = p.quit_pppk_annual if self.pppk else p.quit_pns_annual
+        hazard = (annual / WEEKS * math.exp(-p.quit_wellbeing * (self.wellbeing - p.wellbeing_base))
+                  * (1.0 - p.quit_flex * d))
+        self.intent_to_leave = clip01(hazard * WEEKS)
+        self.exited = False
+        self.hire = False
+        if self.active:
+            self.age += 1.0 / WEEKS
+            self.tenure += 1.0 / WEEKS
+            retire = self.age >= self.retirement_age
+            if retire or u0 < hazard:
+                self.active = self.approved = False
+                self.flex_days = 0
+                self.exited = True
+                m.exits += 1
+        elif u1 < 1.0 / p.hiring_delay_weeks:
+            self.hire = True
+
+    def be_recruited(self, shift: float) -> None:
+        """Refill the post with a recruit drawn like flexisim's (ODD §7.7)."""
+        m, p, t = self.model, self.model.p, tables()
+        rnd = m.random
+        lo, hi = t["recruit_age"]
+        self.age = lo + rnd.random() * (hi - lo)
+        self.tenure = 0.0
+        self.pppk = rnd.random() < p.pppk_share_of_hires
+        self.female = rnd.random() < t["women_share"]
+        self.ability = min(max(1.0 + shift + t["ability_sd"] * rnd.gauss(0, 1), 0.3), 2.0)
+        a, b = t["motivation_beta"]
+        mean, sd = a / (a + b), math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
+        self.motivation = self.motivation_base = clip01(mean + sd * rnd.gauss(0, 1))
+        sensitive = rnd.random() < t["control_sensitive_share"]
+        self.control_sensitivity = 0.5 + 0.5 * rnd.random() if sensitive else 0.2 * rnd.random()
+        self.ict_doable = rnd.random() < t["ict_doable"][self.job]
+        self.device_latent = rnd.random()
+        self.internet_latent = rnd.gauss(0, 1)
+        self.skill_base = (t["digital_skill_mean_age30"]
+                           - t["digital_skill_decline_per_year"] * (self.age - 30.0)
+                           + 0.15 * rnd.gauss(0, 1))
+        self.flex_preference = clip01(0.5 + 0.2 * (self.female and self.age >= 28)
+                                      + 0.1 * (self.region == 0) + 0.2 * rnd.gauss(0, 1))
+        self.active = True
+        self.belief, self.trust_in_leader = 0.5, 0.7
+        self.rating, self.performing = 0, False
+        self.wellbeing = p.wellbeing_base
+        self.effort = self.motivation
+        self.sanction_left = 0
+        self.cycle_measured, self.cycle_weeks = 0.0, 0
+        m.set_infrastructure(self)
+
+    # -------------------------------------------------------------- 8. appraisal
+    def accumulate(self) -> None:
+        self.cycle_measured += self.measured
+        self.cycle_weeks += 1 if self.active else 0
+
+    def be_rated(self) -> None:
+        standard = self.model.p.performing_standard
+        if self.active and self.cycle_weeks > 0:
+            per_day = self.cycle_measured / self.cycle_weeks / 5.0
+            self.rating = 1 + sum(per_day >= b * standard for b in (0.6, 0.8, 1.0, 1.2))
+        else:
+            self.rating = 0
+        self.performing = self.rating >= 4
+        self.cycle_measured, self.cycle_weeks = 0.0, 0
+
+
+class CitizenAgent(mesa.Agent):
+    """A citizen served by one regional agency; trust moves with experience and information."""
+
+    def __init__(self, model: ReferenceModel, region: int, agency: int, online: bool,
+                 anchor: float, trust: float) -> None:
+        super().__init__(model)
+        self.region, self.agency, self.online = region, agency, online
+        self.anchor, self.trust = anchor, trust
+        self.ties: list[CitizenAgent] = []
+        self.heard = trust
+
+    def listen(self) -> None:
+        self.heard = sum(t.trust for t in self.ties) / len(self.ties) if self.ties else 0.0
+
+    def use_service(self) -> None:
+        m, p = self.model, self.model.p
+        rnd = m.random
+        u0, u1, u2, u3, u4 = (rnd.random() for _ in range(5))
+        need = u0 < p.need_rate
+        digital = need and self.online and u1 < p.digital_channel * p.platform
+        counter = need and not digital
+        avail = m.availability[self.agency]
+        well = u2 < avail
+        late = not well and u2 < avail + (1.0 - avail) * p.late_share
+        score = p.score_well if well else (p.score_late if late else p.score_unserved)
+        if counter and u3 < 1.0 - m.presence[self.agency]:
+            score -= p.visibility_penalty * (1.0 - m.soften)
+        if digital:
+            score = p.score_digital_base + p.score_digital_span * p.platform
+        exposed = u4 < m.reach
+        t = self.trust
+        new = (t + p.trust_experience * need * (score - t) + p.trust_anchor * (self.anchor - t)
+               + p.trust_communication * exposed * (m.reported[self.agency] - t)
+               + p.trust_word_of_mouth * (self.heard - t)
+               - p.scandal_hit * m.region_scandals[self.region])
+        self.trust = clip01(new)
+        if need:
+            m.needs += 1
+            m.satisfaction += score
+            m.served_on_time += digital or (counter and well)
+
+
+def _poisson(u: float, mean: float) -> int:
+    """Poisson count by inverting the CDF at ``u``."""
+    k, term = 0, math.exp(-mean)
+    cdf = term
+    while u > cdf and k < 50:
+        k += 1
+        term *= mean / k
+        cdf += term
+    return k
+
+
+class ReferenceModel(mesa.Model):
+    """flexisim's weekly story in plain Mesa agents (same levers, calibration and population).
+
+    Parameters as ``flexisim.FlexiworkModel``: ``scenario``, ``rng`` (the seed),
+    ``counterfactual``, ``calibration`` and levers by keyword.
+    """
+
+    def __init__(self, *, scenario: Scenario | str | None = None, rng: int = 42,
+                 counterfactual: bool = True, calibration: dict | None = None,
+                 **levers: Any) -> None:
+        base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        self.config = base.with_values(source="ReferenceModel(...)", **levers) if levers else base
+        super().__init__(rng=int(rng))
+        values = self.config.values
+        self.p = p = make_params(values, dict(calibration or {}))
+        # the same initial population as flexisim (same seed -> same rows), turned into agents
+        seq = np.random.SeedSequence(int(rng)).spawn(STREAMS)
+        pop = build_population(values["n_asn"], values["citizens_per_asn"],
+                               np.random.default_rng(seq[0]))
+        apply_levers(pop, p)
+        self.tables = tables()
+        self.region_names = pop.region_names
+        self.n_regions = len(pop.region_names)
+        self.n_agencies = len(pop.agencies)
+        a, b = self.tables["motivation_beta"]
+        self.mean_motivation = a / (a + b)
+        self.week = 0
+
+        L = pop.leaders
+        literacy = np.clip(L.digital_literacy + 0.25 * L.trained, 0.0, 1.0)
+        self.leader_list = [LeaderAgent(self, int(L.agency[j]), float(L.style[j]),
+                                        bool(L.trained[j]), bool(L.results_based[j]),
+                                        float(literacy[j])) for j in range(len(L))]
+        s = pop.staff
+        columns = ("region", "agency", "job", "collaboration", "ict_doable", "age", "tenure",
+                   "pppk", "female", "retirement_age", "ability", "motivation",
+                   "motivation_base", "control_sensitivity", "device_latent", "internet_latent",
+                   "skill_base", "flex_preference", "device", "internet", "skill", "rating",
+                   "performing", "verification", "belief", "trust_in_leader", "wellbeing",
+                   "effort", "sanction_left", "cycle_measured", "cycle_weeks")
+        lists = {c: getattr(s, c).tolist() for c in columns}
+        credibility = p.credibility.tolist()
+        self.staff_list = []
+        for i, leader_row in enumerate(s.leader.tolist()):
+            attributes = {c: lists[c][i] for c in columns}
+            leader = self.leader_list[leader_row]
+            agent = CivilServant(
+                self, **attributes, leader=leader, credibility=credibility[attributes["agency"]],
+                active=True, eligible=False, approved=False, flex_days=0, effort_office=0.0,
+                effort_remote=0.0, shirk_days=0, office_shirk_days=0, shortfall=0.0,
+                office_shortfall=0.0, output=0.0, quality=0.0, on_time=0.0, coordination=0.0,
+                measured=0.0, detected=False, falsely_accused=False, intent_to_leave=0.0,
+                priority=0.0, exited=False, hire=False)
+            leader.team.append(agent)
+            self.staff_list.append(agent)
+        c = pop.citizens
+        online = p.citizen_online.tolist()
+        self.citizen_list = [CitizenAgent(self, int(r), int(ag), bool(on), float(an), float(an))
+                             for r, ag, on, an in zip(c.region.tolist(), c.agency.tolist(),
+                                                      online, c.anchor.tolist(), strict=True)]
+        ties = c.ties.tocsr()
+        for k, citizen in enumerate(self.citizen_list):
+            ends = ties.indptr[k], ties.indptr[k + 1]
+            citizen.ties = [self.citizen_list[j] for j in ties.indices[ends[0]:ends[1]]]
+        self.staff = self.agents_by_type[CivilServant]
+        self.leaders = self.agents_by_type[LeaderAgent]
+        self.citizens = self.agents_by_type[CitizenAgent]
+        self.public_trust_start = (100.0 * sum(x.trust for x in self.citizen_list)
+                                   / len(self.citizen_list))
+        self.rows: list[dict[str, float]] = []
+        self.metrics: dict[str, float] = {}
+        self.counterfactual = None
+        if counterfactual and values["flexiwork_enabled"]:
+            self.counterfactual = ReferenceModel(
+                scenario=self.config.with_values(source="counterfactual", flexiwork_enabled=False),
+                rng=rng, counterfactual=False, calibration=calibration)
+
+    # ------------------------------------------------------------------ helpers
+    def set_infrastructure(self, agent: CivilServant) -> None:
+        """A recruit's device, internet and skill under today's regional levels (ODD §7.0)."""
+        p, t = self.p, self.tables
+        year = self.week / WEEKS
+        closed = 1.0 - (1.0 - p.investment_per_year) ** year
+        gap = min(max(p.regional_gap * t["digital_gap"][agent.region], 0.0), 1.0) * (1.0 - closed)
+        device = (p.device_access + (1.0 - p.device_access) * closed) * (1.0 - gap)
+        internet = (p.internet_quality + (1.0 - p.internet_quality) * closed) * (1.0 - gap)
+        agent.device = agent.device_latent < device
+        agent.internet = clip01(internet + 0.1 * agent.internet_latent)
+        agent.skill = clip01(agent.skill_base - 0.5 * gap)
+
+    def _agency_mean(self, attribute: str) -> list[float]:
+        total = [0.0] * self.n_agencies
+        count = [0] * self.n_agencies
+        for s in self.staff_list:
+            if s.active:
+                total[s.agency] += getattr(s, attribute)
+                count[s.agency] += 1
+        return [t / n if n else 0.0 for t, n in zip(total, count, strict=True)]
+
+    def _ration(self) -> None:
+        """Agency quota and frontline floor: priority queues per agency (ODD §7.2)."""
+        p = self.p
+        groups: dict[int, list[CivilServant]] = {}
+        for s in self.staff_list:
+            groups.setdefault(s.agency, []).append(s)
+        dropped = set()
+        for members in groups.values():
+            active = [s for s in members if s.active]
+            for counts, capacity in (
+                    ([s for s in active if s.job != OFFSITE],
+                     p.agency_quota * 5.0 * sum(1 for s in active if s.job != OFFSITE)),
+                    ([s for s in active if s.job == FRONTLINE],
+                     (1.0 - p.min_onsite_frontline) * 5.0
+                     * sum(1 for s in active if s.job == FRONTLINE))):
+                if sum(s.flex_days for s in counts) <= capacity + 1e-9:
+                    continue
+                used = 0.0
+                for s in sorted(counts, key=lambda a: -a.priority):
+                    used += s.flex_days
+                    if s.flex_days and used > capacity + 1e-9:
+                        dropped.add(s)
+        for s in dropped:
+            s.flex_days = 0
+
+    # ------------------------------------------------------------------ the week
+    def step(self) -> None:
+        if self.counterfactual is not None:
+            self.counterfactual.step()
+        p = self.p
+        self.week = week = self.steps - 1
+        if p.investment_per_year > 0:
+            for s in self.staff_list:
+                self.set_infrastructure(s)
+        self.staff.do("decide_eligibility")
+        self.staff.do("request_days")
+        if p.flexiwork_enabled:
+            self._ration()
+        self.peer_effort = self._agency_mean("effort")  # last week's effort
+        self.staff.do("choose_effort")
+        self.leaders.do("compute_team_remote")
+        self.staff.do("produce")
+        self.leaders.do("compute_team_doubt")
+        self.staff.do("be_overseen")
+        self._serve_citizens()
+        self.exits = 0
+        self.staff.do("live_and_leave")
+        hires = [s for s in self.staff_list if s.hire]
+        recruit_ability = float("nan")
+        if hires:
+            active = [s for s in self.staff_list if s.active]
+            offer = 0.0
+            if p.flexiwork_enabled and active:
+                offer = min(1.0, sum(s.flex_days for s in active) / len(active) / 2.0)
+            shift = (p.pool_attractiveness * (p.recruitment_attractiveness - 0.5)
+                     + p.pool_wage_ability * p.pool_flex_wage * offer)
+            for s in hires:
+                s.be_recruited(shift)
+            recruit_ability = sum(s.ability for s in hires) / len(hires)
+        self.staff.do("accumulate")
+        if (week + 1) % p.appraisal_weeks == 0:
+            self.staff.do("be_rated")
+        self._collect(len(hires), recruit_ability)
+
+    def _serve_citizens(self) -> None:
+        p = self.p
+        n_ag = self.n_agencies
+        capacity, front, present = [0.0] * n_ag, [0] * n_ag, [0.0] * n_ag
+        measured, heads = [0.0] * n_ag, [0] * n_ag
+        detected, heads_r = [0] * self.n_regions, [0] * self.n_regions
+        for s in self.staff_list:
+            measured[s.agency] += s.measured
+            detected[s.region] += s.detected
+            if s.active:
+                heads[s.agency] += 1
+                heads_r[s.region] += 1
+                if s.job == FRONTLINE:
+                    onsite = 5 - s.flex_days
+                    capacity[s.agency] += onsite * s.effort_office * s.ability
+                    front[s.agency] += 1
+                    present[s.agency] += onsite
+        self.availability = [min(1.0, capacity[a] / (5.0 * front[a] * p.service_norm))
+                             if front[a] else 1.0 for a in range(n_ag)]
+        self.presence = [present[a] / (5.0 * front[a]) if front[a] else 1.0 for a in range(n_ag)]
+        total_front = sum(front)
+        self.presence_overall = sum(present) / (5.0 * total_front) if total_front else 1.0
+        policy = COMMUNICATION.index(p.communication_policy)
+        self.soften = (p.comm_soften_silent, p.comm_soften_reactive,
+                       p.comm_soften_proactive)[policy]
+        self.reach = (p.comm_reach_silent, p.comm_reach_reactive, p.comm_reach_proactive)[policy]
+        self.reported = [clip01(0.5 * measured[a] / (5.0 * max(heads[a], 1)) / p.report_reference)
+                         for a in range(n_ag)]
+        self.region_scandals = [
+            _poisson(self.random.random(),
+                     p.media_scrutiny * 100.0 * detected[r] / max(heads_r[r], 1))
+            for r in range(self.n_regions)]
+        self.needs, self.satisfaction, self.served_on_time = 0, 0.0, 0
+        self.citizens.do("listen")  # everyone hears last week's trust first
+        self.citizens.do("use_service")
+
+    def _collect(self, hires: int, recruit_ability: float) -> None:
+        p = self.p
+        active = [s for s in self.staff_list if s.active]
+        n = max(len(active), 1)
+
+        def mean(values):
+            return sum(values) / n
+
+        citizens = self.citizen_list
+        east = self.tables["eastern"]
+        perf_r = [0.0] * self.n_regions
+        heads_r = [0] * self.n_regions
+        for s in active:
+            perf_r[s.region] += s.output * s.quality / 5.0
+            heads_r[s.region] += 1
+        perf_r = [perf_r[r] / heads_r[r] if heads_r[r] else 0.0 for r in range(self.n_regions)]
+        east_heads = sum(heads_r[r] for r in range(self.n_regions) if east[r])
+        east_perf = (sum(perf_r[r] * heads_r[r] for r in range(self.n_regions) if east[r])
+                     / max(east_heads, 1))
+        jb = perf_r[0]
+        self.metrics = {
+            "performance": 100.0 * mean(s.output * s.quality / 5.0 for s in active),
+            "timeliness": mean(s.on_time for s in active),
+            "shirking_rate": mean(s.shirk_days for s in active) / 5.0,
+            "detected_shirking_rate": sum(s.detected for s in self.staff_list) / n,
+            "false_accusation_rate": sum(s.falsely_accused for s in self.staff_list) / n,
+            "eligible_share": mean(s.eligible for s in active),
+            "flex_uptake": mean(s.flex_days > 0 for s in active),
+            "mean_flex_days": mean(s.flex_days for s in active),
+            "service_availability": self.served_on_time / max(self.needs, 1),
+            "citizen_satisfaction": self.satisfaction / self.needs if self.needs else float("nan"),
+            "frontline_presence": self.presence_overall,
+            "public_trust": 100.0 * sum(c.trust for c in citizens) / len(citizens),
+            "share_distrustful": (sum(c.trust < p.distrust_threshold for c in citizens)
+                                  / len(citizens)),
+            "scandals": float(sum(self.region_scandals)),
+            "wellbeing": mean(s.wellbeing for s in active),
+            "attrition": self.exits / n,
+            "recruits": float(hires),
+            "recruit_ability": recruit_ability,
+            "active_staff": float(len(active)),
+            "share_under_35": mean(s.age < 35 for s in active),
+            "share_performing": mean(s.performing for s in active),
+            "regional_performance_gap": 100.0 * (jb - east_perf) / jb if jb > 0 else 0.0,
+        }
+        twin = self.counterfactual.metrics if self.counterfactual is not None else self.metrics
+        for column, output in COUNTERFACTUAL_OF.items():
+            self.metrics[column] = twin[output]
+        self.rows.append(dict(self.metrics))
+
+    # ------------------------------------------------------------------ results
+    def run(self, steps: int) -> None:
+        for _ in range(steps):
+            self.step()
+
+    def summary(self) -> dict[str, Any]:
+        import pandas as pd
+
+        cf_start = (self.counterfactual.public_trust_start if self.counterfactual is not None
+                    else self.public_trust_start)
+        return summarize(pd.DataFrame(self.rows), public_trust_start=self.public_trust_start,
+                         public_trust_start_counterfactual=cf_start)

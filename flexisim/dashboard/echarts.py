@@ -1,0 +1,224 @@
+"""ECharts in the browser, redrawn with small updates: the dashboard's one chart widget.
+
+Why not ``solara.FigureEcharts``: its option travels as a nested dict, which reacton walks
+value by value on every render (thousands of numbers per step once a run is a few weeks
+old) and which the browser then redraws from scratch (``setOption(option, notMerge)``: axes,
+legend and title rebuilt for every new week). Here
+
+* a :class:`ChartWidget` holds *several* charts (the six live charts are one widget): a step
+  sends one message instead of six, and the browser draws all of them in one frame;
+* each option travels as one JSON string (:attr:`ChartWidget.specs`): reacton compares
+  strings instead of walking the tree, and the browser parses them outside Vue's deep
+  reactivity; a chart whose string did not change is not touched;
+* the browser compares an option's *shape* (everything but the ``data`` arrays of its
+  components) with the one it drew last: when only data changed -- every step of a run --
+  it merges just the data (``setOption({series: [{data}], xAxis: {data}})``); otherwise
+  (first draw, language switch, Reset) it replaces the whole option. Both are drawn at the
+  next animation frame (``lazyUpdate``), so updates that arrive together paint together;
+* ``echarts.min.js`` (a third of ``echarts.js``) is loaded once per page from Solara's local
+  assets (``solara-assets``, so it works offline), shared by every chart, and started by
+  ``assets/custom.js`` as soon as the page opens (``app.py`` serves it as Solara's
+  ``custom.js``), so it is ready when the first chart arrives.
+
+The Vue template is one ``ipyvue`` ``Template`` widget per session (as ``template_file``
+widgets are), kept inline so the package needs no data files.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import ipyvue
+import ipyvuetify
+import traitlets
+
+#: ECharts as bundled in solara-assets (the version solara.FigureEcharts uses); also named in
+#: assets/custom.js, which starts loading it early.
+ECHARTS_PATH = "echarts@5.4.0/dist/echarts.min.js"
+#: Folder served as Solara's extra assets (``app.py``): holds ``custom.js``.
+ASSETS = Path(__file__).with_name("assets")
+
+TEMPLATE = r"""
+<template>
+  <div class="flexisim-charts" v-bind="attributes">
+    <div v-for="(height, i) in heights" :key="i" ref="box" :data-index="i"
+         class="solara-echarts flexisim-chart" :style="{ height: height + 'px', width: '100%' }">
+    </div>
+  </div>
+</template>
+<script>
+module.exports = {
+  data() {
+    return { ready: false };
+  },
+  mounted() {
+    this.charts = [];
+    this.drawn = [];
+    this.shapes = [];
+    this.resizeObserver = new ResizeObserver((entries) => {
+      for (const entry of entries) {
+        const chart = entry.target.__flexisimChart;
+        if (chart) chart.resize();
+      }
+    });
+    this.loadEcharts().then((echarts) => {
+      if (this._isDestroyed) return;
+      this.echarts = echarts;
+      this.ready = true;
+      this.draw();
+    });
+  },
+  beforeDestroy() {
+    this.resizeObserver.disconnect();
+    this.charts.forEach((chart) => chart && chart.dispose());
+  },
+  watch: {
+    specs() {
+      // after Vue has made one box per chart
+      if (this.ready) this.$nextTick(() => this.draw());
+    },
+  },
+  methods: {
+    draw() {
+      const boxes = [];  // in chart order (the order of refs in a v-for is not guaranteed)
+      (this.$refs.box || []).forEach((box) => { boxes[Number(box.dataset.index)] = box; });
+      this.specs.forEach((spec, i) => {
+        const box = boxes[i];
+        if (!box) return;
+        if (!this.charts[i] || this.charts[i].getDom() !== box) {
+          if (this.charts[i]) this.charts[i].dispose();
+          this.charts[i] = this.echarts.init(box);
+          box.__flexisimChart = this.charts[i];
+          this.resizeObserver.observe(box);
+          this.drawn[i] = undefined;
+          this.shapes[i] = undefined;
+        }
+        if (spec === this.drawn[i]) return;
+        this.drawn[i] = spec;
+        const option = JSON.parse(spec);
+        const shape = JSON.stringify(this.split(option, false));
+        if (shape === this.shapes[i]) {
+          // same axes, legend, titles: only the data changed (a step), merge just that
+          this.charts[i].setOption(this.split(option, true), { lazyUpdate: true });
+        } else {
+          this.charts[i].setOption(option, { notMerge: true, lazyUpdate: true });
+          this.shapes[i] = shape;
+        }
+      });
+      for (let i = this.specs.length; i < this.charts.length; i++) {
+        if (this.charts[i]) this.charts[i].dispose();
+      }
+      this.charts.length = this.drawn.length = this.shapes.length = this.specs.length;
+    },
+    // an option's components with only their data (data=true) or without it (false)
+    split(option, data) {
+      const part = (c) => {
+        if (!c || typeof c !== "object" || Array.isArray(c)) return data ? {} : c;
+        if (data) return "data" in c ? { data: c.data } : {};
+        const rest = Object.assign({}, c);
+        delete rest.data;
+        return rest;
+      };
+      const out = {};
+      for (const key of Object.keys(option)) {
+        const value = option[key];
+        out[key] = Array.isArray(value) ? value.map(part) : part(value);
+      }
+      return out;
+    },
+    loadEcharts() {
+      // usually already loading: assets/custom.js starts it when the page opens
+      const url = `${this.getCdn()}/""" + ECHARTS_PATH + r"""`;
+      const load = () => this.loadRequire().then(
+        () => new Promise((resolve, reject) => requirejs([url], resolve, reject)));
+      window.flexisimEcharts = window.flexisimEcharts ? window.flexisimEcharts.catch(load)
+                                                      : load();
+      return window.flexisimEcharts;
+    },
+    loadRequire() {
+      if (window.requirejs) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const script = document.createElement("script");
+        script.src = `${this.getCdn()}/requirejs@2.3.6/require.js`;
+        script.onload = resolve;
+        script.onerror = reject;
+        document.head.appendChild(script);
+      });
+    },
+    getCdn() {
+      if (this.cdn) return this.cdn;
+      if (window.solara) return window.solara.cdn;
+      let base = document.body.dataset.baseUrl || document.baseURI;
+      if (!base.endsWith("/")) base += "/";
+      return `${base}_solara/cdn`;
+    },
+  },
+};
+</script>
+"""
+
+_TEMPLATE_KEY = "flexisim.dashboard.echarts"
+
+
+def _template() -> Any:
+    """The session's shared Template widget (ipyvue's registry is per kernel under Solara)."""
+    registry = importlib.import_module("ipyvue.Template").template_registry
+    template = registry.get(_TEMPLATE_KEY)
+    if template is None:
+        template = ipyvue.Template(template=TEMPLATE)
+        registry[_TEMPLATE_KEY] = template
+    return template
+
+
+class ChartWidget(ipyvuetify.VuetifyTemplate):
+    """One or more ECharts charts; :attr:`specs` holds their options as JSON."""
+
+    specs = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    heights = traitlets.List(traitlets.Int()).tag(sync=True)
+    attributes = traitlets.Dict(default_value=None, allow_none=True).tag(sync=True)
+    cdn = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("template", _template())
+        super().__init__(**kwargs)
+
+    @traitlets.default("cdn")
+    def _cdn(self) -> str | None:
+        import solara.settings
+
+        # with solara-assets the local proxy serves the files; the page knows its address
+        return None if solara.settings.assets.proxy else solara.settings.assets.cdn
+
+    @property
+    def options(self) -> list[dict[str, Any]]:
+        """The options as dicts (for tests and debugging)."""
+        return [json.loads(spec) for spec in self.specs]
+
+
+def to_spec(option: dict[str, Any]) -> str:
+    """The option as compact JSON; NaN is refused (``charts.clean`` turns it into gaps)."""
+    return json.dumps(option, separators=(",", ":"), allow_nan=False)
+
+
+def Charts(options: Sequence[dict[str, Any]], height: int = 290, min_width: int = 440,
+           classes: Sequence[str] = ()) -> Any:
+    """Charts of ``options`` in a grid of columns at least ``min_width`` px wide.
+
+    A plain function returning the widget element, not a component: a component would carry
+    the option dicts as arguments, which reacton compares and walks on every render.
+    """
+    style = ("display: grid; width: 100%; gap: 8px; "
+             f"grid-template-columns: repeat(auto-fit, minmax({min_width}px, 1fr));")
+    return ChartWidget.element(specs=[to_spec(o) for o in options],
+                               heights=[height] * len(options),
+                               attributes={"style": style, "class": " ".join(classes)})
+
+
+def Chart(option: dict[str, Any], height: int = 290) -> Any:
+    """One chart of ``option``, ``height`` px high and as wide as its container."""
+    return ChartWidget.element(specs=[to_spec(option)], heights=[height],
+                               attributes={"style": "width: 100%;"})

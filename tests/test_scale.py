@@ -1,0 +1,81 @@
+"""The national-scale path at a reduced size: the same code, dtypes and memory discipline.
+
+`flexisim run --asn 5600000` (benchmarks/README.md) runs exactly this code; here a 50,000-ASN
+model checks what makes that run fit: compact column types, the office-only twin sharing the
+read-only columns, no large temporaries inside a step (traced with tracemalloc), reused
+scratch buffers, and a threaded twin that changes nothing.
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+from dataclasses import fields
+
+import numpy as np
+import pytest
+
+from flexisim import FlexiworkModel
+from flexisim import model as model_module
+from flexisim.population import Staff
+
+N_ASN = 50_000
+
+
+@pytest.fixture(scope="module")
+def model():
+    m = FlexiworkModel(rng=3, n_asn=N_ASN)
+    m.run(2)
+    return m
+
+
+def test_columns_use_compact_types(model):
+    s = model.pop.staff
+    allowed = {np.dtype(np.float32), np.dtype(np.int8), np.dtype(np.int16), np.dtype(np.int32),
+               np.dtype(bool)}
+    wide = {f.name: getattr(s, f.name).dtype for f in fields(Staff)
+            if getattr(s, f.name).dtype not in allowed}
+    assert wide == {}, f"staff columns wider than needed: {wide}"
+    c = model.pop.citizens
+    assert c.trust.dtype == np.float32 and c.ties.data.dtype == np.float32
+    assert c.ties.indices.dtype == np.int32
+    # per-staff copies of the leader's attributes are compact too
+    for name in ("lead_style", "lead_literacy", "staff_credibility"):
+        assert getattr(model.p, name).dtype == np.float32, name
+
+
+def test_twin_shares_read_only_columns_and_copies_the_rest(model):
+    a, b = model.pop, model.counterfactual.pop
+    for name in ("region", "agency", "leader", "job"):
+        assert np.shares_memory(getattr(a.staff, name), getattr(b.staff, name))
+    assert a.citizens.ties is b.citizens.ties
+    for name in ("effort", "belief", "active", "flex_days", "ability", "age"):
+        assert not np.shares_memory(getattr(a.staff, name), getattr(b.staff, name)), name
+    assert not np.shares_memory(a.citizens.trust, b.citizens.trust)
+
+
+def test_a_step_allocates_no_large_temporaries(model):
+    n = len(model.pop.staff)
+    before = {name: id(buf) for name, buf in model.pop._workspace.items()}
+    tracemalloc.start()
+    model.step()  # both worlds
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    # the columns alone are about 130 bytes per staff row per world; a step (two worlds)
+    # may allocate a few bytes per row (recruits, small per-group arrays), never a column
+    assert peak < 4 * n, f"peak traced allocation in a step: {peak / n:.1f} bytes per row"
+    assert {name: id(buf) for name, buf in model.pop._workspace.items()} == before
+
+
+def test_rows_are_in_team_order(model):
+    s = model.pop.staff
+    assert (np.diff(s.leader) >= 0).all()
+    assert (np.diff(model.pop.citizens.agency) >= 0).all()
+
+
+def test_threaded_twin_changes_nothing(monkeypatch):
+    runs = []
+    for parallel in (True, False):
+        monkeypatch.setattr(model_module, "PARALLEL_TWIN", parallel)
+        m = FlexiworkModel(rng=5, n_asn=5000)
+        runs.append(m.run(6))
+    assert runs[0].equals(runs[1])
