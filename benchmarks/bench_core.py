@@ -4,7 +4,8 @@ Usage::
 
     .venv/bin/python benchmarks/bench_core.py [--repeats 7] [--asn 10000] [--steps 104]
 
-Pins the process to one CPU core (``os.sched_setaffinity``) and one BLAS thread, builds the
+Pins the process to one CPU core (``os.sched_setaffinity``), one BLAS thread and one model
+thread (``FLEXISIM_THREADS=1``: the office-only twin steps in the same thread), builds the
 model and runs it ``--repeats`` times, and prints the median wall time of the whole run
 (construction included) and its per-mechanism breakdown for one extra run. Target (issue 2):
 at most 2 s. Record results in benchmarks/README.md.
@@ -16,6 +17,7 @@ import argparse
 import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("FLEXISIM_THREADS", "1")  # one core: the twin steps in the same thread
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import platform  # noqa: E402

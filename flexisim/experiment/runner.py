@@ -155,7 +155,14 @@ def execute(task: RunTask) -> dict[str, Any]:
 
 def _simulate(task: RunTask) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The model call itself (a separate function so tests can make it fail)."""
+    from flexisim import model as model_module
     from flexisim.model import FlexiworkModel
+
+    if multiprocessing.parent_process() is not None:
+        # In a worker process the sweep is already parallel across runs: stepping the
+        # office-only twin in a second thread would only take a core from the next worker.
+        # Results do not depend on it (tests/test_scale.py).
+        model_module.PARALLEL_TWIN = False
 
     model = FlexiworkModel(scenario=task.base, rng=task.seed, **task.levers)
     ts = model.run(task.steps)
