@@ -67,10 +67,17 @@ def _week(page: Any, n: int, lang: str = "id") -> None:
 def test_page_loads_and_charts_render(page: Any) -> None:
     _week(page, 0)
     assert page.evaluate(f"({bt.DRAWN_CHARTS_JS})()") >= 6
+    # titles and legends (HTML over each chart)
+    titles = page.locator(".flexisim-chart-title").all_inner_texts()
+    assert len(titles) == 6 and all(titles), titles
+    assert page.locator(".flexisim-chart-legend .flexisim-legend-item").count() >= 6 * 2
     for _ in range(8):
         page.get_by_role("button", name="Langkah").click()
     _week(page, 8)
     page.wait_for_function(f"() => ({bt.CHART_WEEKS_JS})().every(n => n === 8)")
+    # steps merge only the data: the charts' own settings stay (animation off: a step must
+    # redraw at once, and an animating chart keeps redrawing for a second)
+    assert page.evaluate(f"() => {bt._CHARTS_JS}.map(c => c.getOption().animation)") == [False] * 6
     IMG.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(IMG / "dashboard-charts.png"))
 
@@ -152,10 +159,11 @@ def test_office_floor_and_comparison(page: Any) -> None:
 
     page.get_by_role("tab", name="Bandingkan dua pengaturan").click()
     # weeks (the panel's last slider): 24, enough for bands to show and quick to run
-    page.locator(".compare-panel .v-slider__thumb-container").last.focus()
-    page.keyboard.press("Home")  # 4
-    for _ in range(5):
-        page.keyboard.press("ArrowRight")  # +4 each
+    weeks = page.locator(".compare-panel [role=slider]").last
+    for key, value in [("Home", 4), *(("ArrowRight", w) for w in range(8, 25, 4))]:
+        weeks.focus()  # again each time: the slider may be re-rendered by the last change
+        page.keyboard.press(key)
+        playwright_api.expect(weeks).to_have_attribute("aria-valuenow", str(value))
     page.get_by_role("button", name="Jalankan perbandingan").click()
     page.locator(".compare-summary").first.wait_for(timeout=180_000)
     assert page.locator(".compare-summary").count() == 2

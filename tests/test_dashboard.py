@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime
 import re
+import subprocess
+import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -13,7 +16,7 @@ import ipywidgets
 import pytest
 import solara
 
-from flexisim.dashboard import charts, compare, floor, i18n, panels
+from flexisim.dashboard import charts, compare, echarts, floor, i18n, panels
 from flexisim.dashboard.echarts import ChartWidget
 from flexisim.dashboard.page import Page
 from flexisim.dashboard.state import MAIN_LEVERS, DashboardModel, workshop_settings
@@ -189,6 +192,11 @@ def test_mesa_texts_are_translated() -> None:
     assert i18n.mesa_text("something else", "id") == "something else"
 
 
+def test_custom_js_preloads_the_echarts_the_charts_use() -> None:
+    script = (echarts.ASSETS / "custom.js").read_text()
+    assert echarts.ECHARTS_PATH in script and echarts.ECHARTS_PATH in echarts.TEMPLATE
+
+
 def test_saved_settings_load_back_unchanged() -> None:
     settings = workshop_settings("trust_but_verify", n_asn=SMALL).with_lever("max_flex_days", 1)
     text = settings.scenario.to_toml()
@@ -261,3 +269,33 @@ def test_compare_in_worker_processes() -> None:
     a = load_scenario("permenpan_4_2025").with_values(n_asn=600)
     results = compare.run_replications({"A": a}, 2, 2, 1)
     assert len(results["A"]) == 2
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return not any(line.startswith("State:") and "Z" in line for line in f)
+    except FileNotFoundError:
+        return False
+
+
+def test_compare_workers_exit_when_the_server_is_killed() -> None:
+    """A killed server (not shut down) must not leave its pool's workers behind."""
+    code = ("import os, sys, time\n"
+            "from flexisim.dashboard import compare\n"
+            "pool = compare.shared_executor()\n"
+            "pool.submit(os.getpid).result()\n"
+            "print(*pool._processes, flush=True)\n"
+            "time.sleep(60)\n")
+    server = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        workers = [int(pid) for pid in server.stdout.readline().split()]
+        assert workers and all(_alive(pid) for pid in workers)
+    finally:
+        server.kill()
+        server.wait()
+    deadline = time.monotonic() + 15
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in workers if _alive(pid)]
+

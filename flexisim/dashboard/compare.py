@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -53,8 +54,26 @@ def shared_executor() -> ProcessPoolExecutor:
     with _pool_lock:
         if _pool is None:
             _pool = ProcessPoolExecutor(max_workers=max(1, os.cpu_count() or 1),
-                                        mp_context=multiprocessing.get_context("spawn"))
+                                        mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_exit_with_parent, initargs=(os.getpid(),))
         return _pool
+
+
+def _exit_with_parent(parent: int, interval: float = 1.0) -> None:
+    """In each worker: exit when the server process is gone.
+
+    A pool's workers block on a queue whose write end they hold themselves, so when the
+    server is killed rather than shut down (a closed laptop lid, a second Ctrl-C, ``kill``)
+    they would wait forever, each holding a few hundred MB. A daemon thread per worker
+    notices that its parent changed and ends the process.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _reset_pool() -> None:

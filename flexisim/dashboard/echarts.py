@@ -15,6 +15,9 @@ legend and title rebuilt for every new week). Here
   it merges just the data (``setOption({series: [{data}], xAxis: {data}})``); otherwise
   (first draw, language switch, Reset) it replaces the whole option. Both are drawn at the
   next animation frame (``lazyUpdate``), so updates that arrive together paint together;
+* titles and legends are HTML over the chart, not drawn by ECharts, which would lay them out
+  and repaint them on every update (a quarter of its work for these charts); ECharts keeps
+  them hidden in its option, so legend clicks still hide and show series;
 * ``echarts.min.js`` (a third of ``echarts.js``) is loaded once per page from Solara's local
   assets (``solara-assets``, so it works offline), shared by every chart, and started by
   ``assets/custom.js`` as soon as the page opens (``app.py`` serves it as Solara's
@@ -45,15 +48,33 @@ ASSETS = Path(__file__).with_name("assets")
 TEMPLATE = r"""
 <template>
   <div class="flexisim-charts" v-bind="attributes">
-    <div v-for="(height, i) in heights" :key="i" ref="box" :data-index="i"
-         class="solara-echarts flexisim-chart" :style="{ height: height + 'px', width: '100%' }">
+    <div v-for="(height, i) in heights" :key="i" class="flexisim-chart-box"
+         :style="{ height: height + 'px' }">
+      <div ref="box" :data-index="i" class="solara-echarts flexisim-chart"></div>
+      <template v-if="labels[i]">
+        <div class="flexisim-chart-title">{{ labels[i].title }}
+          <div v-if="labels[i].subtitle" class="flexisim-chart-subtitle">
+            {{ labels[i].subtitle }}</div>
+        </div>
+        <div class="flexisim-chart-legend">
+          <span v-for="item in labels[i].legend" :key="item.name" class="flexisim-legend-item"
+                :class="{ 'flexisim-legend-off': labels[i].off[item.name] }"
+                @click="toggle(i, item.name)">
+            <svg width="22" height="10">
+              <rect v-if="item.box" x="3" y="1" width="16" height="8" rx="1" :fill="item.color"
+                    :fill-opacity="item.box === 'band' ? 0.35 : 1" />
+              <line v-else x1="1" y1="5" x2="21" y2="5" :stroke="item.color" stroke-width="2"
+                    :stroke-dasharray="item.dashed ? '4 3' : null" />
+            </svg>{{ item.name }}</span>
+        </div>
+      </template>
     </div>
   </div>
 </template>
 <script>
 module.exports = {
   data() {
-    return { ready: false };
+    return { ready: false, labels: [] };
   },
   mounted() {
     this.charts = [];
@@ -99,22 +120,62 @@ module.exports = {
         }
         if (spec === this.drawn[i]) return;
         this.drawn[i] = spec;
-        const option = JSON.parse(spec);
+        const option = this.withHtmlLabels(i, JSON.parse(spec));
         const shape = JSON.stringify(this.split(option, false));
         if (shape === this.shapes[i]) {
-          // same axes, legend, titles: only the data changed (a step), merge just that
+          // same axes and legend: only the data (or the title) changed, merge just that
           this.charts[i].setOption(this.split(option, true), { lazyUpdate: true });
         } else {
           this.charts[i].setOption(option, { notMerge: true, lazyUpdate: true });
           this.shapes[i] = shape;
+          this.labels[i].off = {};  // a new option shows every series again
         }
       });
       for (let i = this.specs.length; i < this.charts.length; i++) {
         if (this.charts[i]) this.charts[i].dispose();
       }
       this.charts.length = this.drawn.length = this.shapes.length = this.specs.length;
+      if (this.labels.length > this.specs.length) this.labels.splice(this.specs.length);
     },
-    // an option's components with only their data (data=true) or without it (false)
+    // The title and the legend are drawn as HTML over the chart (where ECharts would put
+    // them), not by ECharts: ECharts lays out and repaints every component of a chart on every
+    // update, and these two are a quarter of that work although they do not change in a run.
+    // ECharts keeps them in its option, hidden, so legend clicks still filter the series.
+    withHtmlLabels(i, option) {
+      const one = (c) => (Array.isArray(c) ? c[0] : c) || {};
+      const title = one(option.title);
+      const legend = one(option.legend);
+      const items = new Map();  // one entry per series name, as ECharts' legend has
+      if (legend.show !== false) {
+        for (const s of [].concat(option.series || [])) {
+          if (!s.name) continue;
+          const line = s.type === "line";
+          const item = items.get(s.name) || { name: s.name, color: s.color || "#888",
+            box: line ? null : "solid",
+            dashed: line && !!s.lineStyle && s.lineStyle.type === "dashed" };
+          if (line && s.areaStyle) item.box = "band";  // a band: its filled series
+          items.set(s.name, item);
+        }
+      }
+      const labels = { title: title.show === false ? "" : title.text || "",
+                       subtitle: title.show === false ? "" : title.subtext || "",
+                       legend: Array.from(items.values()) };
+      const key = JSON.stringify(labels);
+      if (!this.labels[i] || this.labels[i].key !== key) {
+        const off = this.labels[i] ? this.labels[i].off : {};
+        this.$set(this.labels, i, Object.assign({ key, off }, labels));
+      }
+      const hide = (c) => Object.assign({}, c, { show: false });
+      if (option.title) option.title = [].concat(option.title).map(hide);
+      if (option.legend) option.legend = [].concat(option.legend).map(hide);
+      return option;
+    },
+    toggle(i, name) {
+      this.charts[i].dispatchAction({ type: "legendToggleSelect", name });
+      this.$set(this.labels[i].off, name, !this.labels[i].off[name]);
+    },
+    // an option's components with only their data (data=true) or without it (false); the
+    // (hidden) title goes with the data, so a changing subtitle does not rebuild the chart
     split(option, data) {
       const part = (c) => {
         if (!c || typeof c !== "object" || Array.isArray(c)) return data ? {} : c;
@@ -126,7 +187,15 @@ module.exports = {
       const out = {};
       for (const key of Object.keys(option)) {
         const value = option[key];
-        out[key] = Array.isArray(value) ? value.map(part) : part(value);
+        if (key === "title") {
+          if (data) out.title = value;
+        } else if (!data) {
+          out[key] = Array.isArray(value) ? value.map(part) : part(value);
+        } else if (Array.isArray(value) ? value.some((c) => c && c.data) : value && value.data) {
+          // only components with data; a top-level setting such as animation: false must
+          // not be merged as {} (that would switch animation on)
+          out[key] = Array.isArray(value) ? value.map(part) : part(value);
+        }
       }
       return out;
     },
@@ -159,6 +228,23 @@ module.exports = {
   },
 };
 </script>
+<style id="flexisim-charts">
+.flexisim-chart-box { position: relative; width: 100%; }
+.flexisim-chart-box .flexisim-chart { position: absolute; top: 0; right: 0; bottom: 0; left: 0; }
+.flexisim-chart-title {
+  position: absolute; top: 5px; left: 0; right: 0; text-align: center; pointer-events: none;
+  font: bold 14px sans-serif; color: #464646; line-height: 18px;
+}
+.flexisim-chart-subtitle { font: 12px sans-serif; color: #6e7079; line-height: 16px; }
+.flexisim-chart-legend {
+  position: absolute; bottom: 0; left: 0; right: 0; text-align: center; white-space: nowrap;
+  overflow-x: auto; font: 12px sans-serif; color: #333; line-height: 20px;
+}
+.flexisim-legend-item { cursor: pointer; margin: 0 7px; user-select: none; }
+.flexisim-legend-item svg { vertical-align: middle; margin-right: 4px; }
+.flexisim-legend-off { color: #ccc; }
+.flexisim-legend-off svg { opacity: 0.3; }
+</style>
 """
 
 _TEMPLATE_KEY = "flexisim.dashboard.echarts"

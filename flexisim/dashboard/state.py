@@ -26,7 +26,8 @@ from flexisim.scenario import (
 )
 
 #: Population of the workshop default. The model step is ~10 ms here; the page update is what
-#: costs (see benchmarks/README.md, "Workshop dashboard", for the measured numbers).
+#: costs, and a smaller population would only make the curves noisier (docs/dashboard.md,
+#: "Speed"; measured numbers in benchmarks/README.md, "Workshop dashboard").
 WORKSHOP_N_ASN = 5000
 #: Population presets of the size selector (the lever itself allows up to 6 million, which a
 #: projector does not need and a laptop cannot step interactively).

@@ -85,6 +85,8 @@ _CHARTS_JS = "Array.from(document.querySelectorAll('.solara-echarts'))" \
              ".filter(c => c)"
 
 #: JavaScript: how many of the charts have drawn something (non-white pixels on their canvas).
+#: The canvas holds the axes and the data (titles and legends are HTML, see echarts.py): an
+#: empty chart at week 0 has a few hundred inked samples, a failed one none.
 DRAWN_CHARTS_JS = """() => Array.from(document.querySelectorAll('.solara-echarts canvas'))
   .filter(c => {
     if (!c.width || !c.height) return false;
@@ -93,7 +95,7 @@ DRAWN_CHARTS_JS = """() => Array.from(document.querySelectorAll('.solara-echarts
     for (let i = 0; i < d.length; i += 16) {
       if (d[i + 3] > 0 && (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200)) ink++;
     }
-    return ink > 200;
+    return ink > 100;
   }).length"""
 
 #: JavaScript: weeks shown by each chart (length of its x axis).
