@@ -23,6 +23,8 @@ if not os.path.exists(bt.CHROMIUM):
                 allow_module_level=True)
 
 IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
+#: JavaScript: no tab is sliding in (Vuetify marks the window while a transition runs).
+WINDOW_STILL_JS = "() => !document.querySelector('.v-window__container--is-active')"
 TIMEOUT = 60_000  # ms; generous for a loaded CI machine, never waited on when things work
 
 
@@ -155,6 +157,7 @@ def test_office_floor_and_comparison(page: Any) -> None:
     page.get_by_role("tab", name="Ruang kantor dan warga").click()
     page.locator(".office-floor canvas").first.wait_for()
     page.wait_for_function(f"() => ({bt.DRAWN_CHARTS_JS})() >= 2")
+    page.wait_for_function(WINDOW_STILL_JS)  # the tab has finished sliding in
     page.screenshot(path=str(IMG / "dashboard-office-floor.png"))
 
     page.get_by_role("tab", name="Bandingkan dua pengaturan").click()
@@ -169,4 +172,5 @@ def test_office_floor_and_comparison(page: Any) -> None:
     assert page.locator(".compare-summary").count() == 2
     page.wait_for_function(f"() => ({bt.DRAWN_CHARTS_JS})() >= 4")
     assert page.evaluate(f"({bt.CHART_WEEKS_JS})()") == [24] * 4
+    page.wait_for_function(WINDOW_STILL_JS)
     page.screenshot(path=str(IMG / "dashboard-compare.png"), full_page=True)

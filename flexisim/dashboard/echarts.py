@@ -56,7 +56,7 @@ TEMPLATE = r"""
           <div v-if="labels[i].subtitle" class="flexisim-chart-subtitle">
             {{ labels[i].subtitle }}</div>
         </div>
-        <div class="flexisim-chart-legend">
+        <div class="flexisim-chart-legend" :class="{ 'flexisim-legend-wrap': labels[i].wrap }">
           <span v-for="item in labels[i].legend" :key="item.name" class="flexisim-legend-item"
                 :class="{ 'flexisim-legend-off': labels[i].off[item.name] }"
                 @click="toggle(i, item.name)">
@@ -159,7 +159,9 @@ module.exports = {
       }
       const labels = { title: title.show === false ? "" : title.text || "",
                        subtitle: title.show === false ? "" : title.subtext || "",
-                       legend: Array.from(items.values()) };
+                       legend: Array.from(items.values()),
+                       // as ECharts: a "scroll" legend scrolls sideways, a plain one wraps
+                       wrap: legend.type !== "scroll" };
       const key = JSON.stringify(labels);
       if (!this.labels[i] || this.labels[i].key !== key) {
         const off = this.labels[i] ? this.labels[i].off : {};
@@ -240,7 +242,8 @@ module.exports = {
   position: absolute; bottom: 0; left: 0; right: 0; text-align: center; white-space: nowrap;
   overflow-x: auto; font: 12px sans-serif; color: #333; line-height: 20px;
 }
-.flexisim-legend-item { cursor: pointer; margin: 0 7px; user-select: none; }
+.flexisim-legend-wrap { white-space: normal; }
+.flexisim-legend-item { cursor: pointer; margin: 0 7px; user-select: none; white-space: nowrap; }
 .flexisim-legend-item svg { vertical-align: middle; margin-right: 4px; }
 .flexisim-legend-off { color: #ccc; }
 .flexisim-legend-off svg { opacity: 0.3; }
