@@ -23,18 +23,13 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import platform  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
-from collections import defaultdict  # noqa: E402
 
 import mesa  # noqa: E402
 import numpy as np  # noqa: E402
 
 import flexisim  # noqa: E402
 from flexisim import FlexiworkModel  # noqa: E402
-from flexisim import mechanisms as mech  # noqa: E402
-from flexisim import model as model_module  # noqa: E402
 
-MECHANISMS = ("eligibility_and_approval", "work_mode_choice", "effort_and_shirking",
-              "produce_output", "oversee", "serve_citizens", "workforce_dynamics", "appraise")
 
 
 def one_run(asn: int, steps: int, seed: int) -> float:
@@ -44,35 +39,16 @@ def one_run(asn: int, steps: int, seed: int) -> float:
 
 
 def breakdown(asn: int, steps: int) -> dict[str, float]:
-    """Seconds per step spent in each mechanism and in data collection (both worlds)."""
-    spent: dict[str, float] = defaultdict(float)
+    """Seconds per step spent in each mechanism and in data collection (both worlds).
 
-    def timed(name, fn):
-        def wrapper(*args, **kwargs):
-            t = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                spent[name] += time.perf_counter() - t
-        return wrapper
+    The same instrumentation as the benchmark suite (run_all.py), run in this process so that
+    it inherits the one-core pinning above.
+    """
+    from run_all import worker_breakdown  # benchmarks/ is on sys.path when run as a script
 
-    originals = {name: getattr(mech, name) for name in MECHANISMS}
-    original_metrics = model_module.step_metrics
-    try:
-        for name, fn in originals.items():
-            setattr(mech, name, timed(name, fn))
-        model_module.step_metrics = timed("metrics", original_metrics)
-        model = FlexiworkModel(rng=1, n_asn=asn)
-        for world in (model, model.counterfactual):
-            world.datacollector.collect = timed("datacollector", world.datacollector.collect)
-        start = time.perf_counter()
-        model.run(steps)
-        spent["total"] = time.perf_counter() - start
-    finally:
-        for name, fn in originals.items():
-            setattr(mech, name, fn)
-        model_module.step_metrics = original_metrics
-    return {k: v / steps for k, v in spent.items()}
+    parts = worker_breakdown(asn, steps)
+    parts.pop("load", None)
+    return parts
 
 
 def main() -> None:
