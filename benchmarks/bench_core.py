@@ -31,7 +31,6 @@ import flexisim  # noqa: E402
 from flexisim import FlexiworkModel  # noqa: E402
 
 
-
 def one_run(asn: int, steps: int, seed: int) -> float:
     start = time.perf_counter()
     FlexiworkModel(rng=seed, n_asn=asn).run(steps)
