@@ -76,8 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar and no table")
 
     from flexisim.experiment.cli import add_parsers  # sweep, analyze
+    from flexisim.validation.cli import add_parsers as add_validation  # validate-model, calibrate
 
     add_parsers(sub)
+    add_validation(sub)
     return parser
 
 
@@ -195,8 +197,21 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return analyze(args)
 
 
+def cmd_validate_model(args: argparse.Namespace) -> int:
+    from flexisim.validation.cli import cmd_validate_model as validate_model
+
+    return validate_model(args)
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from flexisim.validation.cli import cmd_calibrate as calibrate
+
+    return calibrate(args)
+
+
 COMMANDS = {"scenarios": cmd_scenarios, "validate": cmd_validate, "run": cmd_run,
-            "sweep": cmd_sweep, "analyze": cmd_analyze}
+            "sweep": cmd_sweep, "analyze": cmd_analyze,
+            "validate-model": cmd_validate_model, "calibrate": cmd_calibrate}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

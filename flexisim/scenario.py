@@ -238,7 +238,7 @@ def _load_levers() -> dict[str, Lever]:
         if lever.kwarg in levers:
             bad.append(f"{where}: kwarg {lever.kwarg!r} used twice")
             continue
-        checked, problems = _convert(lever, lever.default)
+        checked, problems = convert_value(lever, lever.default)
         bad.extend(f"{where}: default {lever.default!r}: {p}" for p in problems)
         if kind == "list[str]" and not problems:
             lever = dataclasses.replace(lever, default=tuple(checked))
@@ -352,12 +352,12 @@ def _suggest(name: str, candidates: Iterable[str]) -> str | None:
     return None
 
 
-def _did_you_mean(name: str, candidates: Iterable[str]) -> str:
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     hit = _suggest(name, candidates)
     return "" if hit is None else f" (did you mean {hit!r}?)"
 
 
-def _convert(lever: Lever, value: Any) -> tuple[Any, list[str]]:
+def convert_value(lever: Lever, value: Any) -> tuple[Any, list[str]]:
     """Check `value` against `lever`.
 
     Returns
@@ -397,7 +397,7 @@ def _convert(lever: Lever, value: Any) -> tuple[Any, list[str]]:
         if not isinstance(value, str):
             return None, [f"expected a string, got {_kind(value)}"]
         if lever.choices is not None and value not in lever.choices:
-            return None, ["not one of the choices" + _did_you_mean(value, lever.choices)]
+            return None, ["not one of the choices" + did_you_mean(value, lever.choices)]
         return value, []
     # list[str]
     if not isinstance(value, list | tuple):
@@ -409,7 +409,7 @@ def _convert(lever: Lever, value: Any) -> tuple[Any, list[str]]:
             problems.append(f"element {_show(element)} is {_kind(element)}, not a string")
         elif lever.choices is not None and element not in lever.choices:
             problems.append(
-                f"element {_show(element)} is not a choice" + _did_you_mean(element, lever.choices)
+                f"element {_show(element)} is not a choice" + did_you_mean(element, lever.choices)
             )
         elif element in seen:
             problems.append(f"element {_show(element)} appears more than once")
@@ -422,7 +422,7 @@ def _convert(lever: Lever, value: Any) -> tuple[Any, list[str]]:
     return [c for c in lever.choices if c in seen], []
 
 
-def _problem(source: str, where: str, value: Any, what: str, allowed: str | None) -> str:
+def format_problem(source: str, where: str, value: Any, what: str, allowed: str | None) -> str:
     line = f"{source}: {where}: {_show(value)}: {what}"
     return line if allowed is None else f"{line} (allowed: {allowed})"
 
@@ -442,7 +442,7 @@ def _suggest_kwarg(name: str) -> str:
     by_field = [lv.kwarg for lv in LEVERS.values() if lv.field == name]
     if len(by_field) == 1:
         return f" (did you mean {by_field[0]!r}?)"
-    return _did_you_mean(name, LEVERS)
+    return did_you_mean(name, LEVERS)
 
 
 def _validate_partial(values: Mapping[str, Any], source: str) -> tuple[dict[str, Any], list[str]]:
@@ -454,10 +454,11 @@ def _validate_partial(values: Mapping[str, Any], source: str) -> tuple[dict[str,
         if lever is None:
             hint = _suggest_kwarg(str(name))
             allowed = None if hint else ", ".join(LEVERS)
-            problems.append(_problem(source, str(name), value, "unknown parameter" + hint, allowed))
+            problems.append(format_problem(source, str(name), value,
+                                           "unknown parameter" + hint, allowed))
             continue
-        checked, wrong = _convert(lever, value)
-        problems.extend(_problem(source, name, value, w, lever.allowed()) for w in wrong)
+        checked, wrong = convert_value(lever, value)
+        problems.extend(format_problem(source, name, value, w, lever.allowed()) for w in wrong)
         if not wrong:
             result[name] = checked
     return result, problems
@@ -646,7 +647,7 @@ def scenarios_dir() -> Path:
     return Path.cwd() / "scenarios"
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
     """A path as short as possible: relative to the current directory when inside it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
@@ -658,11 +659,11 @@ def _available() -> str:
     folder = scenarios_dir()
     names = sorted(p.stem for p in folder.glob("*.toml") if p.is_file())
     if not names:
-        return f"no scenario files in {_display(folder)}"
+        return f"no scenario files in {display_path(folder)}"
     return "available scenarios: " + ", ".join(names)
 
 
-def _parse_toml(text: str, shown: str, problems: list[str]) -> dict[str, Any] | None:
+def parse_toml(text: str, shown: str, problems: list[str]) -> dict[str, Any] | None:
     """Parse TOML text; on error add one problem with line and column."""
     try:
         return tomllib.loads(text)
@@ -682,7 +683,7 @@ def _parse_toml(text: str, shown: str, problems: list[str]) -> dict[str, Any] | 
         return None
 
 
-def _read_file(path: Path, shown: str, problems: list[str]) -> dict[str, Any] | None:
+def read_toml_file(path: Path, shown: str, problems: list[str]) -> dict[str, Any] | None:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -696,7 +697,7 @@ def _read_file(path: Path, shown: str, problems: list[str]) -> dict[str, Any] | 
     except UnicodeDecodeError as exc:
         problems.append(f"{shown}: not UTF-8 text (bad byte at offset {exc.start})")
         return None
-    return _parse_toml(text, shown, problems)
+    return parse_toml(text, shown, problems)
 
 
 def _read_tables(
@@ -719,7 +720,7 @@ def _read_tables(
                 description = value
             else:
                 problems.append(
-                    _problem(
+                    format_problem(
                         shown,
                         name,
                         value,
@@ -732,7 +733,7 @@ def _read_tables(
                 extends = value.strip()
             else:
                 problems.append(
-                    _problem(
+                    format_problem(
                         shown,
                         name,
                         value,
@@ -744,7 +745,7 @@ def _read_tables(
             if not isinstance(value, dict):
                 fields = ", ".join(lv.field for lv in _TABLES[name])
                 problems.append(
-                    _problem(
+                    format_problem(
                         shown,
                         name,
                         value,
@@ -758,9 +759,9 @@ def _read_tables(
                 if lever is None:
                     problems.append(_unknown_field(shown, name, field, field_value))
                     continue
-                checked, wrong = _convert(lever, field_value)
+                checked, wrong = convert_value(lever, field_value)
                 problems.extend(
-                    _problem(shown, lever.key, field_value, w, lever.allowed()) for w in wrong
+                    format_problem(shown, lever.key, field_value, w, lever.allowed()) for w in wrong
                 )
                 if not wrong:
                     settings[lever.kwarg] = checked
@@ -774,11 +775,11 @@ def _unknown_field(shown: str, table: str, field: str, value: Any) -> str:
     own = [lv.field for lv in _TABLES[table]]
     hit = _suggest(field, own)
     if hit is not None:
-        return _problem(shown, where, value, f"unknown field (did you mean {hit!r}?)", None)
+        return format_problem(shown, where, value, f"unknown field (did you mean {hit!r}?)", None)
     elsewhere = [lv.key for lv in LEVERS.values() if lv.field == field]
     if elsewhere:
         other = _BY_KEY[elsewhere[0]].table
-        return _problem(
+        return format_problem(
             shown,
             where,
             value,
@@ -786,26 +787,26 @@ def _unknown_field(shown: str, table: str, field: str, value: Any) -> str:
             None,
         )
     if field in _TOP_LEVEL_KEYS:
-        return _problem(
+        return format_problem(
             shown,
             where,
             value,
             f"unknown field ({field} is a top-level key: write it before the first [table])",
             None,
         )
-    return _problem(shown, where, value, "unknown field", ", ".join(own))
+    return format_problem(shown, where, value, "unknown field", ", ".join(own))
 
 
 def _unknown_top_level(shown: str, name: str, value: Any) -> str:
     if isinstance(value, dict):
-        hint = _did_you_mean(name, _TABLES)
+        hint = did_you_mean(name, _TABLES)
         return f"{shown}: {name}: unknown table" + (
             hint if hint else f" (allowed: {', '.join(_TABLES)})"
         )
     keys = [lv.key for lv in LEVERS.values() if lv.field == name]
     if keys:
         table = _BY_KEY[keys[0]].table
-        return _problem(
+        return format_problem(
             shown,
             name,
             value,
@@ -814,8 +815,9 @@ def _unknown_top_level(shown: str, name: str, value: Any) -> str:
         )
     hit = _suggest(name, list(_TOP_LEVEL_KEYS) + list(_TABLES))
     if hit is not None:
-        return _problem(shown, name, value, f"unknown top-level key (did you mean {hit!r}?)", None)
-    return _problem(
+        return format_problem(shown, name, value,
+                              f"unknown top-level key (did you mean {hit!r}?)", None)
+    return format_problem(
         shown,
         name,
         value,
@@ -831,7 +833,7 @@ def _locate_extends(
     has_sep = "/" in value or "\\" in value
     if confined is not None and (has_sep or value.startswith(".")):
         problems.append(
-            _problem(
+            format_problem(
                 shown,
                 "extends",
                 value,
@@ -850,11 +852,11 @@ def _locate_extends(
         if candidate.is_file():
             if confined is not None and not candidate.resolve().is_relative_to(confined.resolve()):
                 problems.append(
-                    _problem(
+                    format_problem(
                         shown,
                         "extends",
                         value,
-                        f"outside {_display(confined)}",
+                        f"outside {display_path(confined)}",
                         "the name of a scenario; " + _available(),
                     )
                 )
@@ -880,16 +882,16 @@ def _resolve(
         if target is not None:
             resolved = target.resolve()
             seen = [p for p, _ in chain]
-            target_shown = _display(target)
+            target_shown = display_path(target)
             if resolved in seen:
                 cycle = [s for _, s in chain[seen.index(resolved) :]] + [target_shown]
                 problems.append(
-                    _problem(
+                    format_problem(
                         shown, "extends", extends, "circular extends: " + " -> ".join(cycle), None
                     )
                 )
             else:
-                parent = _read_file(target, target_shown, problems)
+                parent = read_toml_file(target, target_shown, problems)
                 if parent is not None:
                     settings, inherited = _resolve(
                         parent,
@@ -922,7 +924,7 @@ def _load_path(path: Path, shown: str, overrides: Mapping[str, Any] | None) -> S
     problems: list[str] = []
     settings: dict[str, Any] = {}
     description: str | None = None
-    doc = _read_file(path, shown, problems)
+    doc = read_toml_file(path, shown, problems)
     if doc is not None:
         settings, description = _resolve(
             doc, shown, path.parent, None, [(path.resolve(), shown)], problems
@@ -970,7 +972,7 @@ def load_scenario(
     if path is None:
         raise ScenarioError([f"{spec}: file not found ({_available()})"])
     in_dir = not Path(spec).is_file()
-    shown = _display(path) if in_dir else str(spec)
+    shown = display_path(path) if in_dir else str(spec)
     return _load_path(path, shown, overrides)
 
 
@@ -1010,7 +1012,7 @@ def parse_scenario_text(text: str | bytes, source: str = "<upload>") -> Scenario
             ) from None
     text = text.removeprefix("\ufeff")
     problems: list[str] = []
-    doc = _parse_toml(text, source, problems)
+    doc = parse_toml(text, source, problems)
     settings: dict[str, Any] = {}
     description: str | None = None
     if doc is not None:
@@ -1037,7 +1039,7 @@ def list_scenarios() -> list[Scenario]:
     for path in sorted(folder.glob("*.toml"), key=lambda p: p.stem):
         if not path.is_file():
             continue
-        shown = _display(path)
+        shown = display_path(path)
         try:
             result.append(_load_path(path, shown, None))
         except ScenarioError as exc:

@@ -35,9 +35,11 @@ def test_more_verification_means_less_shirking_under_flexiwork():
     low, high = paired("shirking_rate",
                        ("permenpan_4_2025", credible | {"verification_rate": 0.05}),
                        ("permenpan_4_2025", credible | {"verification_rate": 0.5}))
-    # observed: 17-18% vs 7-8% of staff-days in every seed
+    # observed since the calibration to O4/O5 (docs/validation.md): 22-24% vs 19-21% of
+    # staff-days in every seed -- deterrence is weaker than before calibration (0.6 -> 0.18),
+    # because daily, credible verification with pay at stake only halves absence (O5)
     assert (high < low).all()
-    assert (low - high).mean() > 0.05
+    assert (low - high).mean() > 0.015
 
 
 def test_trust_without_verify_declines_more_than_trust_but_verify():

@@ -59,13 +59,13 @@ from flexisim.scenario import (
     Lever,
     Scenario,
     ScenarioError,
-    _convert,
-    _did_you_mean,
-    _display,
-    _parse_toml,
-    _problem,
-    _read_file,
+    convert_value,
+    did_you_mean,
+    display_path,
+    format_problem,
     load_scenario,
+    parse_toml,
+    read_toml_file,
 )
 
 __all__ = [
@@ -346,9 +346,9 @@ def load_experiment(spec: str | Path) -> Experiment:
         names = sorted(p.stem for p in experiments_dir().glob("*.toml"))
         raise ScenarioError([f"{spec}: file not found (available experiments: "
                              f"{', '.join(names) or 'none'})"])
-    shown = str(spec) if Path(spec).is_file() else _display(path)
+    shown = str(spec) if Path(spec).is_file() else display_path(path)
     problems: list[str] = []
-    doc = _read_file(path, shown, problems)
+    doc = read_toml_file(path, shown, problems)
     if doc is None:
         raise ScenarioError(problems)
     return parse_experiment(doc, shown, name=path.stem, folder=path.parent, path=path)
@@ -379,17 +379,17 @@ def parse_experiment(doc: Mapping[str, Any] | str, source: str = "<experiment>",
     """
     problems: list[str] = []
     if isinstance(doc, str):
-        parsed = _parse_toml(doc, source, problems)
+        parsed = parse_toml(doc, source, problems)
         if parsed is None:
             raise ScenarioError(problems)
         doc = parsed
 
     def bad(where: str, value: Any, what: str, allowed: str | None = None) -> None:
-        problems.append(_problem(source, where, value, what, allowed))
+        problems.append(format_problem(source, where, value, what, allowed))
 
     for key, value in doc.items():
         if key not in _TOP:
-            bad(key, value, "unknown field" + _did_you_mean(key, _TOP), None)
+            bad(key, value, "unknown field" + did_you_mean(key, _TOP), None)
 
     description = doc.get("description", "")
     if not isinstance(description, str):
@@ -433,7 +433,7 @@ def parse_experiment(doc: Mapping[str, Any] | str, source: str = "<experiment>",
         elif lever is None:
             bad(where, value, "unknown lever" + _lever_hint(key))
         else:
-            checked, wrong = _convert(lever, value)
+            checked, wrong = convert_value(lever, value)
             for w in wrong:
                 bad(where, value, w, lever.allowed())
             if not wrong:
@@ -443,10 +443,10 @@ def parse_experiment(doc: Mapping[str, Any] | str, source: str = "<experiment>",
     design_doc = _table(doc, "design", bad)
     for key, value in design_doc.items():
         if key not in _DESIGN_KEYS:
-            bad(f"design.{key}", value, "unknown field" + _did_you_mean(key, _DESIGN_KEYS))
+            bad(f"design.{key}", value, "unknown field" + did_you_mean(key, _DESIGN_KEYS))
     kind = design_doc.get("kind", "grid")
     if kind not in DESIGNS:
-        bad("design.kind", kind, "not one of the choices" + _did_you_mean(str(kind), DESIGNS),
+        bad("design.kind", kind, "not one of the choices" + did_you_mean(str(kind), DESIGNS),
             "one of " + ", ".join(map(repr, DESIGNS)))
         kind = None
     size = _integer(design_doc, "size", 1, 1_000_000, None, bad, prefix="design.")
@@ -512,7 +512,7 @@ def parse_experiment(doc: Mapping[str, Any] | str, source: str = "<experiment>",
         analysis=analysis, path=path)
     n_points = _count_points(experiment)
     if n_points * replications > _MAX_RUNS:
-        raise ScenarioError([_problem(source, "design", f"{n_points} points x {replications} "
+        raise ScenarioError([format_problem(source, "design", f"{n_points} points x {replications} "
                                       "replications", "too many runs",
                                       f"at most {_MAX_RUNS:,} runs")])
     return experiment
@@ -549,7 +549,7 @@ def _table(doc: Mapping[str, Any], key: str, bad: Any) -> dict[str, Any]:
 
 
 def _lever_hint(name: str) -> str:
-    hint = _did_you_mean(name, LEVERS)
+    hint = did_you_mean(name, LEVERS)
     if hint:
         return hint
     by_field = [lv.kwarg for lv in LEVERS.values() if lv.field == name or lv.key == name]
@@ -590,7 +590,7 @@ def _values(key: str, lever: Lever, spec: list[Any], bad: Any) -> Parameter | No
     values: list[Any] = []
     ok = True
     for item in spec:
-        checked, wrong = _convert(lever, item)
+        checked, wrong = convert_value(lever, item)
         for w in wrong:
             bad(where, item, w, lever.allowed())
             ok = False
@@ -615,7 +615,7 @@ def _range(key: str, lever: Lever, spec: Mapping[str, Any], bad: Any) -> Paramet
     ok = True
     for k, v in spec.items():
         if k not in _RANGE_KEYS:
-            bad(f"{where}.{k}", v, "unknown field" + _did_you_mean(k, _RANGE_KEYS))
+            bad(f"{where}.{k}", v, "unknown field" + did_you_mean(k, _RANGE_KEYS))
             ok = False
     bounds: dict[str, float] = {}
     for k in ("min", "max"):
@@ -623,7 +623,7 @@ def _range(key: str, lever: Lever, spec: Mapping[str, Any], bad: Any) -> Paramet
             bad(f"{where}.{k}", "", "missing", lever.allowed())
             ok = False
             continue
-        checked, wrong = _convert(lever, spec[k])
+        checked, wrong = convert_value(lever, spec[k])
         for w in wrong:
             bad(f"{where}.{k}", spec[k], w, lever.allowed())
             ok = False
@@ -669,7 +669,7 @@ def _factor(key: str, spec: Mapping[str, Any], bad: Any,
                 bad(w, value, "also set in [fixed]: a lever is either fixed or varied")
                 ok = False
             else:
-                checked, wrong = _convert(lever, value)
+                checked, wrong = convert_value(lever, value)
                 for msg in wrong:
                     bad(w, value, msg, lever.allowed())
                     ok = False
@@ -695,7 +695,7 @@ def _analysis(doc: Mapping[str, Any], names: list[str], bad: Any) -> dict[str, A
     for key, value in doc.items():
         where = f"analysis.{key}"
         if key not in ANALYSIS_DEFAULTS:
-            bad(where, value, "unknown field" + _did_you_mean(key, ANALYSIS_DEFAULTS))
+            bad(where, value, "unknown field" + did_you_mean(key, ANALYSIS_DEFAULTS))
         elif key in ("performance_threshold_pct", "trust_drop_pp"):
             if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
                     not math.isfinite(value):
@@ -713,7 +713,7 @@ def _analysis(doc: Mapping[str, Any], names: list[str], bad: Any) -> dict[str, A
         elif key in ("heatmap_x", "heatmap_y", "heatmap_panels", "bands_by"):
             if not isinstance(value, str) or (value and value not in names):
                 bad(where, value, "not a parameter of this experiment"
-                    + _did_you_mean(str(value), names), "one of " + ", ".join(map(repr, names)))
+                    + did_you_mean(str(value), names), "one of " + ", ".join(map(repr, names)))
             else:
                 out[key] = value
         elif key == "outcomes":
@@ -724,7 +724,7 @@ def _analysis(doc: Mapping[str, Any], names: list[str], bad: Any) -> dict[str, A
                 continue
             wrong = [v for v in value if v not in known]
             for v in wrong:
-                bad(where, v, "unknown outcome" + _did_you_mean(str(v), known),
+                bad(where, v, "unknown outcome" + did_you_mean(str(v), known),
                     "one of " + ", ".join(known))
             if not wrong:
                 out[key] = list(value)

@@ -1,0 +1,227 @@
+"""``flexisim validate-model`` and ``flexisim calibrate``."""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_parsers", "cmd_calibrate", "cmd_validate_model"]
+
+_DOCS = Path(__file__).resolve().parents[2] / "docs" / "validation.md"
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed (a whole number >= 1)")
+    return value
+
+
+def add_parsers(sub: Any) -> None:
+    p = sub.add_parser(
+        "validate-model", help="run the validation experiments against published evidence",
+        description="Run every validation experiment in experiments/validation/ with its "
+        "replications, print target, band, model mean with 95%% interval and pass/fail, and "
+        "write docs/validation.md with one figure per target. Exit 0 when every target passes, "
+        "1 when some fail (a finding, reported in the table), 2 on bad input.")
+    p.add_argument("--only", metavar="IDS", help="comma-separated target ids, e.g. E1,O5")
+    p.add_argument("--replications", type=_positive, metavar="N",
+                   help="runs per target (default: each target's, at least 20)")
+    p.add_argument("--reduced", action="store_true",
+                   help="the test suite's reduced version (fewer runs, smaller population, "
+                   "the targets' reduced bands)")
+    p.add_argument("--workers", type=_positive, metavar="N",
+                   help="worker processes (default: every core)")
+    p.add_argument("--no-docs", action="store_true", help="print the table only")
+    p.add_argument("--out", type=Path, metavar="FILE",
+                   help=f"report to write (default: {_DOCS.relative_to(_DOCS.parents[1])})")
+    p.add_argument("--skip-face", action="store_true",
+                   help="leave out the face-validity experiment")
+    p.add_argument("--skip-sensitivity", action="store_true",
+                   help="leave out the sensitivity to coefficients no evidence pins down")
+    p.add_argument("--results", type=Path, metavar="DIR", default=Path("results/validation"),
+                   help="where the runs are saved as CSV (default results/validation)")
+    p.add_argument("--report-only", action="store_true",
+                   help="rebuild the report from the runs saved in --results, without running")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+
+    p = sub.add_parser(
+        "calibrate", help="fit the calibrated coefficients to their targets",
+        description="Fit each block of coefficients named by the 'calibrated' targets in "
+        "experiments/validation/, in dependency order (docs/validation.md, 'Calibration'). "
+        "Held-out targets are not used. Prints the fitted values; --write stores them in "
+        "flexisim/data/calibration.toml.")
+    p.add_argument("--replications", type=_positive, default=8, metavar="N",
+                   help="runs per target and evaluation (default 8)")
+    p.add_argument("--max-evaluations", type=_positive, default=40, metavar="N",
+                   help="cap on objective evaluations per block (default 40)")
+    p.add_argument("--workers", type=_positive, metavar="N",
+                   help="worker processes (default: every core)")
+    p.add_argument("--write", action="store_true",
+                   help="store the fitted values in flexisim/data/calibration.toml")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+@contextmanager
+def _executor(workers: int | None) -> Iterator[cf.Executor | None]:
+    n = workers or os.cpu_count() or 1
+    if n == 1:
+        yield None
+        return
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["flexisim.model", "flexisim.validation.runner"])
+    with cf.ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
+        yield pool
+
+
+def _progress(label: str, quiet: bool) -> Any:
+    if quiet:
+        return None
+    from flexisim.validation.runner import print_progress
+
+    def show(done: int, total: int) -> None:
+        if done == 1:
+            print(f"{label}:", file=sys.stderr, flush=True)
+        print_progress(done, total)
+    return show
+
+
+def cmd_validate_model(args: argparse.Namespace) -> int:
+    from flexisim.mechanisms.common import calibration_defaults
+    from flexisim.validation import load_targets
+    from flexisim.validation.report import summary_text, write_report
+    from flexisim.validation.runner import run_targets, summarize_results
+
+    only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
+    targets = load_targets(only=only)  # ScenarioError -> exit 2, nothing run
+    if args.replications is not None and args.replications < 2:
+        from flexisim.cli import UsageError
+
+        raise UsageError(["--replications: at least 2 are needed for an interval"])
+    start = time.perf_counter()
+    face = unpinned = None
+    full = not (only or args.reduced or args.no_docs)
+    saved = args.results
+    if args.report_only:
+        runs, face, unpinned = _load_saved(saved, targets)
+        summary = summarize_results(targets, runs, reduced=args.reduced)
+        print(summary_text(summary))
+    else:
+        with _executor(args.workers) as pool:
+            runs = run_targets(targets, replications=args.replications, reduced=args.reduced,
+                               executor=pool,
+                               progress=_progress("validation targets", args.quiet))
+            summary = summarize_results(targets, runs, reduced=args.reduced)
+            print(summary_text(summary))
+            if full and not args.skip_face:
+                from flexisim.validation.face import face_verdicts, load_face, run_face
+
+                design = load_face()
+                face_runs = run_face(design, executor=pool,
+                                     progress=_progress("face validity", args.quiet))
+                face = (design, face_runs, face_verdicts(design, face_runs))
+            if full and not args.skip_sensitivity:
+                from flexisim.validation.sensitivity import run_unpinned, unpinned_table
+
+                unpinned = unpinned_table(run_unpinned(
+                    executor=pool, progress=_progress("unpinned coefficients", args.quiet)))
+        if full:
+            _save(saved, runs, face, unpinned, time.perf_counter() - start)
+    if face is not None:
+        print()
+        print(face[2][["comparison", "performance_change_pct", "trust_effect_pp",
+                       "verdict"]].round(3).to_string(index=False))
+    wall = time.perf_counter() - start
+    if not args.no_docs:
+        out = args.out or _DOCS
+        if only or args.reduced:
+            if args.out is None:
+                print("(a partial or reduced validation does not overwrite docs/validation.md;"
+                      " give --out FILE to write a report)", file=sys.stderr)
+                out = None
+        if out is not None:
+            if args.report_only:
+                wall = _saved_wall(saved)
+            write_report(targets, runs, summary, out=Path(out),
+                         command="flexisim validate-model",
+                         calibration=calibration_defaults(), face=face, unpinned=unpinned,
+                         wall_time_s=wall)
+            print(f"\nreport: {out}")
+    print(f"{int(summary['pass'].sum())} of {len(summary)} targets inside their band "
+          f"({wall:.0f} s)")
+    return 0 if bool(summary["pass"].all()) else 1
+
+
+def _save(folder: Path, runs: Any, face: Any, unpinned: Any, wall: float) -> None:
+    """Keep the raw runs, so the report can be rebuilt (--report-only) without re-running."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "wall_time_s.txt").write_text(f"{wall:.1f}\n")
+    runs.to_csv(folder / "targets.csv", index=False)
+    if face is not None:
+        face[1].to_csv(folder / "face.csv", index=False)
+    if unpinned is not None:
+        unpinned.to_csv(folder / "unpinned.csv", index=False)
+
+
+def _saved_wall(folder: Path) -> float | None:
+    try:
+        return float((folder / "wall_time_s.txt").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _load_saved(folder: Path, targets: Any) -> tuple[Any, Any, Any]:
+    import pandas as pd
+
+    from flexisim.cli import UsageError
+    from flexisim.validation.face import face_verdicts, load_face
+
+    if not (folder / "targets.csv").exists():
+        raise UsageError([f"{folder}: no saved validation runs (targets.csv); run "
+                          "`flexisim validate-model` first"])
+    runs = pd.read_csv(folder / "targets.csv")
+    missing = sorted({t.id for t in targets} - set(runs["id"]))
+    if missing:
+        raise UsageError([f"{folder}/targets.csv: no runs of {missing}; run "
+                          "`flexisim validate-model` again"])
+    face = None
+    if (folder / "face.csv").exists():
+        design = load_face()
+        face_runs = pd.read_csv(folder / "face.csv")
+        face = (design, face_runs, face_verdicts(design, face_runs))
+    unpinned = pd.read_csv(folder / "unpinned.csv") if (folder / "unpinned.csv").exists() \
+        else None
+    return runs, face, unpinned
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from flexisim.validation import load_targets
+    from flexisim.validation.calibrate import calibrate, write_calibration
+
+    targets = load_targets()
+    log = (lambda s: None) if args.quiet else (lambda s: print(s, flush=True))
+    with _executor(args.workers) as pool:
+        result = calibrate(targets, replications=args.replications, executor=pool,
+                           max_evaluations=args.max_evaluations, log=log)
+    print("\ncoefficient            before    fitted   targets   objective before -> after")
+    for row in result.table():
+        print(f"{row['coefficient']:<22} {row['before']:>7.4g}  {row['fitted']:>8.4g}   "
+              f"{row['targets']:<9} {row['objective before']:.3f} -> {row['objective after']:.3f}")
+    print(f"({result.wall_time_s:.0f} s)")
+    if args.write:
+        targets_of = {n: ", ".join(t.id for t in b.targets) for b in result.blocks
+                      for n in b.coefficients}
+        path = write_calibration(result.values, targets_of)
+        print(f"written: {path}")
+    return 0

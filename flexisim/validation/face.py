@@ -1,0 +1,164 @@
+"""Face validity of the source article's argument (docs/validation.md, "Face validity").
+
+Two paired comparisons on the same worlds (same seeds, so differences are not luck):
+
+* **prerequisites** -- flexiwork with all four prerequisites ("full") against the same with
+  one taken away; the article predicts each removal worsens performance or public trust;
+* **oversight** -- "trust, but verify" against trust without verification and against
+  control-heavy oversight; the article predicts it beats both on performance and trust.
+
+Each configuration's outcomes are the run's own paired changes against its office-only twin:
+``performance_change_pct`` and ``trust_effect_pp`` (``flexisim.metrics.summarize``).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import math
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from flexisim.scenario import ScenarioError, load_scenario
+from flexisim.validation.targets import validation_dir
+
+__all__ = ["FaceDesign", "OUTCOMES", "face_verdicts", "load_face", "run_face"]
+
+OUTCOMES = ("performance_change_pct", "trust_effect_pp")
+
+
+@dataclass(frozen=True)
+class FaceDesign:
+    scenario: str
+    steps: int
+    replications: int
+    seed: int
+    n_asn: int
+    full: dict[str, Any]
+    remove: dict[str, dict[str, Any]]
+    reference: str
+    alternatives: tuple[str, ...]
+
+    def configurations(self) -> dict[str, tuple[str, dict[str, Any]]]:
+        """name -> (scenario, levers) of every configuration run."""
+        out = {"full": (self.scenario, dict(self.full))}
+        for name, levers in self.remove.items():
+            out[f"without {name}"] = (self.scenario, {**self.full, **levers})
+        for name in (self.reference, *self.alternatives):
+            out[name] = (name, {})
+        return out
+
+
+def load_face(path: str | Path | None = None) -> FaceDesign:
+    """The face-validity design (default ``experiments/validation/face/face_validity.toml``)."""
+    path = Path(path) if path else validation_dir() / "face" / "face_validity.toml"
+    with path.open("rb") as fh:
+        doc = tomllib.load(fh)
+    design = FaceDesign(scenario=doc["scenario"], steps=int(doc["steps"]),
+                        replications=int(doc["replications"]), seed=int(doc["seed"]),
+                        n_asn=int(doc["n_asn"]), full=dict(doc["full"]),
+                        remove={k: dict(v) for k, v in doc["remove"].items()},
+                        reference=doc["oversight"]["reference"],
+                        alternatives=tuple(doc["oversight"]["alternatives"]))
+    problems: list[str] = []
+    for name, (scenario, levers) in design.configurations().items():
+        try:
+            load_scenario(scenario).with_values(source=f"{path}: {name}", **levers)
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ScenarioError(problems)
+    return design
+
+
+def _one(task: tuple[str, str, dict[str, Any], int, int, int, int]) -> dict[str, Any]:
+    from flexisim import model as model_module
+    from flexisim.model import FlexiworkModel
+
+    name, scenario, levers, seed, replication, n_asn, steps = task
+    model_module.PARALLEL_TWIN = False
+    model = FlexiworkModel(scenario=scenario, rng=seed, n_asn=n_asn, **levers)
+    model.run(steps)
+    summary = model.summary()
+    return {"configuration": name, "replication": replication, "seed": seed,
+            **{k: float(summary[k]) for k in OUTCOMES}}
+
+
+def run_face(design: FaceDesign, *, replications: int | None = None, n_asn: int | None = None,
+             executor: cf.Executor | None = None,
+             progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+    """One row per (configuration, replication): the paired outcomes of each run."""
+    n = replications or design.replications
+    seeds = [int(c.generate_state(1)[0]) for c in np.random.SeedSequence(design.seed).spawn(n)]
+    tasks = [(name, scenario, levers, seed, r, n_asn or design.n_asn, design.steps)
+             for name, (scenario, levers) in design.configurations().items()
+             for r, seed in enumerate(seeds)]
+    rows: list[dict[str, Any]] = []
+    if executor is None:
+        for k, task in enumerate(tasks):
+            rows.append(_one(task))
+            if progress:
+                progress(k + 1, len(tasks))
+    else:
+        futures = [executor.submit(_one, task) for task in tasks]
+        for k, future in enumerate(cf.as_completed(futures)):
+            rows.append(future.result())
+            if progress:
+                progress(k + 1, len(tasks))
+    return pd.DataFrame(rows).sort_values(["configuration", "replication"]).reset_index(drop=True)
+
+
+def _paired(runs: pd.DataFrame, a: str, b: str, outcome: str) -> tuple[float, float, float]:
+    """Mean of (a - b) over replications and its 95% t-interval."""
+    wide = runs.pivot(index="replication", columns="configuration", values=outcome)
+    d = (wide[a] - wide[b]).to_numpy(dtype=float)
+    mean = float(d.mean())
+    half = (float(stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d)))
+            if len(d) > 1 else math.nan)
+    return mean, mean - half, mean + half
+
+
+def _sign(lo: float, hi: float) -> int:
+    """+1 / -1 when the interval excludes zero on that side, else 0 (no clear difference)."""
+    return 1 if lo > 0 else -1 if hi < 0 else 0
+
+
+def face_verdicts(design: FaceDesign, runs: pd.DataFrame) -> pd.DataFrame:
+    """The article's predictions, each with the model's paired differences and a verdict."""
+    rows = []
+    for name in design.remove:
+        row: dict[str, Any] = {"comparison": f"without {name} - full",
+                               "prediction": "performance or trust worse"}
+        worse = []
+        for outcome in OUTCOMES:
+            m, lo, hi = _paired(runs, f"without {name}", "full", outcome)
+            row |= {f"{outcome}": m, f"{outcome}_low": lo, f"{outcome}_high": hi}
+            worse.append(_sign(lo, hi) < 0)
+        better = [_sign(row[f"{o}_low"], row[f"{o}_high"]) > 0 for o in OUTCOMES]
+        row["agrees"] = any(worse)
+        row["verdict"] = ("agrees" if any(worse) and not any(better) else
+                          "mixed (one worse, one better)" if any(worse) else
+                          "disagrees (no worse outcome)")
+        rows.append(row)
+    for alt in design.alternatives:
+        row = {"comparison": f"{design.reference} - {alt}",
+               "prediction": "trust-but-verify better on performance and trust"}
+        signs = []
+        for outcome in OUTCOMES:
+            m, lo, hi = _paired(runs, design.reference, alt, outcome)
+            row |= {f"{outcome}": m, f"{outcome}_low": lo, f"{outcome}_high": hi}
+            signs.append(_sign(lo, hi))
+        row["agrees"] = all(s > 0 for s in signs)
+        row["verdict"] = ("agrees (better on both)" if row["agrees"] else
+                          "partly (better on one, no worse on the other)"
+                          if max(signs) > 0 and min(signs) >= 0 else
+                          "mixed (better on one, worse on the other)" if max(signs) > 0 else
+                          "disagrees")
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,104 @@
+"""How much the headline results depend on coefficients that no evidence pins down.
+
+One coefficient at a time is set to half and to one and a half times its value (shares capped
+at 1) and the default scenario is run on the same worlds (same seeds) as with today's value;
+the table gives the paired change of the two headline outcomes -- performance against the
+office-only world (%) and public trust against it (points) -- with 95% intervals.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from flexisim.mechanisms.common import calibration_defaults
+from flexisim.validation.face import OUTCOMES
+
+__all__ = ["UNPINNED", "run_unpinned", "unpinned_table"]
+
+#: coefficients without a quantitative source, and why (docs/validation.md, "Limits")
+UNPINNED: dict[str, str] = {
+    "visibility_penalty": "P4 (Lipsky) is qualitative: no study measures how much an empty "
+                          "counter costs in trust",
+    "comm_soften_proactive": "the article's remedy (show results where work moved); no "
+                             "measured effect",
+    "trust_word_of_mouth": "no Indonesian network data on how trust in the civil service spreads",
+    "scandal_hit": "P3 gives about -5 pp for a visible national failure, not for one local case",
+    "temptation_remote": "O6 is only a weak upper bound on idling under unverified WFH",
+    "day_slack": "adverse self-selection into remote days (O3 heterogeneity), size unknown",
+    "effort_crowding": "O1's hidden costs of control; replications find smaller effects",
+    "coordination_loss": "E4 bounds it only loosely (the model has no hours)",
+}
+
+_SHARES = {"visibility_penalty", "comm_soften_proactive", "trust_word_of_mouth"}
+
+
+def _one(task: tuple[str, str, float, int, int, int, int, str]) -> dict[str, Any]:
+    from flexisim import model as model_module
+    from flexisim.model import FlexiworkModel
+
+    name, level, value, seed, replication, n_asn, steps, scenario = task
+    model_module.PARALLEL_TWIN = False
+    calibration = {} if name == "baseline" else {name: value}
+    model = FlexiworkModel(scenario=scenario, rng=seed, n_asn=n_asn, calibration=calibration)
+    model.run(steps)
+    summary = model.summary()
+    return {"coefficient": name, "level": level, "value": value, "replication": replication,
+            **{k: float(summary[k]) for k in OUTCOMES}}
+
+
+def run_unpinned(*, scenario: str = "permenpan_4_2025", replications: int = 10,
+                 n_asn: int = 4000, steps: int = 104, seed: int = 6060,
+                 executor: cf.Executor | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+    """Runs of the baseline and of each UNPINNED coefficient at x0.5 and x1.5."""
+    defaults = calibration_defaults()
+    seeds = [int(c.generate_state(1)[0])
+             for c in np.random.SeedSequence(seed).spawn(replications)]
+    settings = [("baseline", "today", math.nan)]
+    for name in UNPINNED:
+        for level, factor in (("x0.5", 0.5), ("x1.5", 1.5)):
+            value = defaults[name] * factor
+            settings.append((name, level, min(value, 1.0) if name in _SHARES else value))
+    tasks = [(n, lvl, v, s, r, n_asn, steps, scenario) for n, lvl, v in settings
+             for r, s in enumerate(seeds)]
+    rows: list[dict[str, Any]] = []
+    if executor is None:
+        for k, task in enumerate(tasks):
+            rows.append(_one(task))
+            if progress:
+                progress(k + 1, len(tasks))
+    else:
+        futures = [executor.submit(_one, t) for t in tasks]
+        for k, future in enumerate(cf.as_completed(futures)):
+            rows.append(future.result())
+            if progress:
+                progress(k + 1, len(tasks))
+    return pd.DataFrame(rows)
+
+
+def unpinned_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Paired change of each headline outcome against the baseline, with 95% t-intervals."""
+    base = runs[runs["coefficient"] == "baseline"].set_index("replication")
+    rows = []
+    for (name, level), group in runs[runs["coefficient"] != "baseline"].groupby(
+            ["coefficient", "level"], sort=False):
+        g = group.set_index("replication")
+        row: dict[str, Any] = {"coefficient": name, "level": level,
+                               "value": float(g["value"].iloc[0])}
+        for outcome in OUTCOMES:
+            d = (g[outcome] - base.loc[g.index, outcome]).to_numpy(dtype=float)
+            half = float(stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d)))
+            row |= {outcome: float(d.mean()), f"{outcome}_half": half}
+        rows.append(row)
+    baseline = {f"baseline_{o}": float(base[o].mean()) for o in OUTCOMES}
+    out = pd.DataFrame(rows)
+    for k, v in baseline.items():
+        out[k] = v
+    return out
