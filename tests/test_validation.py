@@ -289,3 +289,19 @@ def test_cli_exit_code_reports_failure(tmp_path: Path) -> None:
     runs = run_targets([t], replications=2, reduced=True)
     row = runner.summarize_results([t], runs).iloc[0]
     assert not row["pass"] and math.isfinite(row["mean"])
+
+
+def test_cli_report_only_rebuilds_from_saved_runs(tmp_path: Path) -> None:
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    pd.DataFrame({"id": "E13", "replication": [0, 1, 2], "seed": [1, 2, 3], "n_asn": 4000,
+                  "value": [0.079, 0.080, 0.081], "wall_time_s": 0.1}).to_csv(
+        saved / "targets.csv", index=False)
+    out = tmp_path / "v.md"
+    proc = _cli("validate-model", "--only", "E13", "--report-only", "--results", str(saved),
+                "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "0.080 [0.078, 0.082]" in out.read_text()
+    proc = _cli("validate-model", "--only", "E1", "--report-only", "--results", str(saved),
+                "--out", str(out))
+    assert proc.returncode == 2 and "no runs of ['E1']" in proc.stderr

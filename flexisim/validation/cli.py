@@ -106,9 +106,9 @@ def cmd_validate_model(args: argparse.Namespace) -> int:
     only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
     targets = load_targets(only=only)  # ScenarioError -> exit 2, nothing run
     if args.replications is not None and args.replications < 2:
-        from flexisim.cli import UsageError
+        from flexisim.scenario import ScenarioError
 
-        raise UsageError(["--replications: at least 2 are needed for an interval"])
+        raise ScenarioError(["--replications: at least 2 are needed for an interval"])
     start = time.perf_counter()
     face = unpinned = None
     full = not (only or args.reduced or args.no_docs)
@@ -158,8 +158,8 @@ def cmd_validate_model(args: argparse.Namespace) -> int:
                          calibration=calibration_defaults(), face=face, unpinned=unpinned,
                          wall_time_s=wall)
             print(f"\nreport: {out}")
-    print(f"{int(summary['pass'].sum())} of {len(summary)} targets inside their band "
-          f"({wall:.0f} s)")
+    took = f" ({wall:.0f} s)" if wall is not None and not args.report_only else ""
+    print(f"{int(summary['pass'].sum())} of {len(summary)} targets inside their band{took}")
     return 0 if bool(summary["pass"].all()) else 1
 
 
@@ -184,7 +184,7 @@ def _saved_wall(folder: Path) -> float | None:
 def _load_saved(folder: Path, targets: Any) -> tuple[Any, Any, Any]:
     import pandas as pd
 
-    from flexisim.cli import UsageError
+    from flexisim.scenario import ScenarioError as UsageError  # same exit 2 from `main`
     from flexisim.validation.face import face_verdicts, load_face
 
     if not (folder / "targets.csv").exists():

@@ -26,6 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from flexisim.scenario import ScenarioError, load_scenario
+from flexisim.validation.runner import map_tasks
 from flexisim.validation.targets import validation_dir
 
 __all__ = ["FaceDesign", "OUTCOMES", "face_verdicts", "load_face", "run_face"]
@@ -99,18 +100,7 @@ def run_face(design: FaceDesign, *, replications: int | None = None, n_asn: int 
     tasks = [(name, scenario, levers, seed, r, n_asn or design.n_asn, design.steps)
              for name, (scenario, levers) in design.configurations().items()
              for r, seed in enumerate(seeds)]
-    rows: list[dict[str, Any]] = []
-    if executor is None:
-        for k, task in enumerate(tasks):
-            rows.append(_one(task))
-            if progress:
-                progress(k + 1, len(tasks))
-    else:
-        futures = [executor.submit(_one, task) for task in tasks]
-        for k, future in enumerate(cf.as_completed(futures)):
-            rows.append(future.result())
-            if progress:
-                progress(k + 1, len(tasks))
+    rows = map_tasks(_one, tasks, executor, progress)
     return pd.DataFrame(rows).sort_values(["configuration", "replication"]).reset_index(drop=True)
 
 

@@ -87,21 +87,27 @@ def face_figure(verdicts: pd.DataFrame, path: Path) -> None:
 
 
 def sensitivity_figure(table: pd.DataFrame, path: Path) -> None:
-    """Tornado chart: change of each headline outcome at x0.5 and x1.5 of each coefficient."""
+    """Tornado charts: change of each headline outcome at x0.5 and x1.5 of each coefficient,
+    one row of panels per headline scenario."""
+    scenarios = list(dict.fromkeys(table["scenario"]))
     names = list(dict.fromkeys(table["coefficient"]))
-    fig, axes = plt.subplots(1, 2, figsize=(11, 0.45 * len(names) + 1.6),
-                             constrained_layout=True, sharey=True)
+    fig, axes = plt.subplots(len(scenarios), 2, squeeze=False, constrained_layout=True,
+                             figsize=(11, (0.42 * len(names) + 1.2) * len(scenarios)))
     y = np.arange(len(names))[::-1]
-    for ax, outcome in zip(axes, OUTCOMES, strict=True):
-        for level, colour, dy in (("x0.5", "#9467bd", 0.18), ("x1.5", "#ff7f0e", -0.18)):
-            sub = table[table["level"] == level].set_index("coefficient").reindex(names)
-            ax.barh(y + dy, sub[outcome], height=0.34, color=colour, alpha=0.75, label=level,
-                    xerr=sub[f"{outcome}_half"], error_kw={"capsize": 2, "lw": 0.8})
-        ax.axvline(0, color="black", lw=0.8)
-        base = table[f"baseline_{outcome}"].iloc[0]
-        ax.set_title(f"change in {_OUTCOME_LABEL[outcome]}\n(today: {base:+.2f})", fontsize=9)
-    axes[0].set_yticks(y, names, fontsize=8)
-    axes[1].legend(fontsize=8, frameon=False)
+    for row, scenario in zip(axes, scenarios, strict=True):
+        sub_s = table[table["scenario"] == scenario]
+        for ax, outcome in zip(row, OUTCOMES, strict=True):
+            for level, colour, dy in (("x0.5", "#9467bd", 0.18), ("x1.5", "#ff7f0e", -0.18)):
+                sub = sub_s[sub_s["level"] == level].set_index("coefficient").reindex(names)
+                ax.barh(y + dy, sub[outcome], height=0.34, color=colour, alpha=0.75,
+                        label=level, xerr=sub[f"{outcome}_half"],
+                        error_kw={"capsize": 2, "lw": 0.8})
+            ax.axvline(0, color="black", lw=0.8)
+            base = sub_s[f"baseline_{outcome}"].iloc[0]
+            ax.set_title(f"{scenario}: change in {_OUTCOME_LABEL[outcome]}\n"
+                         f"(with today's coefficients: {base:+.2f})", fontsize=9)
+            ax.set_yticks(y, names, fontsize=8)
+        row[1].legend(fontsize=8, frameon=False)
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
@@ -246,20 +252,23 @@ def write_report(targets: Sequence[Target], runs: pd.DataFrame, summary: pd.Data
     lines += ["## What the evidence cannot pin down", "", notes.get("limits", ""), ""]
     if unpinned is not None:
         sensitivity_figure(unpinned, img / "unpinned_sensitivity.png")
-        lines += ["| coefficient | why it is not pinned down | change in performance (%) at "
-                  "x0.5 / x1.5 | change in trust (points) at x0.5 / x1.5 |",
-                  "|---|---|---|---|"]
-        for name in dict.fromkeys(unpinned["coefficient"]):
-            sub = unpinned[unpinned["coefficient"] == name].set_index("level")
-            cells = [" / ".join(f"{sub.loc[lv, o]:+.2f} ± {sub.loc[lv, o + '_half']:.2f}"
-                                for lv in ("x0.5", "x1.5")) for o in OUTCOMES]
-            lines.append(f"| `{name}` | {UNPINNED[name]} | {cells[0]} | {cells[1]} |")
-        base = {o: unpinned[f"baseline_{o}"].iloc[0] for o in OUTCOMES}
-        lines += ["", f"Headline today (permenpan_4_2025, {int(unpinned['replication'].max()) + 1}"
-                  f" replications): performance {base['performance_change_pct']:+.2f}% and "
-                  f"public trust {base['trust_effect_pp']:+.2f} points against the office-only "
-                  "world; the table gives how far each moves them (± 95% interval).", "",
-                  f"![sensitivity to unpinned coefficients]({rel}/unpinned_sensitivity.png)",
+        for scenario, sub_s in unpinned.groupby("scenario", sort=False):
+            base = {o: sub_s[f"baseline_{o}"].iloc[0] for o in OUTCOMES}
+            lines += [f"**{scenario}** ({int(sub_s['replications'].max())} replications of 104 "
+                      f"weeks): with today's coefficients performance "
+                      f"{base['performance_change_pct']:+.2f}% and public trust "
+                      f"{base['trust_effect_pp']:+.2f} points against the office-only world. "
+                      "Change when a coefficient is halved / increased by half (± 95% "
+                      "interval):", "",
+                      "| coefficient | why it is not pinned down | performance (%) x0.5 / x1.5 "
+                      "| trust (points) x0.5 / x1.5 |", "|---|---|---|---|"]
+            for name in dict.fromkeys(sub_s["coefficient"]):
+                sub = sub_s[sub_s["coefficient"] == name].set_index("level")
+                cells = [" / ".join(f"{sub.loc[lv, o]:+.2f} ± {sub.loc[lv, o + '_half']:.2f}"
+                                    for lv in ("x0.5", "x1.5")) for o in OUTCOMES]
+                lines.append(f"| `{name}` | {UNPINNED[name]} | {cells[0]} | {cells[1]} |")
+            lines.append("")
+        lines += [f"![sensitivity to unpinned coefficients]({rel}/unpinned_sensitivity.png)",
                   ""]
     if notes.get("limits_after"):
         lines += [notes["limits_after"], ""]

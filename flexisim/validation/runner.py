@@ -11,7 +11,7 @@ import concurrent.futures as cf
 import math
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,7 @@ from scipy import stats
 from flexisim.validation.measures import make_probe
 from flexisim.validation.targets import Target
 
-__all__ = ["RunSpec", "simulate", "run_targets", "summarize_results", "seeds_for"]
+__all__ = ["RunSpec", "map_tasks", "simulate", "run_targets", "summarize_results", "seeds_for"]
 
 
 def seeds_for(target: Target, replications: int) -> list[int]:
@@ -72,6 +72,26 @@ def simulate(spec: RunSpec) -> dict[str, Any]:
             "wall_time_s": time.perf_counter() - start}
 
 
+def map_tasks(fn: Callable[[Any], dict[str, Any]], tasks: Sequence[Any],
+              executor: cf.Executor | None = None,
+              progress: Callable[[int, int], None] | None = None) -> list[dict[str, Any]]:
+    """``fn`` over ``tasks`` in this process or on ``executor``, reporting progress; results
+    in completion order (callers sort them)."""
+    rows: list[dict[str, Any]] = []
+    if executor is None:
+        for k, task in enumerate(tasks):
+            rows.append(fn(task))
+            if progress:
+                progress(k + 1, len(tasks))
+        return rows
+    futures = [executor.submit(fn, task) for task in tasks]
+    for k, future in enumerate(cf.as_completed(futures)):
+        rows.append(future.result())
+        if progress:
+            progress(k + 1, len(tasks))
+    return rows
+
+
 def _specs(targets: Iterable[Target], replications: int | None, reduced: bool,
            calibration: Mapping[str, float] | None) -> list[RunSpec]:
     cal = tuple(sorted((calibration or {}).items()))
@@ -105,19 +125,7 @@ def run_targets(targets: Iterable[Target], *, replications: int | None = None,
         Called after each finished run.
     """
     specs = _specs(targets, replications, reduced, calibration)
-    rows: list[dict[str, Any]] = []
-    if executor is None:
-        for k, spec in enumerate(specs):
-            rows.append(simulate(spec))
-            if progress:
-                progress(k + 1, len(specs))
-    else:
-        futures = [executor.submit(simulate, spec) for spec in specs]
-        for k, future in enumerate(cf.as_completed(futures)):
-            rows.append(future.result())
-            if progress:
-                progress(k + 1, len(specs))
-    df = pd.DataFrame(rows)
+    df = pd.DataFrame(map_tasks(simulate, specs, executor, progress))
     return df.sort_values(["id", "replication"], kind="stable").reset_index(drop=True)
 
 

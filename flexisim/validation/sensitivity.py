@@ -1,9 +1,11 @@
 """How much the headline results depend on coefficients that no evidence pins down.
 
 One coefficient at a time is set to half and to one and a half times its value (shares capped
-at 1) and the default scenario is run on the same worlds (same seeds) as with today's value;
-the table gives the paired change of the two headline outcomes -- performance against the
-office-only world (%) and public trust against it (points) -- with 95% intervals.
+at 1) and each headline scenario -- today's rules (``permenpan_4_2025``) and the article's
+recommendation (``trust_but_verify``, where more staff work flexibly and communication is
+proactive) -- is run on the same worlds (same seeds) as with today's value; the table gives
+the paired change of the two headline outcomes -- performance against the office-only world
+(%) and public trust against it (points) -- with 95% intervals.
 """
 
 from __future__ import annotations
@@ -19,13 +21,16 @@ from scipy import stats
 
 from flexisim.mechanisms.common import calibration_defaults
 from flexisim.validation.face import OUTCOMES
+from flexisim.validation.runner import map_tasks
 
-__all__ = ["UNPINNED", "run_unpinned", "unpinned_table"]
+__all__ = ["HEADLINE", "UNPINNED", "run_unpinned", "unpinned_table"]
 
 #: coefficients without a quantitative source, and why (docs/validation.md, "Limits")
 UNPINNED: dict[str, str] = {
     "visibility_penalty": "P4 (Lipsky) is qualitative: no study measures how much an empty "
                           "counter costs in trust",
+    "comm_soften_reactive": "explaining the policy when asked (today's default); no measured "
+                            "effect",
     "comm_soften_proactive": "the article's remedy (show results where work moved); no "
                              "measured effect",
     "trust_word_of_mouth": "no Indonesian network data on how trust in the civil service spreads",
@@ -36,7 +41,10 @@ UNPINNED: dict[str, str] = {
     "coordination_loss": "E4 bounds it only loosely (the model has no hours)",
 }
 
-_SHARES = {"visibility_penalty", "comm_soften_proactive", "trust_word_of_mouth"}
+_SHARES = {"visibility_penalty", "comm_soften_reactive", "comm_soften_proactive",
+           "trust_word_of_mouth"}
+#: the scenarios whose results the sensitivity is about
+HEADLINE = ("permenpan_4_2025", "trust_but_verify")
 
 
 def _one(task: tuple[str, str, float, int, int, int, int, str]) -> dict[str, Any]:
@@ -49,11 +57,12 @@ def _one(task: tuple[str, str, float, int, int, int, int, str]) -> dict[str, Any
     model = FlexiworkModel(scenario=scenario, rng=seed, n_asn=n_asn, calibration=calibration)
     model.run(steps)
     summary = model.summary()
-    return {"coefficient": name, "level": level, "value": value, "replication": replication,
+    return {"scenario": scenario, "coefficient": name, "level": level, "value": value,
+            "replication": replication,
             **{k: float(summary[k]) for k in OUTCOMES}}
 
 
-def run_unpinned(*, scenario: str = "permenpan_4_2025", replications: int = 10,
+def run_unpinned(*, scenarios: tuple[str, ...] = HEADLINE, replications: int = 10,
                  n_asn: int = 4000, steps: int = 104, seed: int = 6060,
                  executor: cf.Executor | None = None,
                  progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
@@ -66,39 +75,27 @@ def run_unpinned(*, scenario: str = "permenpan_4_2025", replications: int = 10,
         for level, factor in (("x0.5", 0.5), ("x1.5", 1.5)):
             value = defaults[name] * factor
             settings.append((name, level, min(value, 1.0) if name in _SHARES else value))
-    tasks = [(n, lvl, v, s, r, n_asn, steps, scenario) for n, lvl, v in settings
+    tasks = [(n, lvl, v, s, r, n_asn, steps, sc) for sc in scenarios for n, lvl, v in settings
              for r, s in enumerate(seeds)]
-    rows: list[dict[str, Any]] = []
-    if executor is None:
-        for k, task in enumerate(tasks):
-            rows.append(_one(task))
-            if progress:
-                progress(k + 1, len(tasks))
-    else:
-        futures = [executor.submit(_one, t) for t in tasks]
-        for k, future in enumerate(cf.as_completed(futures)):
-            rows.append(future.result())
-            if progress:
-                progress(k + 1, len(tasks))
+    rows = map_tasks(_one, tasks, executor, progress)
     return pd.DataFrame(rows)
 
 
 def unpinned_table(runs: pd.DataFrame) -> pd.DataFrame:
-    """Paired change of each headline outcome against the baseline, with 95% t-intervals."""
-    base = runs[runs["coefficient"] == "baseline"].set_index("replication")
+    """Paired change of each headline outcome against the baseline, with 95% t-intervals,
+    one row per (scenario, coefficient, level)."""
     rows = []
-    for (name, level), group in runs[runs["coefficient"] != "baseline"].groupby(
-            ["coefficient", "level"], sort=False):
-        g = group.set_index("replication")
-        row: dict[str, Any] = {"coefficient": name, "level": level,
-                               "value": float(g["value"].iloc[0])}
-        for outcome in OUTCOMES:
-            d = (g[outcome] - base.loc[g.index, outcome]).to_numpy(dtype=float)
-            half = float(stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d)))
-            row |= {outcome: float(d.mean()), f"{outcome}_half": half}
-        rows.append(row)
-    baseline = {f"baseline_{o}": float(base[o].mean()) for o in OUTCOMES}
-    out = pd.DataFrame(rows)
-    for k, v in baseline.items():
-        out[k] = v
-    return out
+    for scenario, sub in runs.groupby("scenario", sort=False):
+        base = sub[sub["coefficient"] == "baseline"].set_index("replication")
+        for (name, level), group in sub[sub["coefficient"] != "baseline"].groupby(
+                ["coefficient", "level"], sort=False):
+            g = group.set_index("replication")
+            row: dict[str, Any] = {"scenario": scenario, "coefficient": name, "level": level,
+                                   "value": float(g["value"].iloc[0]), "replications": len(g)}
+            for outcome in OUTCOMES:
+                d = (g[outcome] - base.loc[g.index, outcome]).to_numpy(dtype=float)
+                half = float(stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d)))
+                row |= {outcome: float(d.mean()), f"{outcome}_half": half,
+                        f"baseline_{outcome}": float(base[outcome].mean())}
+            rows.append(row)
+    return pd.DataFrame(rows)
