@@ -10,7 +10,6 @@ too, so the docs are updated.
 
 from __future__ import annotations
 
-import math
 import shutil
 import subprocess
 import sys
@@ -29,17 +28,22 @@ from flexisim.validation.targets import validation_dir
 
 TARGETS = {t.id: t for t in load_targets()}
 
-#: targets the calibrated model misses (held out or in tension with another target); each is
-#: a finding reported in docs/validation.md, not a tolerance to loosen
-KNOWN_DISAGREEMENTS: dict[str, str] = {
-    "E1": "one remote-day gain cannot give both E1's +13% (private call centre) and E6's +4.4% "
-          "(public agency); the fit favours E6 and E1 lands near +4%",
-    "E7": "fully remote staff are rated about 0.18 below hybrid staff (coordination loss of "
-          "fully remote teams); the GSA found no difference",
-    "E8": "weekly day choices are independent draws, so over a year nearly every eligible "
-          "person works flexibly at least once (99% vs 87%): no persistent non-users",
-    "E11": "location flexibility only, and an Indonesian job mix (40% frontline, few "
-           "ICT-doable): about 46% use it against the APS's 80% for any flexible arrangement",
+#: targets the calibrated model misses, each a finding reported in docs/validation.md (not a
+#: tolerance to loosen): the reason, and where the reduced run's mean is expected to stay.
+#: The test fails if the model starts to meet the target (update the docs) *or* drifts out of
+#: the stated range (the finding changed: look at why).
+KNOWN_DISAGREEMENTS: dict[str, tuple[str, tuple[float, float]]] = {
+    "E7": ("fully remote staff rated about 0.2 below hybrid staff: coordination loss of fully "
+           "remote teams; the GSA found no difference", (-0.35, -0.15)),
+    "E8": ("weekly day choices are independent draws, so over a year nearly every eligible "
+           "person works flexibly at least once: no persistent non-users", (0.95, 1.0)),
+    "E8b": ("teleworkers' well-being only about 4 points above others' (OPM: 19); the OPM gap "
+            "is a raw difference between self-selected groups", (0.0, 8.0)),
+    "E11": ("location flexibility only, and an Indonesian job mix (40% frontline, few "
+            "ICT-doable): about 46% use it against the APS's 80% for any arrangement",
+            (0.40, 0.55)),
+    "O6": ("about 35% of staff-days idle under unverified full WFH, above the weak 30% upper "
+           "bound", (0.30, 0.42)),
 }
 
 REQUIRED_IDS = {"E1", "E4", "E6", "E7", "E8", "E11", "E13", "D1", "O4", "O5", "P1", "P2", "B40"}
@@ -52,17 +56,26 @@ def test_every_required_target_has_an_experiment() -> None:
         assert t.band[0] <= t.target <= t.band[1], f"{t.id}: published value outside its band"
 
 
-@pytest.mark.parametrize("target_id", [
-    pytest.param(i, marks=pytest.mark.xfail(reason=KNOWN_DISAGREEMENTS[i], strict=True))
-    if i in KNOWN_DISAGREEMENTS else i for i in sorted(TARGETS)])
+@pytest.mark.parametrize("target_id", sorted(TARGETS))
 def test_reduced_validation_meets_band(target_id: str) -> None:
+    """The reduced experiment (fixed seeds, ``reduced_replications`` runs at ``reduced_n_asn``
+    staff). Tolerance: the run's own 95% Monte-Carlo interval must reach the target's band
+    (``reduced_band`` where a target states one) -- a calibrated target at the edge of its band
+    must not fail on the luck of six runs, while a change that moves it by more than its
+    interval does fail. A known disagreement must stay outside the band (interval and all) and
+    inside the range the finding describes."""
     target = TARGETS[target_id]
     runs = run_targets([target], reduced=True)
     row = summarize_results([target], runs, reduced=True).iloc[0]
     assert row["failed_runs"] == 0
-    assert row["pass"], (f"{target_id}: model mean {row['mean']:.4g} outside the band "
-                         f"[{row['band_low']:g}, {row['band_high']:g}] "
-                         f"(95% CI {row['ci_low']:.4g}..{row['ci_high']:.4g})")
+    shown = (f"{target_id}: model mean {row['mean']:.4g} (95% CI {row['ci_low']:.4g}.."
+             f"{row['ci_high']:.4g}); band [{row['band_low']:g}, {row['band_high']:g}]")
+    if target_id in KNOWN_DISAGREEMENTS:
+        reason, (lo, hi) = KNOWN_DISAGREEMENTS[target_id]
+        assert not row["ci_overlaps_band"], f"{shown}: now reaches the band -- update the docs"
+        assert lo <= row["mean"] <= hi, f"{shown}: the finding ({reason}) moved out of [{lo}, {hi}]"
+    else:
+        assert row["ci_overlaps_band"], shown
 
 
 def test_same_seed_same_value() -> None:
@@ -158,7 +171,7 @@ GOOD = (validation_dir() / "b40_performing.toml").read_text()
 
 @pytest.mark.parametrize(("change", "expected"), [
     (("role = \"calibrated\"", "role = \"fitted\""),
-     "role: \"fitted\": not one of the choices (allowed: calibrated, held-out, input)"),
+     "role: \"fitted\": not one of the choices (allowed: calibrated, hand-set, held-out, input)"),
     (("measure = \"final_metric\"", "measure = \"final_metrc\""),
      "measure: \"final_metrc\": unknown measure (did you mean 'final_metric'?)"),
     (("band = [0.35, 0.45]", "band = [0.45, 0.35]"), "band: [0.45, 0.35]: low end above high end"),
@@ -243,12 +256,16 @@ def test_write_calibration_keeps_comments(tmp_path: Path) -> None:
 def test_face_validity_machinery() -> None:
     design = load_face()
     assert set(design.remove) == {"measurement", "infrastructure", "trust", "leadership"}
-    runs = run_face(design, replications=2, n_asn=800)
-    assert len(runs) == 2 * len(design.configurations())
+    runs = run_face(design, replications=3, n_asn=1000)
+    assert len(runs) == 3 * len(design.configurations())
     verdicts = face_verdicts(design, runs)
-    assert len(verdicts) == len(design.remove) + len(design.alternatives)
+    assert len(verdicts) == len(design.remove) + 2 * len(design.alternatives)
     assert np.isfinite(verdicts["performance_change_pct"]).all()
     assert set(verdicts["agrees"]) <= {True, False}
+    # the largest effect of the experiment (about -3.4 points at full size) shows even here:
+    # a culture of control instead of trust lowers performance against the full set
+    row = verdicts.set_index("comparison").loc["without trust - full"]
+    assert row["performance_change_pct_high"] < 0
 
 
 # ------------------------------------------------------------------ command line
@@ -277,18 +294,17 @@ def test_cli_validate_model_bad_input() -> None:
 
 
 def test_cli_exit_code_reports_failure(tmp_path: Path) -> None:
-    # a target whose band the model cannot meet: exit 1 (a finding), table still printed
+    # a target whose band the model cannot meet: exit 1 (a finding), the table still printed
     text = GOOD.replace("band = [0.35, 0.45]", "band = [0.0, 0.01]").replace(
-        "target = 0.40", "target = 0.005")
+        "target = 0.40", "target = 0.005").replace("seed = 4001",
+                                                   "seed = 4001\nreduced_n_asn = 600")
     folder = tmp_path / "targets"
     folder.mkdir()
     (folder / "b40.toml").write_text(text)
-    from flexisim.validation import runner
-
-    t = load_targets(folder)[0]
-    runs = run_targets([t], replications=2, reduced=True)
-    row = runner.summarize_results([t], runs).iloc[0]
-    assert not row["pass"] and math.isfinite(row["mean"])
+    proc = _cli("validate-model", "--targets", str(folder), "--reduced", "--replications", "2",
+                "--workers", "1", "--no-docs", "--quiet")
+    assert proc.returncode == 1, proc.stderr
+    assert "FAIL" in proc.stdout and "0 of 1 targets inside their band" in proc.stdout
 
 
 def test_cli_report_only_rebuilds_from_saved_runs(tmp_path: Path) -> None:
@@ -305,3 +321,17 @@ def test_cli_report_only_rebuilds_from_saved_runs(tmp_path: Path) -> None:
     proc = _cli("validate-model", "--only", "E1", "--report-only", "--results", str(saved),
                 "--out", str(out))
     assert proc.returncode == 2 and "no runs of ['E1']" in proc.stderr
+
+
+def test_unpinned_sensitivity_machinery() -> None:
+    from flexisim.validation.sensitivity import UNPINNED, run_unpinned, unpinned_table
+
+    runs = run_unpinned(scenarios=("permenpan_4_2025",), replications=2, n_asn=600, steps=26,
+                        coefficients=("temptation_remote",))
+    table = unpinned_table(runs).set_index("level")
+    assert set(table.index) == {"x0.5", "x1.5"}
+    # less temptation to idle at home -> more output against the office-only world, and more
+    # -> less: the paired differences have opposite signs
+    assert table.loc["x0.5", "performance_change_pct"] > 0 > table.loc[
+        "x1.5", "performance_change_pct"]
+    assert "temptation_remote" in UNPINNED

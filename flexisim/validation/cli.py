@@ -36,6 +36,8 @@ def add_parsers(sub: Any) -> None:
         "write docs/validation.md with one figure per target. Exit 0 when every target passes, "
         "1 when some fail (a finding, reported in the table), 2 on bad input.")
     p.add_argument("--only", metavar="IDS", help="comma-separated target ids, e.g. E1,O5")
+    p.add_argument("--targets", type=Path, metavar="DIR",
+                   help="folder of target files (default experiments/validation/)")
     p.add_argument("--replications", type=_positive, metavar="N",
                    help="runs per target (default: each target's, at least 20)")
     p.add_argument("--reduced", action="store_true",
@@ -65,7 +67,9 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--replications", type=_positive, default=8, metavar="N",
                    help="runs per target and evaluation (default 8)")
     p.add_argument("--max-evaluations", type=_positive, default=40, metavar="N",
-                   help="cap on objective evaluations per block (default 40)")
+                   help="cap on objective evaluations per block and round (default 40)")
+    p.add_argument("--rounds", type=_positive, default=2, metavar="N",
+                   help="passes over the blocks (default 2)")
     p.add_argument("--workers", type=_positive, metavar="N",
                    help="worker processes (default: every core)")
     p.add_argument("--write", action="store_true",
@@ -104,14 +108,16 @@ def cmd_validate_model(args: argparse.Namespace) -> int:
     from flexisim.validation.runner import run_targets, summarize_results
 
     only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
-    targets = load_targets(only=only)  # ScenarioError -> exit 2, nothing run
+    targets = load_targets(args.targets, only=only)  # ScenarioError -> exit 2, nothing run
     if args.replications is not None and args.replications < 2:
         from flexisim.scenario import ScenarioError
 
         raise ScenarioError(["--replications: at least 2 are needed for an interval"])
     start = time.perf_counter()
     face = unpinned = None
-    full = not (only or args.reduced or args.no_docs)
+    # only a complete validation (every target, >= 20 runs each) replaces docs/validation.md
+    full = not (only or args.reduced or args.no_docs or args.targets
+                or (args.replications is not None and args.replications < 20))
     saved = args.results
     if args.report_only:
         runs, face, unpinned = _load_saved(saved, targets)
@@ -145,18 +151,21 @@ def cmd_validate_model(args: argparse.Namespace) -> int:
     wall = time.perf_counter() - start
     if not args.no_docs:
         out = args.out or _DOCS
-        if only or args.reduced:
+        if not full:
             if args.out is None:
-                print("(a partial or reduced validation does not overwrite docs/validation.md;"
-                      " give --out FILE to write a report)", file=sys.stderr)
+                print("(a partial validation -- some targets, fewer than 20 runs, --reduced "
+                      "or --targets -- does not overwrite docs/validation.md; give --out FILE "
+                      "to write a report)", file=sys.stderr)
                 out = None
         if out is not None:
+            version = None
             if args.report_only:
                 wall = _saved_wall(saved)
+                version = _saved_version(saved)
             write_report(targets, runs, summary, out=Path(out),
                          command="flexisim validate-model",
                          calibration=calibration_defaults(), face=face, unpinned=unpinned,
-                         wall_time_s=wall)
+                         wall_time_s=wall, version=version)
             print(f"\nreport: {out}")
     took = f" ({wall:.0f} s)" if wall is not None and not args.report_only else ""
     print(f"{int(summary['pass'].sum())} of {len(summary)} targets inside their band{took}")
@@ -165,8 +174,11 @@ def cmd_validate_model(args: argparse.Namespace) -> int:
 
 def _save(folder: Path, runs: Any, face: Any, unpinned: Any, wall: float) -> None:
     """Keep the raw runs, so the report can be rebuilt (--report-only) without re-running."""
+    from flexisim.validation.report import code_version
+
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "wall_time_s.txt").write_text(f"{wall:.1f}\n")
+    (folder / "code_version.txt").write_text(code_version() + "\n")
     runs.to_csv(folder / "targets.csv", index=False)
     if face is not None:
         face[1].to_csv(folder / "face.csv", index=False)
@@ -178,6 +190,13 @@ def _saved_wall(folder: Path) -> float | None:
     try:
         return float((folder / "wall_time_s.txt").read_text())
     except (OSError, ValueError):
+        return None
+
+
+def _saved_version(folder: Path) -> str | None:
+    try:
+        return (folder / "code_version.txt").read_text().strip() or None
+    except OSError:
         return None
 
 
@@ -213,7 +232,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     log = (lambda s: None) if args.quiet else (lambda s: print(s, flush=True))
     with _executor(args.workers) as pool:
         result = calibrate(targets, replications=args.replications, executor=pool,
-                           max_evaluations=args.max_evaluations, log=log)
+                           max_evaluations=args.max_evaluations, rounds=args.rounds, log=log)
     print("\ncoefficient            before    fitted   targets   objective before -> after")
     for row in result.table():
         print(f"{row['coefficient']:<22} {row['before']:>7.4g}  {row['fitted']:>8.4g}   "

@@ -45,6 +45,7 @@ class FaceDesign:
     remove: dict[str, dict[str, Any]]
     reference: str
     alternatives: tuple[str, ...]
+    oversight_levers: dict[str, dict[str, Any]]
 
     def configurations(self) -> dict[str, tuple[str, dict[str, Any]]]:
         """name -> (scenario, levers) of every configuration run."""
@@ -52,7 +53,8 @@ class FaceDesign:
         for name, levers in self.remove.items():
             out[f"without {name}"] = (self.scenario, {**self.full, **levers})
         for name in (self.reference, *self.alternatives):
-            out[name] = (name, {})
+            out[f"{name} (oversight only)"] = (self.scenario, dict(self.oversight_levers[name]))
+            out[f"{name} (as shipped)"] = (name, {})
         return out
 
 
@@ -66,7 +68,9 @@ def load_face(path: str | Path | None = None) -> FaceDesign:
                         n_asn=int(doc["n_asn"]), full=dict(doc["full"]),
                         remove={k: dict(v) for k, v in doc["remove"].items()},
                         reference=doc["oversight"]["reference"],
-                        alternatives=tuple(doc["oversight"]["alternatives"]))
+                        alternatives=tuple(doc["oversight"]["alternatives"]),
+                        oversight_levers={k: dict(v) for k, v in
+                                          doc["oversight"]["levers"].items()})
     problems: list[str] = []
     for name, (scenario, levers) in design.configurations().items():
         try:
@@ -136,12 +140,14 @@ def face_verdicts(design: FaceDesign, runs: pd.DataFrame) -> pd.DataFrame:
                           "mixed (one worse, one better)" if any(worse) else
                           "disagrees (no worse outcome)")
         rows.append(row)
-    for alt in design.alternatives:
-        row = {"comparison": f"{design.reference} - {alt}",
+    for alt, variant in ((a, v) for v in ("oversight only", "as shipped")
+                         for a in design.alternatives):
+        row = {"comparison": f"{design.reference} - {alt} ({variant})",
                "prediction": "trust-but-verify better on performance and trust"}
         signs = []
         for outcome in OUTCOMES:
-            m, lo, hi = _paired(runs, design.reference, alt, outcome)
+            m, lo, hi = _paired(runs, f"{design.reference} ({variant})", f"{alt} ({variant})",
+                                outcome)
             row |= {f"{outcome}": m, f"{outcome}_low": lo, f"{outcome}_high": hi}
             signs.append(_sign(lo, hi))
         row["agrees"] = all(s > 0 for s in signs)

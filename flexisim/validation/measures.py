@@ -5,10 +5,13 @@ returns one number at the end (``value``). The *reference* world is the office-o
 the run unless the target defines a ``[contrast]`` world (the same seed and population with
 some levers changed, e.g. perfect internet for D1 or daily verification for O5).
 
-Staff rows are compared *paired*: the same row in the two worlds is the same person as long
-as it has been refilled the same number of times (``Staff.hires``) and is in post in both,
-so a comparison of the two worlds on those rows is a treatment effect on the same people,
-not a comparison of different groups (common random numbers, ODD section 8).
+Both worlds start from the same population and seed (common random numbers, ODD section 8).
+``TreatedChange`` and ``ExitRatio`` compare *rows*: the same row in the two worlds is the same
+person as long as it has been refilled the same number of times (``Staff.hires``) and is in
+post in both, so the comparison is a treatment effect on the same people. ``GroupChange``,
+``RatingDifference`` and ``ShirkingShare`` compare whole groups (everyone in post in the
+job families) between the two worlds: a policy effect on the group, as in a forced or
+universal change.
 """
 
 from __future__ import annotations
@@ -150,6 +153,44 @@ class ShirkingShare(Probe):
     def value(self) -> float:
         share = [s / d if d else np.nan for s, d in zip(self.shirked, self.days, strict=True)]
         return share[0] / share[1] if self.options["ratio"] else share[0]
+
+
+class ExitRatio(Probe):
+    """Voluntary exits (quits, not retirements) of the people who work flexibly in this world,
+    divided by the exits of the same people in the reference world, over the observed weeks.
+
+    The people are those working flexibly in the first observed week and in post in both
+    worlds then; an exit is a row going out of post (or being refilled) between two observed
+    weeks before its retirement age.
+    """
+
+    OPTIONS: ClassVar[dict[str, Any]] = {"families": ()}
+    PAIRED = True
+    DESCRIPTION = "quits of flexible workers / quits of the same people in the reference world"
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.cohort: np.ndarray | None = None
+        self.in_post: list[np.ndarray] = []
+        self.hires: list[np.ndarray] = []
+        self.exits = [0, 0]
+
+    def observe(self, model: Any, reference: Any | None) -> None:
+        worlds = (model.pop.staff, reference.pop.staff)
+        if self.cohort is None:
+            a, b = worlds
+            self.cohort = (_same_people(a, b) & self._family_mask(a) & (a.flex_days > 0))
+            self.in_post = [self.cohort.copy(), self.cohort.copy()]
+            self.hires = [a.hires.copy(), b.hires.copy()]
+            return
+        for k, staff in enumerate(worlds):
+            gone = self.in_post[k] & (~staff.active | (staff.hires != self.hires[k]))
+            quit_ = gone & (staff.age < staff.retirement_age)
+            self.exits[k] += int(quit_.sum())
+            self.in_post[k] &= ~gone
+
+    def value(self) -> float:
+        return self.exits[0] / self.exits[1] if self.exits[1] else np.nan
 
 
 class RatingDifference(Probe):
@@ -368,6 +409,7 @@ MEASURES: dict[str, type[Probe]] = {
     "group_change": GroupChange,
     "shirking_share": ShirkingShare,
     "rating_difference": RatingDifference,
+    "exit_ratio": ExitRatio,
     "uptake_among_eligible": UptakeAmongEligible,
     "wellbeing_gap": WellbeingGap,
     "mean_metric": MeanMetric,

@@ -3,8 +3,10 @@
 A target file says which study it reproduces, how the study's setting is represented (a base
 scenario, lever values, optionally a contrast world and setting-specific coefficients), what
 is measured (a probe of :mod:`flexisim.validation.measures`), the published value and the
-tolerance band, and whether the figure was used to calibrate a coefficient (``calibrated``),
-is held out for checking (``held-out``) or is itself an input of the model (``input``).
+tolerance band, and whether the figure was used to calibrate a coefficient (``calibrated``,
+by ``flexisim calibrate``), informed a coefficient set by hand before that procedure existed
+(``hand-set``: a consistency check, only partly out of sample), is held out for checking
+(``held-out``) or is itself an input of the model (``input``).
 
 Files are validated at load time, with the scenario files' error format: every problem names
 the file, the field, the value and what is allowed.
@@ -32,7 +34,7 @@ from flexisim.validation.measures import MEASURES, make_probe
 __all__ = ["ROLES", "Target", "load_target", "load_targets", "validation_dir"]
 
 #: how a target relates to the calibration (docs/validation.md explains each)
-ROLES = ("calibrated", "held-out", "input")
+ROLES = ("calibrated", "hand-set", "held-out", "input")
 
 _REQUIRED = ("id", "title", "source", "setting", "outcome", "unit", "target", "band",
              "band_reason", "role", "scenario", "measure")
@@ -179,9 +181,12 @@ def parse_target(doc: Mapping[str, Any], shown: str, path: Path | None = None) -
     if (isinstance(out.get("burn_in"), int) and isinstance(out.get("steps"), int)
             and out["burn_in"] >= out["steps"]):
         _bad(problems, shown, "burn_in", out["burn_in"], f"not below steps ({out['steps']})")
-    if out.get("role") == "calibrated" and not out.get("fitted"):
-        _bad(problems, shown, "fitted", [], "a calibrated target names the coefficients "
-             "fitted to it")
+    if out.get("role") in ("calibrated", "hand-set") and not out.get("fitted"):
+        _bad(problems, shown, "fitted", [], f"a {out['role']} target names the coefficients "
+             "fitted or set by hand to it")
+    if out.get("role") in ("held-out", "input") and out.get("fitted"):
+        _bad(problems, shown, "fitted", list(out["fitted"]), f"a {out['role']} target fits "
+             "no coefficient (use role 'calibrated' or 'hand-set')")
     for table in _TABLES:
         value = doc.get(table, {})
         if not isinstance(value, dict):
