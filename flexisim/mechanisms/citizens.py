@@ -7,7 +7,14 @@ from types import SimpleNamespace
 import numpy as np
 from numba import njit
 
-from flexisim.mechanisms.common import JIT, clip01, counter_uniform, poisson_from_uniform, week_key
+from flexisim.mechanisms.common import (
+    JIT,
+    JIT_DISJOINT,
+    clip01,
+    counter_uniform,
+    poisson_from_uniform,
+    week_key,
+)
 from flexisim.population import FRONTLINE, Population
 
 COMMUNICATION = ("silent", "reactive", "proactive")
@@ -62,16 +69,32 @@ def _service_levels(capacity, front, present, p):
 
 
 @njit(**JIT)
-def _heard_kernel(indptr, indices, data, trust, heard):
-    """Word of mouth: each citizen's ties' mean trust (row-normalised CSR times trust)."""
-    for c in range(len(heard)):
-        total = 0.0
-        for j in range(indptr[c], indptr[c + 1]):
-            total += data[j] * trust[indices[j]]
-        heard[c] = total
+def _gather(targets, trust, out):
+    """``out[m] = trust[targets[m]]``: a tight loop keeps many scattered reads in flight."""
+    for m in range(len(targets)):
+        out[m] = trust[targets[m]]
 
 
 @njit(**JIT)
+def _heard_kernel(indptr, indices, data, near, far_trust, trust, heard):
+    """Word of mouth: each citizen's ties' mean trust (row-normalised CSR times trust).
+
+    Each row's first ``near[c]`` ties are neighbours (read directly: nearby rows, in cache);
+    the others' trust was gathered into ``far_trust`` beforehand, in row order.
+    """
+    p = 0
+    for c in range(len(heard)):
+        total = 0.0
+        split = indptr[c] + near[c]
+        for j in range(indptr[c], split):
+            total += data[j] * trust[indices[j]]
+        for j in range(split, indptr[c + 1]):
+            total += data[j] * far_trust[p]
+            p += 1
+        heard[c] = total
+
+
+@njit(**JIT_DISJOINT)
 def _citizen_kernel(key, agency, region, online, anchor, heard, availability, presence,
                     reported, region_scandals, need_rate, digital_share, late_share,
                     score_well, score_late, score_unserved, empty_penalty, digital_score,
@@ -160,8 +183,10 @@ def serve_citizens(pop: Population, p: SimpleNamespace, rng: np.random.Generator
 
     heard = pop.workspace("heard", len(c), np.float32)
     ties = c.ties
-    _heard_kernel(ties.indptr, ties.indices, ties.data, c.trust, heard)
-    on_time, needs, satisfaction = _citizen_kernel(
+    far_trust = pop.workspace("far_trust", len(c.ties_far), np.float32)
+    _gather(c.ties_far, c.trust, far_trust)
+    _heard_kernel(ties.indptr, ties.indices, ties.data, c.ties_near, far_trust, c.trust, heard)
+    args = (
         key, c.agency, c.region, p.citizen_online, c.anchor, heard, availability, presence,
         reported, region_scandals, float(p.need_rate), float(p.digital_channel * p.platform),
         float(p.late_share), float(p.score_well), float(p.score_late), float(p.score_unserved),
@@ -170,6 +195,8 @@ def serve_citizens(pop: Population, p: SimpleNamespace, rng: np.random.Generator
         float(p.trust_experience), float(p.trust_anchor), float(p.trust_communication),
         float(p.trust_word_of_mouth), float(p.scandal_hit), c.trust, c.needed, c.experience,
         c.exposed)
+    pop.check_disjoint("citizens", args, n_written=4)
+    on_time, needs, satisfaction = _citizen_kernel(*args)
     return {
         "availability": availability, "presence": presence, "presence_overall": presence_overall,
         "scandals": float(region_scandals.sum()),

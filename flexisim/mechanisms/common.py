@@ -12,6 +12,7 @@ import numpy as np
 
 from flexisim.fast import (  # noqa: F401  (re-exported for the mechanisms)
     JIT,
+    JIT_DISJOINT,
     clip01,
     counter_uniform,
     counter_uniforms,

@@ -7,11 +7,11 @@ from types import SimpleNamespace
 import numpy as np
 from numba import njit
 
-from flexisim.mechanisms.common import JIT, clip01, counter_uniform, week_key
+from flexisim.mechanisms.common import JIT_DISJOINT, clip01, counter_uniform, week_key
 from flexisim.population import Population
 
 
-@njit(**JIT)
+@njit(**JIT_DISJOINT)
 def _oversight_kernel(key, z_half_width, active, leader, team_doubt, credibility, output,
                       quality, shirk_days, shortfall, office_shortfall, ability, flex_days,
                       lead_trained, lead_results, lead_style, measurement_noise, gaming,
@@ -109,7 +109,7 @@ def oversee(pop: Population, p: SimpleNamespace, rng: np.random.Generator, week:
     s = pop.staff
     key = week_key(rng)
     team_doubt = 1.0 - pop.mean_by(s.belief, "leader", empty=0.0)  # 1 for a team of nobody
-    _oversight_kernel(key, float(np.sqrt(3.0)), s.active, s.leader, team_doubt,
+    args = (key, float(np.sqrt(3.0)), s.active, s.leader, team_doubt,
                       p.staff_credibility, s.output, s.quality, s.shirk_days, s.shortfall,
                       s.office_shortfall, s.ability, s.flex_days, p.lead_trained,
                       p.lead_results, p.lead_style, float(p.measurement_noise), float(p.gaming),
@@ -121,3 +121,5 @@ def oversee(pop: Population, p: SimpleNamespace, rng: np.random.Generator, week:
                       float(p.trust_in_leader_base), s.motivation_base, s.measured,
                       s.verification, s.belief, s.detected, s.falsely_accused, s.sanction_left,
                       s.approved, s.motivation, s.trust_in_leader)
+    pop.check_disjoint("oversight", args, n_written=9)
+    _oversight_kernel(*args)
