@@ -24,22 +24,44 @@ COMMUNICATION = ("silent", "reactive", "proactive")
 def _staff_totals(active, job, agency, region, flex_days, effort_office, ability, measured,
                   detected, n_agencies, n_regions):
     """Per agency: frontline capacity, frontline staff, on-site frontline days, measured output;
-    per region: staff detected this week. One pass over the staff."""
+    per region: staff detected this week. One pass over the staff.
+
+    Sums are kept in registers over each run of equal agency and added to the agency's (and
+    its region's) total at the end of the run: rows are in team order, so an agency is one
+    run, and the sums are exactly those of adding row by row.
+    """
     capacity = np.zeros(n_agencies)
     front = np.zeros(n_agencies)
     present = np.zeros(n_agencies)
     measured_sum = np.zeros(n_agencies)
     detected_sum = np.zeros(n_regions)
-    for i in range(len(active)):
-        a = agency[i]
-        measured_sum[a] += measured[i]
-        if detected[i]:
-            detected_sum[region[i]] += 1.0
+    n = len(active)
+    a = agency[0] if n else 0
+    r = region[0] if n else 0
+    cap = fr = pres = meas = det = 0.0
+    for i in range(n):
+        if agency[i] != a or region[i] != r:
+            capacity[a] += cap
+            front[a] += fr
+            present[a] += pres
+            measured_sum[a] += meas
+            detected_sum[r] += det
+            cap = fr = pres = meas = det = 0.0
+            a = agency[i]
+            r = region[i]
+        meas += measured[i]
+        det += 1.0 if detected[i] else 0.0
         if active[i] and job[i] == FRONTLINE:
             onsite = 5 - flex_days[i]
-            capacity[a] += onsite * effort_office[i] * ability[i]
-            front[a] += 1.0
-            present[a] += onsite
+            cap += onsite * effort_office[i] * ability[i]
+            fr += 1.0
+            pres += onsite
+    if n:
+        capacity[a] += cap
+        front[a] += fr
+        present[a] += pres
+        measured_sum[a] += meas
+        detected_sum[r] += det
     return capacity, front, present, measured_sum, detected_sum
 
 

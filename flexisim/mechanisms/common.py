@@ -16,6 +16,7 @@ from flexisim.fast import (  # noqa: F401  (re-exported for the mechanisms)
     clip01,
     counter_uniform,
     counter_uniforms,
+    exp_arith,
     group_sums,
     sigmoid1,
     week_key,
