@@ -286,11 +286,19 @@ def local_ties_kernel(key, region, region_start, region_size, k, within, window,
 
 @njit(**JIT)
 def far_ties(indptr, indices, near, n_far):
-    """The targets of the ties after each row's ``near`` first ones, in row order."""
-    out = np.empty(n_far, np.int32)
-    p = 0
-    for c in range(len(near)):
+    """Split the ties for the word-of-mouth pass (rows list their ``near`` ties first).
+
+    Returns the targets of the other ("far") ties in row order, and for every tie its slot
+    in the array the pass reads: the target row for a neighbourhood tie, ``n + m`` for the
+    ``m``-th far tie (whose trust is gathered there first, in one tight loop).
+    """
+    n = len(near)
+    far = np.empty(n_far, np.int32)
+    slot = indices.astype(np.int32)
+    m = 0
+    for c in range(n):
         for j in range(indptr[c] + near[c], indptr[c + 1]):
-            out[p] = indices[j]
-            p += 1
-    return out
+            far[m] = indices[j]
+            slot[j] = n + m
+            m += 1
+    return far, slot

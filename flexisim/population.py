@@ -207,8 +207,8 @@ class Citizens:
     access_latent: np.ndarray  # uniform: online when below the region's internet use
     anchor: np.ndarray  # predisposition to trust (P1)
     ties: sp.csr_matrix  # row-normalised word-of-mouth ties, mostly within region
-    ties_near: np.ndarray  # per row: its first ties_near ties are in the neighbourhood
-    ties_far: np.ndarray  # targets of the other ties (row order), gathered in one tight pass
+    ties_far: np.ndarray  # targets of the ties outside the neighbourhood, in row order
+    ties_slot: np.ndarray  # per tie: where word of mouth reads its trust (fast.far_ties)
     trust: np.ndarray = field(default=None)  # type: ignore[assignment]
     experience: np.ndarray = field(default=None)  # type: ignore[assignment]
     needed: np.ndarray = field(default=None)  # type: ignore[assignment]
@@ -474,10 +474,10 @@ def build_population(n_asn: int, citizens_per_asn: float, rng: np.random.Generat
     c_agency = np.repeat(np.arange(n_ag, dtype=np.int32), np.bincount(c_agency, minlength=n_ag))
     c_region = ag_region[c_agency]
     anchor = rng.beta(*t["citizen_trust_beta"], n_cit).astype(F)
-    ties, near, far = _ties(c_region, t["citizen_ties"], t["citizen_ties_within_region"],
+    ties, far, slot = _ties(c_region, t["citizen_ties"], t["citizen_ties_within_region"],
                             t["citizen_tie_window"], rng)
     citizens = Citizens(c_region, c_agency, rng.random(n_cit).astype(F),
-                        anchor, ties, near, far)
+                        anchor, ties, far, slot)
     return Population(staff, leaders, agencies, citizens, t["region_names"],
                       scale=t["national_asn"] / n_asn)
 
@@ -498,7 +498,7 @@ def _ties(region: np.ndarray, k: int, within: float, window: int, rng: np.random
     pass reads from the processor's cache (``local_ties_kernel``). Built directly in CSR
     form, ``k`` entries per row, the neighbourhood ties first: a repeated tie stays two
     entries, which the word-of-mouth product sums exactly like a merged one. Also returns
-    the number of neighbourhood ties per row and the other ties' targets.
+    the far ties' targets and every tie's slot (``fast.far_ties``).
     """
     n = len(region)
     if not (np.diff(region.astype(np.int64)) >= 0).all():
@@ -512,5 +512,5 @@ def _ties(region: np.ndarray, k: int, within: float, window: int, rng: np.random
     data = np.full(n * k, 1.0 / k, F)
     indptr = np.arange(0, n * k + 1, k, dtype=np.int64 if n * k >= 2**31 else np.int32)
     ties = sp.csr_matrix((data, indices, indptr), shape=(n, n))
-    far = far_ties(ties.indptr, ties.indices, near, n * k - int(near.sum()))
-    return ties, near, far
+    far, slot = far_ties(ties.indptr, ties.indices, near, n * k - int(near.sum()))
+    return ties, far, slot

@@ -91,28 +91,22 @@ def _service_levels(capacity, front, present, p):
 
 
 @njit(**JIT)
-def _gather(targets, trust, out):
-    """``out[m] = trust[targets[m]]``: a tight loop keeps many scattered reads in flight."""
-    for m in range(len(targets)):
-        out[m] = trust[targets[m]]
-
-
-@njit(**JIT)
-def _heard_kernel(indptr, indices, data, near, far_trust, trust, heard):
+def _heard_kernel(indptr, slot, data, far, trust, ext, heard):
     """Word of mouth: each citizen's ties' mean trust (row-normalised CSR times trust).
 
-    Each row's first ``near[c]`` ties are neighbours (read directly: nearby rows, in cache);
-    the others' trust was gathered into ``far_trust`` beforehand, in row order.
+    ``ext`` is trust followed by the trust of the far ties' targets, gathered in one tight
+    loop (many scattered reads in flight); every tie then reads ``ext[slot]``: a nearby row
+    (in cache) or the next gathered value. Sums in the ties' CSR order.
     """
-    p = 0
+    n = len(trust)
+    for c in range(n):
+        ext[c] = trust[c]
+    for m in range(len(far)):
+        ext[n + m] = trust[far[m]]
     for c in range(len(heard)):
         total = 0.0
-        split = indptr[c] + near[c]
-        for j in range(indptr[c], split):
-            total += data[j] * trust[indices[j]]
-        for j in range(split, indptr[c + 1]):
-            total += data[j] * far_trust[p]
-            p += 1
+        for j in range(indptr[c], indptr[c + 1]):
+            total += data[j] * ext[slot[j]]
         heard[c] = total
 
 
@@ -205,9 +199,8 @@ def serve_citizens(pop: Population, p: SimpleNamespace, rng: np.random.Generator
 
     heard = pop.workspace("heard", len(c), np.float32)
     ties = c.ties
-    far_trust = pop.workspace("far_trust", len(c.ties_far), np.float32)
-    _gather(c.ties_far, c.trust, far_trust)
-    _heard_kernel(ties.indptr, ties.indices, ties.data, c.ties_near, far_trust, c.trust, heard)
+    ext = pop.workspace("trust_ext", len(c) + len(c.ties_far), np.float32)
+    _heard_kernel(ties.indptr, c.ties_slot, ties.data, c.ties_far, c.trust, ext, heard)
     args = (
         key, c.agency, c.region, p.citizen_online, c.anchor, heard, availability, presence,
         reported, region_scandals, float(p.need_rate), float(p.digital_channel * p.platform),
