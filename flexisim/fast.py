@@ -15,10 +15,38 @@ from numba import njit
 #: releasing the GIL so the two worlds of a run can step in two threads.
 JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
 
+
+def _allow_noalias() -> bool:
+    """Make numba's ``noalias`` compiler flag usable as a decorator option.
+
+    A kernel compiled with it promises the compiler that its array arguments do not overlap,
+    which lets LLVM vectorise loops that write several columns (it gives up on the run-time
+    overlap checks beyond a few arrays). Numba has the flag (its parallel back end uses it)
+    but no decorator option for it; without it (another numba) the kernels compile as
+    before: same results, slower.
+    """
+    try:
+        from numba.core.compiler import Flags
+        from numba.core.cpu import CPUTargetOptions
+        from numba.core.options import TargetOptions
+    except ImportError:  # pragma: no cover - another numba layout
+        return False
+    if not hasattr(Flags, "noalias"):
+        return False  # pragma: no cover
+    if not isinstance(getattr(CPUTargetOptions, "noalias", None), TargetOptions.Mapping):
+        CPUTargetOptions.noalias = TargetOptions.Mapping("noalias")
+    return True
+
+
+#: Options of the row kernels that write several columns: ``JIT`` plus ``noalias``. Every
+#: call passes distinct, non-overlapping arrays (checked by ``Population.check_disjoint``).
+JIT_DISJOINT = {**JIT, "noalias": True} if _allow_noalias() else JIT
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _TO_UNIT = np.float32(1.0 / (1 << 24))
+_TO_UNIT53 = 1.0 / float(1 << 53)
 
 
 def week_key(rng: np.random.Generator) -> np.uint64:
@@ -33,13 +61,25 @@ def week_key(rng: np.random.Generator) -> np.uint64:
 
 
 @njit(inline="always")
-def counter_uniform(key, row, k, per_row):
-    """Uniform in [0, 1) (float32, 24 bits) for draw ``k`` of ``per_row`` of agent ``row``."""
+def counter_bits(key, row, k, per_row):
+    """The 64 random bits behind ``counter_uniform`` (SplitMix64 at counter ``row x K + k``)."""
     x = key + (np.uint64(row) * np.uint64(per_row) + np.uint64(k) + np.uint64(1)) * _GOLDEN
     x = (x ^ (x >> np.uint64(30))) * _M1
     x = (x ^ (x >> np.uint64(27))) * _M2
-    x = x ^ (x >> np.uint64(31))
-    return np.float32(x >> np.uint64(40)) * _TO_UNIT
+    return x ^ (x >> np.uint64(31))
+
+
+@njit(inline="always")
+def counter_uniform(key, row, k, per_row):
+    """Uniform in [0, 1) (float32, 24 bits) for draw ``k`` of ``per_row`` of agent ``row``."""
+    return np.float32(counter_bits(key, row, k, per_row) >> np.uint64(40)) * _TO_UNIT
+
+
+@njit(inline="always")
+def counter_index(key, row, k, per_row, n):
+    """Uniform integer in ``0..n-1`` (from 53 bits, so uniform also for millions of choices)."""
+    u = np.float64(counter_bits(key, row, k, per_row) >> np.uint64(11)) * _TO_UNIT53
+    return min(np.int64(u * n), n - 1)
 
 
 @njit(**JIT)
@@ -53,11 +93,26 @@ def counter_uniforms(key, n, k, per_row):
 
 @njit(**JIT)
 def group_sums(values, active, group, n_groups):
-    """Sum of ``values`` over active rows, per group (float64 accumulators)."""
+    """Sum of ``values`` over active rows, per group (float64 accumulators).
+
+    Summed in a register over each run of equal ``group`` and added to the group's total at
+    the end of the run: rows are in team order, so each group is one run and the sums are
+    exactly those of adding row by row (in any order of rows the result is correct).
+    """
     out = np.zeros(n_groups)
+    if len(values) == 0:
+        return out
+    current = group[0]
+    acc = 0.0
     for i in range(len(values)):
+        g = group[i]
+        if g != current:
+            out[current] += acc
+            acc = 0.0
+            current = g
         if active[i]:
-            out[group[i]] += values[i]
+            acc += values[i]
+    out[current] += acc
     return out
 
 
@@ -67,8 +122,21 @@ def clip01(x):
 
 
 @njit(inline="always")
+def exp_arith(x):
+    """``exp(x)`` in plain arithmetic, so that loops calling it vectorise (LLVM has no vector
+    ``exp`` here): ``exp(x / 1024)`` by its Taylor series to degree 8, squared ten times.
+    Relative error below 1e-12 for ``|x| <= 100`` (the quit hazard uses ``|x| <= 4``)."""
+    y = x * (1.0 / 1024.0)
+    p = 1.0 + y * (1.0 + y * (1.0 / 2.0 + y * (1.0 / 6.0 + y * (1.0 / 24.0 + y * (
+        1.0 / 120.0 + y * (1.0 / 720.0 + y * (1.0 / 5040.0 + y * (1.0 / 40320.0))))))))
+    for _ in range(10):
+        p = p * p
+    return p
+
+
+@njit(inline="always")
 def sigmoid1(x):
-    return 1.0 / (1.0 + np.exp(-x))
+    return 1.0 / (1.0 + exp_arith(-x))
 
 
 @njit(**JIT)
@@ -78,15 +146,22 @@ def refresh_kernel(active, leader, agency, region, weight, per_leader, per_agenc
     per_agency[:] = 0.0
     per_region[:] = 0.0
     n_active = 0
+    run = 0  # active rows in the current run of equal leader (counts: exact in any order)
     for i in range(len(active)):
-        if active[i]:
-            weight[i] = 1.0
-            per_leader[leader[i]] += 1.0
-            per_agency[agency[i]] += 1.0
-            per_region[region[i]] += 1.0
-            n_active += 1
-        else:
-            weight[i] = 0.0
+        if i > 0 and leader[i] != leader[i - 1]:
+            per_leader[leader[i - 1]] += run
+            per_agency[agency[i - 1]] += run
+            per_region[region[i - 1]] += run
+            run = 0
+        on = active[i]
+        weight[i] = 1.0 if on else 0.0
+        run += 1 if on else 0
+        n_active += 1 if on else 0
+    if len(active):
+        last = len(active) - 1
+        per_leader[leader[last]] += run
+        per_agency[agency[last]] += run
+        per_region[region[last]] += run
     return n_active
 
 
@@ -98,6 +173,18 @@ def active_dot(values, active):
         if active[i]:
             total += values[i]
     return total
+
+
+@njit(**JIT)
+def active_sum_count(values, active):
+    """Sum of ``values`` over active rows (float64) and the number of active rows."""
+    total = 0.0
+    count = 0
+    for i in range(len(values)):
+        if active[i]:
+            total += values[i]
+            count += 1
+    return total, count
 
 
 @njit(**JIT)
@@ -160,3 +247,58 @@ def count_at_or_below(values, bands):
                 c += 1
         out[i] = c
     return out
+
+
+@njit(**JIT)
+def local_ties_kernel(key, region, region_start, region_size, k, within, window, indices, near):
+    """``k`` word-of-mouth ties per citizen, written as CSR column indices (``k`` per row).
+
+    With probability ``within`` a tie stays in the citizen's region: a citizen of the rows
+    ``window`` either side of their own (rows are in agency order, so these are the
+    neighbourhoods served by the same and the adjacent agencies), wrapping around inside the
+    region; the whole region when it has at most ``2 window + 1`` citizens. Otherwise the
+    tie is anyone in the country. Three counter-based draws per tie. Each row lists its
+    neighbourhood ties first (``near[c]`` of them), then the ties to anyone.
+    """
+    n = len(region)
+    span = 2 * window + 1
+    per_row = 3 * k
+    for c in range(n):
+        r = region[c]
+        lo = region_start[r]
+        size = region_size[r]
+        first = c * k
+        last = first + k - 1
+        n_near = 0
+        for j in range(k):
+            if counter_uniform(key, c, 3 * j, per_row) < within:
+                if size <= span:
+                    dst = lo + counter_index(key, c, 3 * j + 1, per_row, size)
+                else:
+                    offset = counter_index(key, c, 3 * j + 1, per_row, span) - window
+                    dst = lo + (c - lo + offset) % size
+                indices[first + n_near] = dst
+                n_near += 1
+            else:
+                indices[last - (j - n_near)] = counter_index(key, c, 3 * j + 2, per_row, n)
+        near[c] = n_near
+
+
+@njit(**JIT)
+def far_ties(indptr, indices, near, n_far):
+    """Split the ties for the word-of-mouth pass (rows list their ``near`` ties first).
+
+    Returns the targets of the other ("far") ties in row order, and for every tie its slot
+    in the array the pass reads: the target row for a neighbourhood tie, ``n + m`` for the
+    ``m``-th far tie (whose trust is gathered there first, in one tight loop).
+    """
+    n = len(near)
+    far = np.empty(n_far, np.int32)
+    slot = indices.astype(np.int32)
+    m = 0
+    for c in range(n):
+        for j in range(indptr[c] + near[c], indptr[c + 1]):
+            far[m] = indices[j]
+            slot[j] = n + m
+            m += 1
+    return far, slot

@@ -65,33 +65,50 @@ def region_columns(region_names: tuple[str, ...]) -> list[str]:
 @njit(**JIT)
 def _staff_pass(active, region, output, quality, on_time, shirk_days, detected,
                 falsely_accused, eligible, flex_days, wellbeing, age, performing, n_regions):
-    """All staff sums of the week's outputs in one pass (float64 accumulators)."""
-    totals = np.zeros(10)  # perf, on_time, shirk, eligible, uptake, days, wellbeing, <35, perf'g
+    """All staff sums of the week's outputs in one pass (float64 accumulators).
+
+    The sums live in registers; per-region sums are added to the region's total at the end
+    of each run of equal region (rows are in team order, so a region is one run, and the
+    sums are exactly those of adding row by row).
+    """
     perf_region = np.zeros(n_regions)
     uptake_region = np.zeros(n_regions)
+    t0 = t1 = t2 = t3 = t4 = t5 = t6 = t7 = t8 = 0.0
     detected_n = 0
     false_n = 0
+    current = region[0] if len(active) else 0
+    perf_run = 0.0
+    uptake_run = 0.0
     for i in range(len(active)):
-        if detected[i]:
-            detected_n += 1
-        if falsely_accused[i]:
-            false_n += 1
+        r = region[i]
+        if r != current:
+            perf_region[current] += perf_run
+            uptake_region[current] += uptake_run
+            perf_run = 0.0
+            uptake_run = 0.0
+            current = r
+        detected_n += 1 if detected[i] else 0
+        false_n += 1 if falsely_accused[i] else 0
         if not active[i]:
             continue
-        r = region[i]
         day_output = output[i] * quality[i] / 5.0
-        perf_region[r] += day_output
-        totals[0] += day_output
-        totals[1] += on_time[i]
-        totals[2] += shirk_days[i]
-        totals[3] += 1.0 if eligible[i] else 0.0
+        perf_run += day_output
+        t0 += day_output
+        t1 += on_time[i]
+        t2 += shirk_days[i]
+        t3 += 1.0 if eligible[i] else 0.0
         if flex_days[i] > 0:
-            totals[4] += 1.0
-            uptake_region[r] += 1.0
-        totals[5] += flex_days[i]
-        totals[6] += wellbeing[i]
-        totals[7] += 1.0 if age[i] < 35.0 else 0.0
-        totals[8] += 1.0 if performing[i] else 0.0
+            t4 += 1.0
+            uptake_run += 1.0
+        t5 += flex_days[i]
+        t6 += wellbeing[i]
+        t7 += 1.0 if age[i] < 35.0 else 0.0
+        t8 += 1.0 if performing[i] else 0.0
+    if len(active):
+        perf_region[current] += perf_run
+        uptake_region[current] += uptake_run
+    # perf, on_time, shirk, eligible, uptake, days, wellbeing, <35, performing
+    totals = np.array([t0, t1, t2, t3, t4, t5, t6, t7, t8, 0.0])
     return totals, perf_region, uptake_region, detected_n, false_n
 
 
@@ -101,12 +118,23 @@ def _citizen_pass(region, trust, threshold, n_regions):
     trust_region = np.zeros(n_regions)
     count_region = np.zeros(n_regions)
     distrustful = 0
+    current = region[0] if len(trust) else 0
+    run = 0.0  # trust summed over the current run of equal region (citizens are in region order)
+    count = 0
     for c in range(len(trust)):
         r = region[c]
-        trust_region[r] += trust[c]
-        count_region[r] += 1.0
-        if trust[c] < threshold:
-            distrustful += 1
+        if r != current:
+            trust_region[current] += run
+            count_region[current] += count
+            run = 0.0
+            count = 0
+            current = r
+        run += trust[c]
+        count += 1
+        distrustful += 1 if trust[c] < threshold else 0
+    if len(trust):
+        trust_region[current] += run
+        count_region[current] += count
     return trust_region, count_region, distrustful
 
 

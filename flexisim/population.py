@@ -22,10 +22,11 @@ import scipy.sparse as sp
 from flexisim.fast import (
     active_dot,
     categorical_kernel,
+    far_ties,
     group_sums,
+    local_ties_kernel,
     pick_within_kernel,
     refresh_kernel,
-    stable_order,
 )
 
 F = np.float32
@@ -206,6 +207,8 @@ class Citizens:
     access_latent: np.ndarray  # uniform: online when below the region's internet use
     anchor: np.ndarray  # predisposition to trust (P1)
     ties: sp.csr_matrix  # row-normalised word-of-mouth ties, mostly within region
+    ties_far: np.ndarray  # targets of the ties outside the neighbourhood, in row order
+    ties_slot: np.ndarray  # per tie: where word of mouth reads its trust (fast.far_ties)
     trust: np.ndarray = field(default=None)  # type: ignore[assignment]
     experience: np.ndarray = field(default=None)  # type: ignore[assignment]
     needed: np.ndarray = field(default=None)  # type: ignore[assignment]
@@ -237,6 +240,7 @@ class Population:
     n_active: int = 0
 
     _workspace: dict = field(default_factory=dict, repr=False)
+    _disjoint: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.refresh_counts()
@@ -273,6 +277,29 @@ class Population:
             buf = self._workspace[name] = np.empty(n, dtype)
         return buf
 
+    def check_disjoint(self, name: str, args: tuple, n_written: int) -> None:
+        """Check that the last ``n_written`` arguments of a kernel overlap no other array.
+
+        The kernels compiled with ``noalias`` (``fast.JIT_DISJOINT``) rely on it. Arrays with
+        one entry per row (columns) are checked once while the call site ``name`` passes the
+        same array objects (kept referenced, so an unchanged identity means unchanged
+        memory); the small per-group arrays made afresh each week are checked every call.
+        """
+        written = args[len(args) - n_written:]
+        n = len(written[0])
+        arrays = [a for a in args if isinstance(a, np.ndarray)]
+        rows = tuple(a for a in arrays if len(a) == n)
+        last = self._disjoint.get(name)
+        same = (last is not None and len(last) == len(rows)
+                and all(a is b for a, b in zip(last, rows, strict=True)))
+        for w in written:
+            hits = sum(1 for a in (arrays if not same else
+                                   [a for a in arrays if len(a) != n] + [w])
+                       if a is w or np.may_share_memory(a, w))
+            if hits != 1:
+                raise ValueError(f"{name}: a written array overlaps another argument")
+        self._disjoint[name] = rows
+
     def copy(self) -> Population:
         """An independent copy for a second world of the same run (the office-only twin).
 
@@ -297,6 +324,7 @@ class Population:
         twin.staff, twin.leaders, twin.citizens = staff, leaders, citizens
         twin.weight = None
         twin._workspace = {}
+        twin._disjoint = {}
         twin.refresh_counts()
         return twin
 
@@ -372,11 +400,15 @@ def build_population(n_asn: int, citizens_per_asn: float, rng: np.random.Generat
     staff_per_agency = np.bincount(agency, minlength=n_ag)
     leaders_per_agency = _largest_remainder(n_leaders, staff_per_agency + 1e-9, minimum=1)
     leader_agency = np.repeat(np.arange(n_ag), leaders_per_agency).astype(np.int32)
-    leader = _pick_within(leader_agency, agency, rng.random(n_staff)).astype(np.int32)
+    leader = _pick_within(leader_agency, agency, rng.random(n_staff))
     # rows in team order (leaders are numbered by agency, agencies by region): the weekly
-    # loops then read team, agency and region aggregates sequentially, not at random
-    order = stable_order(leader, n_leaders)
-    region, agency, leader = region[order], agency[order], leader[order]
+    # loops then read team, agency and region aggregates sequentially, not at random. The
+    # sorted rows are the team sizes written out (a leader's agency is the member's, and an
+    # agency's region the member's), which equals sorting the drawn rows, without the sort
+    team_size = np.bincount(leader, minlength=n_leaders)
+    leader = np.repeat(np.arange(n_leaders, dtype=np.int32), team_size)
+    agency = leader_agency[leader]
+    region = ag_region[agency]
     leaders = Leaders(
         agency=leader_agency,
         region=ag_region[leader_agency],
@@ -437,12 +469,15 @@ def build_population(n_asn: int, citizens_per_asn: float, rng: np.random.Generat
     candidates = np.flatnonzero(serving)
     c_agency = candidates[_pick_within(ag_region[candidates].astype(np.int64),
                                        c_region.astype(np.int64), rng.random(n_cit))]
-    order = stable_order(c_agency, n_ag)  # citizens in agency (and region) order
-    c_region, c_agency = c_region[order], c_agency[order]
+    # citizens in agency (and region) order: the agencies' head counts written out (the
+    # same as sorting the drawn rows, as for the staff)
+    c_agency = np.repeat(np.arange(n_ag, dtype=np.int32), np.bincount(c_agency, minlength=n_ag))
+    c_region = ag_region[c_agency]
     anchor = rng.beta(*t["citizen_trust_beta"], n_cit).astype(F)
-    ties = _ties(c_region, t["citizen_ties"], t["citizen_ties_within_region"], rng)
-    citizens = Citizens(c_region, c_agency.astype(np.int32), rng.random(n_cit).astype(F),
-                        anchor, ties)
+    ties, far, slot = _ties(c_region, t["citizen_ties"], t["citizen_ties_within_region"],
+                            t["citizen_tie_window"], rng)
+    citizens = Citizens(c_region, c_agency, rng.random(n_cit).astype(F),
+                        anchor, ties, far, slot)
     return Population(staff, leaders, agencies, citizens, t["region_names"],
                       scale=t["national_asn"] / n_asn)
 
@@ -454,15 +489,28 @@ def skill_base(age: np.ndarray, z: np.ndarray) -> np.ndarray:
             + 0.15 * z)
 
 
-def _ties(region: np.ndarray, k: int, within: float, rng: np.random.Generator) -> sp.csr_matrix:
-    """Row-normalised word-of-mouth matrix: ``k`` ties per citizen, a share ``within`` in region."""
+def _ties(region: np.ndarray, k: int, within: float, window: int, rng: np.random.Generator
+          ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """Row-normalised word-of-mouth matrix: ``k`` ties per citizen, a share ``within`` in region.
+
+    Ties inside the region go to citizens within ``window`` rows of the citizen's own (rows
+    are in agency order, regions contiguous): neighbourhoods, whose trust the word-of-mouth
+    pass reads from the processor's cache (``local_ties_kernel``). Built directly in CSR
+    form, ``k`` entries per row, the neighbourhood ties first: a repeated tie stays two
+    entries, which the word-of-mouth product sums exactly like a merged one. Also returns
+    the far ties' targets and every tie's slot (``fast.far_ties``).
+    """
     n = len(region)
-    same = rng.random(n * k) < within
-    in_region = _pick_within(region, np.repeat(region, k), rng.random(n * k))
-    anywhere = (rng.random(n * k) * n).astype(np.int64)
-    dst = np.where(same, in_region, anywhere)
+    if not (np.diff(region.astype(np.int64)) >= 0).all():
+        raise ValueError("citizens must be in region order")
+    key = np.uint64(rng.integers(0, 2**63, dtype=np.int64))
+    sizes = np.bincount(region, minlength=int(region.max()) + 1).astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    indices = np.empty(n * k, np.int32)
+    near = np.empty(n, np.int8)
+    local_ties_kernel(key, region, starts, sizes, k, float(within), int(window), indices, near)
     data = np.full(n * k, 1.0 / k, F)
-    # built directly in CSR form (k entries per row, in draw order): a repeated tie stays two
-    # entries, which the word-of-mouth product sums exactly like a merged one
     indptr = np.arange(0, n * k + 1, k, dtype=np.int64 if n * k >= 2**31 else np.int32)
-    return sp.csr_matrix((data, dst.astype(indptr.dtype), indptr), shape=(n, n))
+    ties = sp.csr_matrix((data, indices, indptr), shape=(n, n))
+    far, slot = far_ties(ties.indptr, ties.indices, near, n * k - int(near.sum()))
+    return ties, far, slot

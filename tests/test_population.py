@@ -97,3 +97,39 @@ def test_smallest_populations_have_full_structure(n_asn):
     assert len(pop.staff) + len(pop.leaders) == n_asn
     assert set(np.unique(pop.staff.region)) == set(range(6))
     assert np.bincount(pop.leaders.agency, minlength=len(pop.agencies)).min() >= 1
+
+
+def test_word_of_mouth_ties_stay_in_the_neighbourhood():
+    """ODD 5: a tie inside the region goes to a citizen within the window (wrapping around in
+    the region) once the region is larger than the window; the far ties' slots are right."""
+    pop = build_population(100_000, 0.5, np.random.default_rng(3))
+    c = pop.citizens
+    t = tables()
+    k, window = t["citizen_ties"], t["citizen_tie_window"]
+    n = len(c)
+    assert (np.diff(c.ties.indptr) == k).all()
+    rows = np.repeat(np.arange(n), k)
+    cols = c.ties.indices
+    same = c.region[rows] == c.region[cols]
+    assert same.mean() == pytest.approx(t["citizen_ties_within_region"] + 0.1 * 0.33, abs=0.02)
+    sizes = np.bincount(c.region)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    big = sizes[c.region[rows]] > 2 * window + 1  # Java-Bali and Sumatra at this size
+    assert big.any()
+    size = sizes[c.region[rows]]
+    gap = np.abs(rows - cols) % size
+    circular = np.minimum(gap, size - gap)
+    near = c.ties_slot < n
+    assert (circular[near & big] <= window).all()
+    assert (same[near]).all()
+    # every tie reads the right trust: a neighbour's row, or its gathered far value
+    ext = np.concatenate([c.trust, c.trust[c.ties_far]])
+    np.testing.assert_array_equal(ext[c.ties_slot], c.trust[cols])
+    # every row lists its neighbourhood ties first
+    first_far = np.where(near.reshape(n, k), 0, 1)
+    assert (np.diff(first_far, axis=1) >= 0).all()
+    # incoming ties: the same in expectation everywhere (no edge effect at the regions' ends)
+    indegree = np.bincount(cols, minlength=n)
+    ends = np.concatenate([np.arange(s, s + 500) for s in starts[sizes > 4 * window]])
+    assert indegree[ends].mean() == pytest.approx(k, rel=0.05)
+    assert starts.max() < n

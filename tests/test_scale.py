@@ -79,3 +79,14 @@ def test_threaded_twin_changes_nothing(monkeypatch):
         m = FlexiworkModel(rng=5, n_asn=5000)
         runs.append(m.run(6))
     assert runs[0].equals(runs[1])
+
+
+def test_kernels_refuse_overlapping_arrays(model):
+    """The noalias kernels (fast.JIT_DISJOINT) must never see a written array twice."""
+    pop = model.pop
+    s = pop.staff
+    pop.check_disjoint("test", (s.belief, s.effort, s.motivation), n_written=1)
+    with pytest.raises(ValueError):
+        pop.check_disjoint("test-same", (s.effort, s.belief, s.effort), n_written=1)
+    with pytest.raises(ValueError):
+        pop.check_disjoint("test-view", (s.effort, s.belief, s.effort[5:]), n_written=1)

@@ -7,7 +7,14 @@ from types import SimpleNamespace
 import numpy as np
 from numba import njit
 
-from flexisim.mechanisms.common import JIT, clip01, counter_uniform, poisson_from_uniform, week_key
+from flexisim.mechanisms.common import (
+    JIT,
+    JIT_DISJOINT,
+    clip01,
+    counter_uniform,
+    poisson_from_uniform,
+    week_key,
+)
 from flexisim.population import FRONTLINE, Population
 
 COMMUNICATION = ("silent", "reactive", "proactive")
@@ -17,22 +24,44 @@ COMMUNICATION = ("silent", "reactive", "proactive")
 def _staff_totals(active, job, agency, region, flex_days, effort_office, ability, measured,
                   detected, n_agencies, n_regions):
     """Per agency: frontline capacity, frontline staff, on-site frontline days, measured output;
-    per region: staff detected this week. One pass over the staff."""
+    per region: staff detected this week. One pass over the staff.
+
+    Sums are kept in registers over each run of equal agency and added to the agency's (and
+    its region's) total at the end of the run: rows are in team order, so an agency is one
+    run, and the sums are exactly those of adding row by row.
+    """
     capacity = np.zeros(n_agencies)
     front = np.zeros(n_agencies)
     present = np.zeros(n_agencies)
     measured_sum = np.zeros(n_agencies)
     detected_sum = np.zeros(n_regions)
-    for i in range(len(active)):
-        a = agency[i]
-        measured_sum[a] += measured[i]
-        if detected[i]:
-            detected_sum[region[i]] += 1.0
+    n = len(active)
+    a = agency[0] if n else 0
+    r = region[0] if n else 0
+    cap = fr = pres = meas = det = 0.0
+    for i in range(n):
+        if agency[i] != a or region[i] != r:
+            capacity[a] += cap
+            front[a] += fr
+            present[a] += pres
+            measured_sum[a] += meas
+            detected_sum[r] += det
+            cap = fr = pres = meas = det = 0.0
+            a = agency[i]
+            r = region[i]
+        meas += measured[i]
+        det += 1.0 if detected[i] else 0.0
         if active[i] and job[i] == FRONTLINE:
             onsite = 5 - flex_days[i]
-            capacity[a] += onsite * effort_office[i] * ability[i]
-            front[a] += 1.0
-            present[a] += onsite
+            cap += onsite * effort_office[i] * ability[i]
+            fr += 1.0
+            pres += onsite
+    if n:
+        capacity[a] += cap
+        front[a] += fr
+        present[a] += pres
+        measured_sum[a] += meas
+        detected_sum[r] += det
     return capacity, front, present, measured_sum, detected_sum
 
 
@@ -62,16 +91,26 @@ def _service_levels(capacity, front, present, p):
 
 
 @njit(**JIT)
-def _heard_kernel(indptr, indices, data, trust, heard):
-    """Word of mouth: each citizen's ties' mean trust (row-normalised CSR times trust)."""
+def _heard_kernel(indptr, slot, data, far, trust, ext, heard):
+    """Word of mouth: each citizen's ties' mean trust (row-normalised CSR times trust).
+
+    ``ext`` is trust followed by the trust of the far ties' targets, gathered in one tight
+    loop (many scattered reads in flight); every tie then reads ``ext[slot]``: a nearby row
+    (in cache) or the next gathered value. Sums in the ties' CSR order.
+    """
+    n = len(trust)
+    for c in range(n):
+        ext[c] = trust[c]
+    for m in range(len(far)):
+        ext[n + m] = trust[far[m]]
     for c in range(len(heard)):
         total = 0.0
         for j in range(indptr[c], indptr[c + 1]):
-            total += data[j] * trust[indices[j]]
+            total += data[j] * ext[slot[j]]
         heard[c] = total
 
 
-@njit(**JIT)
+@njit(**JIT_DISJOINT)
 def _citizen_kernel(key, agency, region, online, anchor, heard, availability, presence,
                     reported, region_scandals, need_rate, digital_share, late_share,
                     score_well, score_late, score_unserved, empty_penalty, digital_score,
@@ -160,8 +199,9 @@ def serve_citizens(pop: Population, p: SimpleNamespace, rng: np.random.Generator
 
     heard = pop.workspace("heard", len(c), np.float32)
     ties = c.ties
-    _heard_kernel(ties.indptr, ties.indices, ties.data, c.trust, heard)
-    on_time, needs, satisfaction = _citizen_kernel(
+    ext = pop.workspace("trust_ext", len(c) + len(c.ties_far), np.float32)
+    _heard_kernel(ties.indptr, c.ties_slot, ties.data, c.ties_far, c.trust, ext, heard)
+    args = (
         key, c.agency, c.region, p.citizen_online, c.anchor, heard, availability, presence,
         reported, region_scandals, float(p.need_rate), float(p.digital_channel * p.platform),
         float(p.late_share), float(p.score_well), float(p.score_late), float(p.score_unserved),
@@ -170,6 +210,8 @@ def serve_citizens(pop: Population, p: SimpleNamespace, rng: np.random.Generator
         float(p.trust_experience), float(p.trust_anchor), float(p.trust_communication),
         float(p.trust_word_of_mouth), float(p.scandal_hit), c.trust, c.needed, c.experience,
         c.exposed)
+    pop.check_disjoint("citizens", args, n_written=4)
+    on_time, needs, satisfaction = _citizen_kernel(*args)
     return {
         "availability": availability, "presence": presence, "presence_overall": presence_overall,
         "scandals": float(region_scandals.sum()),

@@ -12,9 +12,11 @@ import numpy as np
 
 from flexisim.fast import (  # noqa: F401  (re-exported for the mechanisms)
     JIT,
+    JIT_DISJOINT,
     clip01,
     counter_uniform,
     counter_uniforms,
+    exp_arith,
     group_sums,
     sigmoid1,
     week_key,

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 from numba import njit
 
-from flexisim.mechanisms.common import JIT, clip01, counter_uniform, week_key
+from flexisim.mechanisms.common import JIT_DISJOINT, clip01, counter_uniform, week_key
 from flexisim.population import Population
 
 
@@ -26,7 +26,7 @@ def catch_probabilities(s, p: SimpleNamespace) -> tuple[np.ndarray, np.ndarray]:
     return office, results
 
 
-@njit(**JIT)
+@njit(**JIT_DISJOINT)
 def _effort_kernel(key, half_width, active, agency, peer_by_agency, verification, credibility,
                    lead_results, lead_style, lead_trained, belief, trust_in_leader, approved,
                    motivation, control_sensitivity, flex_days, tp_base, presence_deterrence,
@@ -90,7 +90,7 @@ def effort_and_shirking(pop: Population, p: SimpleNamespace, rng: np.random.Gene
     key = week_key(rng)
     peer = pop.mean_by(s.effort, "agency")  # last week's agency mean, before it is overwritten
     severity = p.severity_floor + (1.0 - p.severity_floor) * p.sanction_severity
-    _effort_kernel(key, float(p.effort_noise * np.sqrt(3.0)), s.active, s.agency, peer,
+    args = (key, float(p.effort_noise * np.sqrt(3.0)), s.active, s.agency, peer,
                    s.verification, p.staff_credibility, p.lead_results, p.lead_style,
                    p.lead_trained, s.belief, s.trust_in_leader, s.approved, s.motivation,
                    s.control_sensitivity, s.flex_days, float(p.true_positive_base),
@@ -100,3 +100,5 @@ def effort_and_shirking(pop: Population, p: SimpleNamespace, rng: np.random.Gene
                    float(p.effort_peer), float(p.shirk_threshold), s.effort_office,
                    s.effort_remote, s.effort, s.office_shirk_days, s.shirk_days,
                    s.office_shortfall, s.shortfall)
+    pop.check_disjoint("effort", args, n_written=7)
+    _effort_kernel(*args)

@@ -7,11 +7,11 @@ from types import SimpleNamespace
 import numpy as np
 from numba import njit
 
-from flexisim.mechanisms.common import JIT, clip01, counter_uniform, week_key
+from flexisim.mechanisms.common import JIT_DISJOINT, clip01, counter_uniform, week_key
 from flexisim.population import Population
 
 
-@njit(**JIT)
+@njit(**JIT_DISJOINT)
 def _oversight_kernel(key, z_half_width, active, leader, team_doubt, credibility, output,
                       quality, shirk_days, shortfall, office_shortfall, ability, flex_days,
                       lead_trained, lead_results, lead_style, measurement_noise, gaming,
@@ -22,58 +22,48 @@ def _oversight_kernel(key, z_half_width, active, leader, team_doubt, credibility
                       measured, verification, belief, detected, falsely_accused, sanction_left,
                       approved, motivation, trust_in_leader):
     for i in range(len(active)):
-        # counter-based uniforms u0..u3 and z: each is computed only where its outcome can
-        # matter (the values do not depend on which others are computed)
+        # counter-based uniforms u0..u3 and z. Written without short-circuits or conditional
+        # stores (every uniform of a row is computed; the values do not depend on which are
+        # used), so that the loop vectorises; the results are those of the branching form
         cred = credibility[i]
         on = active[i]
-        if on:
-            z = (2.0 * counter_uniform(key, i, 4, 5) - 1.0) * z_half_width
-            m = (output[i] * quality[i] * (1.0 + measurement_noise * (1.0 - cred) * z)
-                 + gaming * (1.0 - cred) * (shirk_days[i] / 5.0) * ability[i] * 5.0)
-            measured[i] = max(m, 0.0)
-        else:
-            measured[i] = 0.0
+        z = (2.0 * counter_uniform(key, i, 4, 5) - 1.0) * z_half_width
+        m = (output[i] * quality[i] * (1.0 + measurement_noise * (1.0 - cred) * z)
+             + gaming * (1.0 - cred) * (shirk_days[i] / 5.0) * ability[i] * 5.0)
+        measured[i] = max(m, 0.0) if on else 0.0
 
         b = belief[i]
         trained = lead_trained[i]
-        if trained:
-            v = clip01(verification_rate * (1.0 - b) / max(team_doubt[leader[i]], 1e-6))
-        else:
-            v = verification_rate
+        targeted = clip01(verification_rate * (1.0 - b) / max(team_doubt[leader[i]], 1e-6))
+        v = targeted if trained else verification_rate
         verification[i] = v
-        verified = on and counter_uniform(key, i, 0, 5) < v
+        verified = on & (counter_uniform(key, i, 0, 5) < v)
 
         shirker = shirk_days[i] > 0
-        if shirker:
-            p_flag = (tp_base + (1.0 - tp_base) * cred) * shortfall[i]
-        else:
-            p_flag = false_positive_max * (1.0 - cred)
-        flag = verified and counter_uniform(key, i, 1, 5) < p_flag
-        if not flag and on and not lead_results[i]:
-            flag = counter_uniform(key, i, 2, 5) < presence_detection * office_shortfall[i]
-        if flag and not shirker and trained and counter_uniform(key, i, 3, 5) < cred:
-            flag = False  # double-checked and dismissed
+        p_flag = ((tp_base + (1.0 - tp_base) * cred) * shortfall[i] if shirker
+                  else false_positive_max * (1.0 - cred))
+        flag = verified & (counter_uniform(key, i, 1, 5) < p_flag)
+        watched = (not flag) & on & (not lead_results[i])
+        flag = flag | (watched & (counter_uniform(key, i, 2, 5)
+                                  < presence_detection * office_shortfall[i]))
+        # double-checked and dismissed
+        flag = flag & (not ((not shirker) & trained & (counter_uniform(key, i, 3, 5) < cred)))
 
-        clean = verified and not flag
-        if clean:
-            b = b + belief_gain * (1.0 - b)
-        elif flag:
-            b = b - belief_loss * b
-        if not lead_results[i] and not trained:
+        clean = verified & (not flag)
+        b = b + belief_gain * (1.0 - b) if clean else (b - belief_loss * b if flag else b)
+        if (not lead_results[i]) & (not trained):
             b = b - visibility_bias * flex_days[i] * (1.0 - lead_style[i])
         b = clip01(b)
         belief[i] = b
 
-        control_leader = lead_style[i] < 0.5 and not trained
-        sanction = flag and (control_leader or b < belief_sanction)
-        detected[i] = sanction and shirker
-        false = sanction and not shirker
+        control_leader = (lead_style[i] < 0.5) & (not trained)
+        sanction = flag & (control_leader | (b < belief_sanction))
+        detected[i] = sanction & shirker
+        false = sanction & (not shirker)
         falsely_accused[i] = false
-        if sanction:
-            sanction_left[i] = sanction_weeks
-            approved[i] = False
-        elif sanction_left[i] > 0:
-            sanction_left[i] -= 1
+        left = sanction_left[i]
+        sanction_left[i] = sanction_weeks if sanction else (left - 1 if left > 0 else left)
+        approved[i] = approved[i] & (not sanction)
         mot = motivation[i]
         mot = mot + morale_recovery * (motivation_base[i] - mot)
         t = trust_in_leader[i]
@@ -109,7 +99,7 @@ def oversee(pop: Population, p: SimpleNamespace, rng: np.random.Generator, week:
     s = pop.staff
     key = week_key(rng)
     team_doubt = 1.0 - pop.mean_by(s.belief, "leader", empty=0.0)  # 1 for a team of nobody
-    _oversight_kernel(key, float(np.sqrt(3.0)), s.active, s.leader, team_doubt,
+    args = (key, float(np.sqrt(3.0)), s.active, s.leader, team_doubt,
                       p.staff_credibility, s.output, s.quality, s.shirk_days, s.shortfall,
                       s.office_shortfall, s.ability, s.flex_days, p.lead_trained,
                       p.lead_results, p.lead_style, float(p.measurement_noise), float(p.gaming),
@@ -121,3 +111,5 @@ def oversee(pop: Population, p: SimpleNamespace, rng: np.random.Generator, week:
                       float(p.trust_in_leader_base), s.motivation_base, s.measured,
                       s.verification, s.belief, s.detected, s.falsely_accused, s.sanction_left,
                       s.approved, s.motivation, s.trust_in_leader)
+    pop.check_disjoint("oversight", args, n_written=9)
+    _oversight_kernel(*args)

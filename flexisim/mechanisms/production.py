@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 from numba import njit
 
-from flexisim.mechanisms.common import JIT, clip01, counter_uniform, week_key
+from flexisim.mechanisms.common import JIT_DISJOINT, clip01, counter_uniform, week_key
 from flexisim.population import Population
 
 LUCK_SD = 0.05  # task luck, fixed in code
@@ -25,7 +25,7 @@ def remote_productivity(s, p: SimpleNamespace) -> np.ndarray:
     return (1.0 + p.remote_gain) * infra * (1.0 - p.skill_penalty * (1.0 - s.skill))
 
 
-@njit(**JIT)
+@njit(**JIT_DISJOINT)
 def _production_kernel(key, half_width, active, leader, team_remote, flex_days, collaboration,
                        lead_literacy, ability, effort_office, effort_remote, effort, device,
                        internet, skill, coordination_loss, platform_factor,
@@ -70,7 +70,7 @@ def produce_output(pop: Population, p: SimpleNamespace, rng: np.random.Generator
     s = pop.staff
     key = week_key(rng)
     team_remote = pop.mean_by(s.flex_days, "leader") / 5.0
-    _production_kernel(key, float(LUCK_SD * np.sqrt(3.0)), s.active, s.leader, team_remote,
+    args = (key, float(LUCK_SD * np.sqrt(3.0)), s.active, s.leader, team_remote,
                        s.flex_days, s.collaboration, p.lead_literacy, s.ability,
                        s.effort_office, s.effort_remote, s.effort, s.device, s.internet,
                        s.skill, float(p.coordination_loss),
@@ -80,3 +80,5 @@ def produce_output(pop: Population, p: SimpleNamespace, rng: np.random.Generator
                        float(p.skill_penalty), float(p.quality_base),
                        float(p.timeliness_coordination), s.coordination, s.output, s.quality,
                        s.on_time)
+    pop.check_disjoint("production", args, n_written=4)
+    _production_kernel(*args)

@@ -7,10 +7,13 @@ from types import SimpleNamespace
 import numpy as np
 from numba import njit
 
+from flexisim.fast import active_sum_count
 from flexisim.mechanisms.common import (
     JIT,
+    JIT_DISJOINT,
     clip01,
     counter_uniform,
+    exp_arith,
     infrastructure_levels,
     week_key,
 )
@@ -54,26 +57,29 @@ def applicant_pool_shift(pop: Population, p: SimpleNamespace) -> float:
     """
     s = pop.staff
     offer = 0.0
-    if p.flexiwork_enabled and s.active.any():
-        offer = min(1.0, float(s.flex_days[s.active].mean()) / 2.0)
+    if p.flexiwork_enabled:
+        total, count = active_sum_count(s.flex_days, s.active)
+        if count:
+            offer = min(1.0, total / count / 2.0)
     return (p.pool_attractiveness * (p.recruitment_attractiveness - 0.5)
             + p.pool_wage_ability * p.pool_flex_wage * offer)
 
 
-@njit(**JIT)
-def _workforce_kernel(key, active, pppk, flex_days, flex_preference, lead_style, belief,
-                      sanction_left, coordination, age, tenure, retirement_age, wellbeing_base,
-                      wellbeing_flex, wellbeing_autonomy, sanction_weight, wellbeing_overload,
-                      wellbeing_rate, quit_pppk_weekly, quit_pns_weekly, quit_wellbeing,
-                      quit_flex, hire_chance, wellbeing, intent_to_leave, approved, hired_rows):
+@njit(**JIT_DISJOINT)
+def _workforce_kernel(key, pppk, flex_preference, lead_style, belief, sanction_left,
+                      coordination, retirement_age, wellbeing_base, wellbeing_flex,
+                      wellbeing_autonomy, sanction_weight, wellbeing_overload, wellbeing_rate,
+                      quit_pppk_weekly, quit_pns_weekly, quit_wellbeing, quit_flex, hire_chance,
+                      active, flex_days, age, tenure, wellbeing, intent_to_leave, approved,
+                      hire):
     """Well-being, quit hazard, ageing, exits and the hiring draw, in one pass.
 
-    Writes the rows hired this week into ``hired_rows`` and returns
-    ``(exits, retirements, hires)``.
+    Marks the vacant rows that hire this week in ``hire`` and returns
+    ``(exits, retirements)``. Written without data-dependent branches (both uniforms of a
+    row are computed; the values do not depend on which are used), so that it vectorises.
     """
     exits = 0
     retirements = 0
-    hires = 0
     step = np.float32(1.0 / 52.0)
     for i in range(len(active)):
         d = flex_days[i] / 5.0
@@ -85,22 +91,35 @@ def _workforce_kernel(key, active, pppk, flex_days, flex_preference, lead_style,
         w = clip01(wellbeing[i] + wellbeing_rate * (target - wellbeing[i]))
         wellbeing[i] = w
         weekly = quit_pppk_weekly if pppk[i] else quit_pns_weekly
-        hazard = weekly * np.exp(-quit_wellbeing * (w - wellbeing_base)) * (1.0 - quit_flex * d)
+        hazard = (weekly * exp_arith(-quit_wellbeing * (w - wellbeing_base))
+                  * (1.0 - quit_flex * d))
         intent_to_leave[i] = clip01(hazard * 52.0)
-        if active[i]:
-            age[i] += step
+        on = active[i]
+        older = age[i] + step
+        retire = on and older >= retirement_age[i]
+        leave = on and (retire or counter_uniform(key, i, 0, 2) < hazard)
+        if on:
+            age[i] = older
             tenure[i] += step
-            retire = age[i] >= retirement_age[i]
-            if retire or counter_uniform(key, i, 0, 2) < hazard:
-                active[i] = False
-                flex_days[i] = 0
-                approved[i] = False
-                exits += 1
-                retirements += 1 if retire else 0
-        elif counter_uniform(key, i, 1, 2) < hire_chance:
-            hired_rows[hires] = i
-            hires += 1
-    return exits, retirements, hires
+        if leave:
+            active[i] = False
+            flex_days[i] = 0
+            approved[i] = False
+        exits += 1 if leave else 0
+        retirements += 1 if retire else 0
+        hire[i] = (not on) and counter_uniform(key, i, 1, 2) < hire_chance
+    return exits, retirements
+
+
+@njit(**JIT)
+def _marked_rows(mark, rows):
+    """Write the indices of the marked rows into ``rows``; return how many."""
+    n = 0
+    for i in range(len(mark)):
+        if mark[i]:
+            rows[n] = i
+            n += 1
+    return n
 
 
 def workforce_dynamics(pop: Population, p: SimpleNamespace, rng: np.random.Generator, week: int,
@@ -118,15 +137,18 @@ def workforce_dynamics(pop: Population, p: SimpleNamespace, rng: np.random.Gener
     s = pop.staff
     key = week_key(rng)
     hired = pop.workspace("hired_rows", len(s), np.int32)
-    exits, retirements, n_hired = _workforce_kernel(
-        key, s.active, s.pppk, s.flex_days, s.flex_preference, p.lead_style, s.belief,
-        s.sanction_left, s.coordination, s.age, s.tenure, s.retirement_age,
-        float(p.wellbeing_base), float(p.wellbeing_flex), float(p.wellbeing_autonomy),
-        float(p.wellbeing_sanction * p.sanction_severity), float(p.wellbeing_overload),
-        float(p.wellbeing_rate), float(p.quit_pppk_annual / WEEKS_PER_YEAR),
-        float(p.quit_pns_annual / WEEKS_PER_YEAR), float(p.quit_wellbeing),
-        float(p.quit_flex), float(1.0 / p.hiring_delay_weeks), s.wellbeing, s.intent_to_leave,
-        s.approved, hired)
+    hire = pop.workspace("hire", len(s), np.bool_)
+    args = (
+        key, s.pppk, s.flex_preference, p.lead_style, s.belief, s.sanction_left, s.coordination,
+        s.retirement_age, float(p.wellbeing_base), float(p.wellbeing_flex),
+        float(p.wellbeing_autonomy), float(p.wellbeing_sanction * p.sanction_severity),
+        float(p.wellbeing_overload), float(p.wellbeing_rate),
+        float(p.quit_pppk_annual / WEEKS_PER_YEAR), float(p.quit_pns_annual / WEEKS_PER_YEAR),
+        float(p.quit_wellbeing), float(p.quit_flex), float(1.0 / p.hiring_delay_weeks),
+        s.active, s.flex_days, s.age, s.tenure, s.wellbeing, s.intent_to_leave, s.approved, hire)
+    pop.check_disjoint("workforce", args, n_written=8)
+    exits, retirements = _workforce_kernel(*args)
+    n_hired = _marked_rows(hire, hired)
     rows = hired[:n_hired].astype(np.int64)
     quality = np.nan
     if rows.size:

@@ -26,8 +26,23 @@ def _days_kernel(key, active, job, approved, max_flex_days, device, internet, le
                  lead_style, flex_preference, motivation, day_base, day_pref, day_visibility,
                  day_frustration, day_slack, mean_motivation, agency, days,
                  quota_days, staff_days, front_request, front_days):
-    """Requested days per person (stochastic rounding) and the agency totals of the limits."""
-    for i in range(len(active)):
+    """Requested days per person (stochastic rounding) and the agency totals of the limits.
+
+    The totals (whole numbers, so exact in any order) are kept in registers over each run of
+    equal agency (rows are in team order) and added to the agency's at the end of the run.
+    """
+    n = len(active)
+    current = agency[0] if n else 0
+    quota = staff = request = front = 0.0
+    for i in range(n):
+        a = agency[i]
+        if a != current:
+            quota_days[current] += quota
+            staff_days[current] += staff
+            front_request[current] += request
+            front_days[current] += front
+            quota = staff = request = front = 0.0
+            current = a
         offsite = job[i] == OFFSITE
         allowed = (5 if offsite else max_flex_days) if approved[i] else 0
         d = np.int8(0)  # floor(0 x share + u) = 0: no draw needed without allowed days
@@ -40,13 +55,17 @@ def _days_kernel(key, active, job, approved, max_flex_days, device, internet, le
             d = np.int8(np.floor(allowed * sigmoid1(logit) + counter_uniform(key, i, 0, 1)))
         days[i] = d
         if active[i]:
-            a = agency[i]
             if not offsite:
-                quota_days[a] += d
-                staff_days[a] += 5.0
+                quota += d
+                staff += 5.0
             if job[i] == FRONTLINE:
-                front_request[a] += d
-                front_days[a] += 5.0
+                request += d
+                front += 5.0
+    if n:
+        quota_days[current] += quota
+        staff_days[current] += staff
+        front_request[current] += request
+        front_days[current] += front
 
 
 def work_mode_choice(pop: Population, p: SimpleNamespace, rng: np.random.Generator,
