@@ -5,11 +5,24 @@
 * :mod:`~flexisim.validation.runner` -- replications and the pass/fail table;
 * :mod:`~flexisim.validation.calibrate` -- the calibration procedure;
 * :mod:`~flexisim.validation.report` -- docs/validation.md and its figures.
+
+Names are imported on first use (PEP 562), so that ``flexisim`` commands that only register
+the validation subcommands do not pay for scipy and pandas at start-up.
 """
 
-from flexisim.validation.measures import MEASURES
-from flexisim.validation.runner import run_targets, summarize_results
-from flexisim.validation.targets import Target, load_target, load_targets, validation_dir
+from __future__ import annotations
 
-__all__ = ["MEASURES", "Target", "load_target", "load_targets", "run_targets",
-           "summarize_results", "validation_dir"]
+from importlib import import_module
+from typing import Any
+
+_WHERE = {"MEASURES": "measures", "Target": "targets", "load_target": "targets",
+          "load_targets": "targets", "validation_dir": "targets", "run_targets": "runner",
+          "summarize_results": "runner"}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(import_module(f"flexisim.validation.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'flexisim.validation' has no attribute {name!r}")
