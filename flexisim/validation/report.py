@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import subprocess
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,7 @@ def _fmt(x: float, unit: str) -> str:
 
 def target_figure(target: Target, values: np.ndarray, row: pd.Series, path: Path) -> None:
     """The band (shaded), the published value (line), every run (dots), mean and 95% CI."""
-    fig, ax = plt.subplots(figsize=(6.4, 1.9), constrained_layout=True)
+    fig, ax = plt.subplots(figsize=(7.2, 2.1), constrained_layout=True)
     lo, hi = target.band
     ax.axvspan(lo, hi, color="#2ca02c", alpha=0.18, label="tolerance band")
     ax.axvline(target.target, color="#2ca02c", lw=2, label=f"published: {target.target:g}")
@@ -64,8 +65,8 @@ def target_figure(target: Target, values: np.ndarray, row: pd.Series, path: Path
     ax.set_ylim(-0.5, 0.5)
     ax.set_yticks([])
     ax.set_xlabel(f"{target.outcome} [{target.unit}]", fontsize=8)
-    ax.set_title(f"{target.id}: {target.title} ({'pass' if row['pass'] else 'FAIL'})",
-                 fontsize=9)
+    title = f"{target.id}: {target.title} ({'pass' if row['pass'] else 'FAIL'})"
+    ax.set_title(textwrap.fill(title, 70), fontsize=9, loc="left")
     ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     fig.savefig(path, dpi=110)
     plt.close(fig)
