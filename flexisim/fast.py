@@ -221,22 +221,6 @@ def pick_within_kernel(groups_of_rows, counts, group, u):
 
 
 @njit(**JIT)
-def stable_order(keys, n_keys):
-    """``np.argsort(keys, kind="stable")`` for small non-negative integer keys (counting sort)."""
-    start = np.zeros(n_keys + 1, np.int64)
-    for j in range(len(keys)):
-        start[keys[j] + 1] += 1
-    for g in range(n_keys):
-        start[g + 1] += start[g]
-    order = np.empty(len(keys), np.int64)
-    for j in range(len(keys)):
-        g = keys[j]
-        order[start[g]] = j
-        start[g] += 1
-    return order
-
-
-@njit(**JIT)
 def count_at_or_below(values, bands):
     """For each value, how many of the (sorted) ``bands`` are at or below it."""
     out = np.empty(len(values), np.int8)
