@@ -43,18 +43,24 @@ def worker_scale(asn: int, steps: int) -> dict:
     t0, c0 = time.perf_counter(), time.process_time()
     model = FlexiworkModel(rng=1, n_asn=asn)
     build = (time.perf_counter() - t0, time.process_time() - c0)
-    walls, cpus = [], []
-    for _ in range(steps):
-        t, c = time.perf_counter(), time.process_time()
-        model.step()
-        walls.append(time.perf_counter() - t)
-        cpus.append(time.process_time() - c)
+    walls, cpus = _time_steps(model, steps)
     return {"asn": asn, "citizens": len(model.pop.citizens), "leaders": len(model.pop.leaders),
             "build_wall": build[0], "build_cpu": build[1],
             "step_wall": statistics.median(walls), "step_cpu": statistics.median(cpus),
             "total_wall": build[0] + sum(walls),
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "load": os.getloadavg()[0]}
+
+
+def _time_steps(model, steps: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of each of ``steps`` model steps."""
+    walls, cpus = [], []
+    for _ in range(steps):
+        t, c = time.perf_counter(), time.process_time()
+        model.step()
+        walls.append(time.perf_counter() - t)
+        cpus.append(time.process_time() - c)
+    return walls, cpus
 
 
 def worker_breakdown(asn: int, steps: int) -> dict:
@@ -98,12 +104,7 @@ def worker_reference(asn: int, steps: int) -> dict:
     t0 = time.perf_counter()
     model = ReferenceModel(rng=1, n_asn=asn)
     build = time.perf_counter() - t0
-    walls, cpus = [], []
-    for _ in range(steps):
-        t, c = time.perf_counter(), time.process_time()
-        model.step()
-        walls.append(time.perf_counter() - t)
-        cpus.append(time.process_time() - c)
+    walls, cpus = _time_steps(model, steps)
     return {"asn": asn, "build_wall": build, "step_wall": statistics.median(walls),
             "step_cpu": statistics.median(cpus), "load": os.getloadavg()[0]}
 

@@ -20,6 +20,7 @@ is measured against that world and not against luck.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -53,6 +54,18 @@ _twin_template: tuple | None = None
 #: mechanisms release the GIL); results do not depend on it. Off: FLEXISIM_THREADS=1.
 PARALLEL_TWIN = os.environ.get("FLEXISIM_THREADS", "") != "1" and (os.cpu_count() or 1) > 1
 _pool: ThreadPoolExecutor | None = None
+
+
+def twin_in_thread_in_workers() -> None:
+    """In a worker process of a parallel sweep, step the twin in the calling thread.
+
+    Runs are already parallel across processes: a second thread per run would only take a
+    core from the next worker. Results do not depend on it (tests/test_scale.py). A no-op in
+    the main process, so a sequential caller keeps the default.
+    """
+    global PARALLEL_TWIN
+    if multiprocessing.parent_process() is not None:
+        PARALLEL_TWIN = False
 
 
 def _twin_pool() -> ThreadPoolExecutor:

@@ -155,15 +155,9 @@ def execute(task: RunTask) -> dict[str, Any]:
 
 def _simulate(task: RunTask) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The model call itself (a separate function so tests can make it fail)."""
-    from flexisim import model as model_module
-    from flexisim.model import FlexiworkModel
+    from flexisim.model import FlexiworkModel, twin_in_thread_in_workers
 
-    if multiprocessing.parent_process() is not None:
-        # In a worker process the sweep is already parallel across runs: stepping the
-        # office-only twin in a second thread would only take a core from the next worker.
-        # Results do not depend on it (tests/test_scale.py).
-        model_module.PARALLEL_TWIN = False
-
+    twin_in_thread_in_workers()
     model = FlexiworkModel(scenario=task.base, rng=task.seed, **task.levers)
     ts = model.run(task.steps)
     return ts, model.summary()
@@ -232,14 +226,16 @@ def _tasks(experiment: Experiment, design: Design, seeds: np.ndarray, out: Path,
                           schema=schema)
 
 
-def _default_executor(workers: int | None) -> tuple[cf.Executor, int]:
+def default_executor(workers: int | None, preload: tuple[str, ...] = (
+        "flexisim.model", "flexisim.experiment.runner")) -> tuple[cf.Executor, int]:
+    """A process pool of ``workers`` (default: every core), or in-process for one worker."""
     n = workers or os.cpu_count() or 1
     if n == 1:
         return SequentialExecutor(), 1
     # forkserver: workers start from a clean, single-threaded server process (fork from a
     # driver running tqdm's monitor thread is unsafe), with the model preloaded once
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["flexisim.model", "flexisim.experiment.runner"])
+    ctx.set_forkserver_preload(list(preload))
     return cf.ProcessPoolExecutor(max_workers=n, mp_context=ctx), n
 
 
@@ -305,7 +301,7 @@ def run_experiment(definition: Experiment | str | Path, executor: cf.Executor | 
     if todo == 0:
         own, executor = False, SequentialExecutor()  # nothing to run: start no pool
     if executor is None:
-        executor, n_workers = _default_executor(workers)
+        executor, n_workers = default_executor(workers)
     # a few tasks per worker keep every worker busy; more would only hold memory
     limit = max_pending or (4 * n_workers if own else max(4 * n_workers, 64))
     bar = _Progress(experiment.name, todo, report.skipped, enabled=progress)

@@ -65,22 +65,6 @@ def _staff_totals(active, job, agency, region, flex_days, effort_office, ability
     return capacity, front, present, measured_sum, detected_sum
 
 
-def frontline_service(pop: Population, p: SimpleNamespace
-                      ) -> tuple[np.ndarray, np.ndarray, float]:
-    """Per agency: counter availability and the visible on-site presence of frontline staff.
-
-    Also returns the national on-site share of frontline staff-days.
-
-    Availability ``= min(1, sum(on-site days x effort x ability) / (5 x headcount x norm))``;
-    presence = on-site share of frontline staff-days (what a visitor sees).
-    """
-    s = pop.staff
-    capacity, front, present, _, _ = _staff_totals(
-        s.active, s.job, s.agency, s.region, s.flex_days, s.effort_office, s.ability, s.measured,
-        s.detected, len(pop.agencies), len(pop.region_names))
-    return _service_levels(capacity, front, present, p)
-
-
 def _service_levels(capacity, front, present, p):
     days = 5.0 * front
     safe = np.maximum(days, 1.0)

@@ -11,21 +11,6 @@ from flexisim.mechanisms.common import JIT_DISJOINT, clip01, counter_uniform, we
 from flexisim.population import Population
 
 
-def catch_probabilities(s, p: SimpleNamespace) -> tuple[np.ndarray, np.ndarray]:
-    """Perceived chance that shirking is caught, on office days and on flexible days.
-
-    Results-based checks see output wherever it is made: verification share x sensitivity
-    of measurement (rising with credibility). Presence-watching leaders also see idle people
-    in the office, but not what happens elsewhere. (Vectorised form for inspection; the
-    weekly step computes the same inside ``_effort_kernel``.)
-    """
-    tp = p.true_positive_base + (1.0 - p.true_positive_base) * p.staff_credibility
-    results = s.verification * tp
-    presence = (~p.lead_results) * p.presence_deterrence
-    office = 1.0 - (1.0 - results) * (1.0 - presence)
-    return office, results
-
-
 @njit(**JIT_DISJOINT)
 def _effort_kernel(key, half_width, active, agency, peer_by_agency, verification, credibility,
                    lead_results, lead_style, lead_trained, belief, trust_in_leader, approved,

@@ -89,7 +89,6 @@ class Block:
     objective: float = float("nan")
     evaluations: int = 0
     means: dict[str, float] = field(default_factory=dict)
-    evaluations_round: int = 0
 
 
 @dataclass
@@ -182,7 +181,6 @@ def _fit_block(block: Block, values: dict[str, float], fitted_so_far: dict[str, 
     names = block.coefficients
     if first:
         block.start = {n: float(values[n]) for n in names}
-    block.evaluations_round = 0
     cache: dict[tuple[float, ...], float] = {}
 
     def evaluate(x: np.ndarray, block: Block = block, names: list[str] = names,
@@ -193,7 +191,6 @@ def _fit_block(block: Block, values: dict[str, float], fitted_so_far: dict[str, 
         if key in cache:
             return cache[key]
         trial = {**fitted_so_far, **dict(zip(names, map(float, x), strict=True))}
-        block.evaluations_round += 1
         runs = _runs(block.targets, replications, n_asn, trial, executor)
         summary = summarize_results(block.targets, runs)
         loss = _loss(summary)

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
-import multiprocessing
-import os
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -77,16 +73,12 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
 
-@contextmanager
-def _executor(workers: int | None) -> Iterator[cf.Executor | None]:
-    n = workers or os.cpu_count() or 1
-    if n == 1:
-        yield None
-        return
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["flexisim.model", "flexisim.validation.runner"])
-    with cf.ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
-        yield pool
+def _executor(workers: int | None) -> cf.Executor:
+    """The sweep's executor (a process pool, or in-process for one worker)."""
+    from flexisim.experiment.runner import default_executor
+
+    return default_executor(workers, preload=("flexisim.model",
+                                              "flexisim.validation.runner"))[0]
 
 
 def _progress(label: str, quiet: bool) -> Any:

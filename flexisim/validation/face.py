@@ -82,17 +82,24 @@ def load_face(path: str | Path | None = None) -> FaceDesign:
     return design
 
 
-def _one(task: tuple[str, str, dict[str, Any], int, int, int, int]) -> dict[str, Any]:
-    from flexisim import model as model_module
-    from flexisim.model import FlexiworkModel
+def paired_outcomes(scenario: str, seed: int, n_asn: int, steps: int,
+                    levers: dict[str, Any] | None = None,
+                    calibration: dict[str, float] | None = None) -> dict[str, float]:
+    """One run's :data:`OUTCOMES` (paired with its own office-only twin)."""
+    from flexisim.model import FlexiworkModel, twin_in_thread_in_workers
 
-    name, scenario, levers, seed, replication, n_asn, steps = task
-    model_module.PARALLEL_TWIN = False
-    model = FlexiworkModel(scenario=scenario, rng=seed, n_asn=n_asn, **levers)
+    twin_in_thread_in_workers()
+    model = FlexiworkModel(scenario=scenario, rng=seed, n_asn=n_asn, calibration=calibration,
+                           **(levers or {}))
     model.run(steps)
     summary = model.summary()
+    return {k: float(summary[k]) for k in OUTCOMES}
+
+
+def _one(task: tuple[str, str, dict[str, Any], int, int, int, int]) -> dict[str, Any]:
+    name, scenario, levers, seed, replication, n_asn, steps = task
     return {"configuration": name, "replication": replication, "seed": seed,
-            **{k: float(summary[k]) for k in OUTCOMES}}
+            **paired_outcomes(scenario, seed, n_asn, steps, levers=levers)}
 
 
 def run_face(design: FaceDesign, *, replications: int | None = None, n_asn: int | None = None,

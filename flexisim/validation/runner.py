@@ -44,11 +44,10 @@ class RunSpec:
 
 def simulate(spec: RunSpec) -> dict[str, Any]:
     """Run the target's setting (and its reference world) and return the measured value."""
-    from flexisim import model as model_module
-    from flexisim.model import FlexiworkModel
+    from flexisim.model import FlexiworkModel, twin_in_thread_in_workers
 
     target = spec.target
-    model_module.PARALLEL_TWIN = False  # runs are parallel across processes already
+    twin_in_thread_in_workers()
     start = time.perf_counter()
     # the setting's own coefficients (e.g. "forced" choice) win over the ones being fitted
     calibration = {**dict(spec.calibration), **target.setting_calibration}

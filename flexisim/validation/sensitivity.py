@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from flexisim.mechanisms.common import calibration_defaults
-from flexisim.validation.face import OUTCOMES
+from flexisim.validation.face import OUTCOMES, paired_outcomes
 from flexisim.validation.runner import map_tasks
 
 __all__ = ["HEADLINE", "UNPINNED", "run_unpinned", "unpinned_table"]
@@ -52,18 +52,11 @@ HEADLINE = ("permenpan_4_2025", "trust_but_verify")
 
 
 def _one(task: tuple[str, str, float, int, int, int, int, str]) -> dict[str, Any]:
-    from flexisim import model as model_module
-    from flexisim.model import FlexiworkModel
-
     name, level, value, seed, replication, n_asn, steps, scenario = task
-    model_module.PARALLEL_TWIN = False
     calibration = {} if name == "baseline" else {name: value}
-    model = FlexiworkModel(scenario=scenario, rng=seed, n_asn=n_asn, calibration=calibration)
-    model.run(steps)
-    summary = model.summary()
     return {"scenario": scenario, "coefficient": name, "level": level, "value": value,
             "replication": replication,
-            **{k: float(summary[k]) for k in OUTCOMES}}
+            **paired_outcomes(scenario, seed, n_asn, steps, calibration=calibration)}
 
 
 def run_unpinned(*, scenarios: tuple[str, ...] = HEADLINE, replications: int = 10,

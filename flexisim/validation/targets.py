@@ -80,11 +80,6 @@ class Target:
     measure_options: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
 
-    @property
-    def paired(self) -> bool:
-        """Whether the measure compares the run with a reference world."""
-        return bool(make_probe(self.measure, self.measure_options).PAIRED)
-
     def base(self, n_asn: int | None = None) -> Scenario:
         """The scenario of the study's setting (at ``n_asn`` civil servants)."""
         values = {**self.levers, "n_asn": n_asn or self.n_asn}
