@@ -219,6 +219,15 @@ class Citizens:
         self.experience = np.full(len(self.region), np.nan, F)
         self.needed = np.zeros(len(self.region), bool)
         self.exposed = np.zeros(len(self.region), bool)  # reached by results reporting
+        k = self.ties_per_citizen
+        if not np.array_equal(self.ties.indptr, np.arange(0, k * len(self) + 1, k)):
+            # word of mouth (mechanisms.citizens._heard_kernel) reads k ties per row
+            raise ValueError("every citizen must have the same number of ties")
+
+    @property
+    def ties_per_citizen(self) -> int:
+        """Word-of-mouth ties per citizen (the same for everyone)."""
+        return self.ties.nnz // max(len(self), 1)
 
     def __len__(self) -> int:
         return len(self.region)
@@ -238,11 +247,19 @@ class Population:
     per_agency: np.ndarray = field(default=None)  # type: ignore[assignment]
     per_region: np.ndarray = field(default=None)  # type: ignore[assignment]
     n_active: int = 0
+    agency_rows: np.ndarray = field(default=None)  # type: ignore[assignment]
 
     _workspace: dict = field(default_factory=dict, repr=False)
     _disjoint: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        agency = self.staff.agency
+        if len(agency) and not (agency[1:] >= agency[:-1]).all():
+            raise ValueError("staff rows must be in agency order")
+        counts = np.bincount(agency, minlength=len(self.agencies))
+        #: agency ``a`` is staff rows ``agency_rows[a]:agency_rows[a + 1]`` (static in a run:
+        #: a recruit takes the leaver's row)
+        self.agency_rows = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         self.refresh_counts()
 
     def refresh_counts(self) -> None:
@@ -293,9 +310,9 @@ class Population:
         same = (last is not None and len(last) == len(rows)
                 and all(a is b for a, b in zip(last, rows, strict=True)))
         for w in written:
-            hits = sum(1 for a in (arrays if not same else
-                                   [a for a in arrays if len(a) != n] + [w])
-                       if a is w or np.may_share_memory(a, w))
+            candidates = arrays if not same else (
+                [a for a in arrays if len(a) != n] + ([w] if len(w) == n else []))
+            hits = sum(1 for a in candidates if a is w or np.may_share_memory(a, w))
             if hits != 1:
                 raise ValueError(f"{name}: a written array overlaps another argument")
         self._disjoint[name] = rows

@@ -90,3 +90,34 @@ def test_kernels_refuse_overlapping_arrays(model):
         pop.check_disjoint("test-same", (s.effort, s.belief, s.effort), n_written=1)
     with pytest.raises(ValueError):
         pop.check_disjoint("test-view", (s.effort, s.belief, s.effort[5:]), n_written=1)
+    # small per-group outputs are checked on every call, also once the columns are known
+    totals, other = np.zeros(7), np.zeros(7)
+    for _ in range(2):
+        pop.check_disjoint("test-small", (s.belief, s.effort, totals, other), n_written=3)
+    with pytest.raises(ValueError):
+        pop.check_disjoint("test-small", (s.belief, s.effort, totals, totals[2:]), n_written=3)
+
+
+def test_agency_rows_are_the_agencies_row_ranges(model):
+    """Loops over agencies read each agency's staff as one contiguous row range."""
+    pop = model.pop
+    rows = pop.agency_rows
+    assert rows[0] == 0 and rows[-1] == len(pop.staff) and len(rows) == len(pop.agencies) + 1
+    for a in (0, len(pop.agencies) // 2, len(pop.agencies) - 1):
+        assert (pop.staff.agency[rows[a]:rows[a + 1]] == a).all()
+
+
+def test_word_of_mouth_needs_equal_ties_per_citizen(model):
+    """The word-of-mouth kernel reads k ties per citizen without row pointers."""
+    import copy
+
+    c = model.pop.citizens
+    k = c.ties_per_citizen
+    assert k == 8 and c.ties.nnz == k * len(c)
+    uneven = c.ties.tolil()
+    uneven[0, uneven.rows[0][0]] = 0.0  # one tie fewer for the first citizen
+    broken = copy.copy(c)
+    broken.ties = uneven.tocsr()
+    broken.ties.eliminate_zeros()
+    with pytest.raises(ValueError, match="same number of ties"):
+        broken.__post_init__()

@@ -75,23 +75,28 @@ def _service_levels(capacity, front, present, p):
 
 
 @njit(**JIT)
-def _heard_kernel(indptr, slot, data, far, trust, ext, heard):
-    """Word of mouth: each citizen's ties' mean trust (row-normalised CSR times trust).
+def _heard_kernel(k, slot, far, trust, ext, heard):
+    """Word of mouth: the mean trust of each citizen's ``k`` ties.
 
     ``ext`` is trust followed by the trust of the far ties' targets, gathered in one tight
     loop (many scattered reads in flight); every tie then reads ``ext[slot]``: a nearby row
-    (in cache) or the next gathered value. Sums in the ties' CSR order.
+    (in cache) or the next gathered value. Every citizen has exactly ``k`` ties (the CSR
+    matrix ``Citizens.ties`` has ``k`` entries of ``1/k`` per row), so the loop needs neither
+    the row pointers nor the weights: a fixed-length inner loop the compiler unrolls (twice
+    as fast at national scale as the general CSR product). Sums in the ties' order.
     """
     n = len(trust)
     for c in range(n):
         ext[c] = trust[c]
     for m in range(len(far)):
         ext[n + m] = trust[far[m]]
+    inv = 1.0 / k
     for c in range(len(heard)):
         total = 0.0
-        for j in range(indptr[c], indptr[c + 1]):
-            total += data[j] * ext[slot[j]]
-        heard[c] = total
+        first = c * k
+        for j in range(k):
+            total += ext[slot[first + j]]
+        heard[c] = total * inv
 
 
 @njit(**JIT_DISJOINT)
@@ -182,9 +187,8 @@ def serve_citizens(pop: Population, p: SimpleNamespace, rng: np.random.Generator
     region_scandals = poisson_from_uniform(u_scandal, rate)
 
     heard = pop.workspace("heard", len(c), np.float32)
-    ties = c.ties
     ext = pop.workspace("trust_ext", len(c) + len(c.ties_far), np.float32)
-    _heard_kernel(ties.indptr, c.ties_slot, ties.data, c.ties_far, c.trust, ext, heard)
+    _heard_kernel(c.ties_per_citizen, c.ties_slot, c.ties_far, c.trust, ext, heard)
     args = (
         key, c.agency, c.region, p.citizen_online, c.anchor, heard, availability, presence,
         reported, region_scandals, float(p.need_rate), float(p.digital_channel * p.platform),

@@ -9,6 +9,7 @@ from numba import njit
 
 from flexisim.mechanisms.common import (
     JIT,
+    JIT_DISJOINT,
     cap_within_groups,
     counter_uniform,
     counter_uniforms,
@@ -21,51 +22,51 @@ _a, _b = tables()["motivation_beta"]
 MEAN_MOTIVATION = _a / (_a + _b)  # the population's mean intrinsic motivation
 
 
-@njit(**JIT)
+@njit(**JIT_DISJOINT)
 def _days_kernel(key, active, job, approved, max_flex_days, device, internet, lead_results,
                  lead_style, flex_preference, motivation, day_base, day_pref, day_visibility,
-                 day_frustration, day_slack, mean_motivation, agency, days,
-                 quota_days, staff_days, front_request, front_days):
-    """Requested days per person (stochastic rounding) and the agency totals of the limits.
+                 day_frustration, day_slack, mean_motivation, days):
+    """Requested days per person (stochastic rounding).
 
-    The totals (whole numbers, so exact in any order) are kept in registers over each run of
-    equal agency (rows are in team order) and added to the agency's at the end of the run.
+    Without branches (the conditions are random across rows, so branching on them
+    mispredicts): every row's probability and uniform are computed and rows without allowed
+    days get ``floor(0 x share + u) = 0``. The loop vectorises.
     """
-    n = len(active)
-    current = agency[0] if n else 0
-    quota = staff = request = front = 0.0
-    for i in range(n):
-        a = agency[i]
-        if a != current:
-            quota_days[current] += quota
-            staff_days[current] += staff
-            front_request[current] += request
-            front_days[current] += front
-            quota = staff = request = front = 0.0
-            current = a
-        offsite = job[i] == OFFSITE
-        allowed = (5 if offsite else max_flex_days) if approved[i] else 0
-        d = np.int8(0)  # floor(0 x share + u) = 0: no draw needed without allowed days
-        if active[i] and allowed > 0:
-            frustration = 1.0 - (internet[i] if device[i] else 0.0)
-            visibility = 0.0 if lead_results[i] else 1.0 - lead_style[i]
-            logit = (day_base + day_pref * (flex_preference[i] - 0.5)
-                     - day_visibility * visibility - day_frustration * frustration
-                     + day_slack * (mean_motivation - motivation[i]))
-            d = np.int8(np.floor(allowed * sigmoid1(logit) + counter_uniform(key, i, 0, 1)))
-        days[i] = d
-        if active[i]:
-            if not offsite:
-                quota += d
-                staff += 5.0
-            if job[i] == FRONTLINE:
-                request += d
-                front += 5.0
-    if n:
-        quota_days[current] += quota
-        staff_days[current] += staff
-        front_request[current] += request
-        front_days[current] += front
+    for i in range(len(active)):
+        allowed = (5 if job[i] == OFFSITE else max_flex_days) if active[i] & approved[i] else 0
+        frustration = 1.0 - (internet[i] if device[i] else 0.0)
+        visibility = 0.0 if lead_results[i] else 1.0 - lead_style[i]
+        logit = (day_base + day_pref * (flex_preference[i] - 0.5)
+                 - day_visibility * visibility - day_frustration * frustration
+                 + day_slack * (mean_motivation - motivation[i]))
+        days[i] = np.int8(np.floor(allowed * sigmoid1(logit) + counter_uniform(key, i, 0, 1)))
+
+
+@njit(**JIT)
+def _agency_day_totals(agency_rows, active, job, days, quota_days, staff_days, front_request,
+                       front_days):
+    """Per agency (rows ``agency_rows[a]:agency_rows[a + 1]``, as rows are in team order):
+    flexible days and staff-days under the quota (not off-site), and of frontline staff.
+
+    Whole numbers summed in integers: exact, and a separate pass from ``_days_kernel``
+    because a loop of reductions inside a loop over agencies does not vectorise together
+    with the per-row arithmetic (measured: the fused loop took twice the two passes).
+    """
+    for a in range(len(agency_rows) - 1):
+        quota = staff = request = front = 0
+        for i in range(agency_rows[a], agency_rows[a + 1]):
+            on = active[i]
+            counted = on & (job[i] != OFFSITE)
+            frontline = on & (job[i] == FRONTLINE)
+            d = np.int64(days[i])
+            quota += d * counted
+            staff += counted
+            request += d * frontline
+            front += frontline
+        quota_days[a] = quota
+        staff_days[a] = 5.0 * staff
+        front_request[a] = request
+        front_days[a] = 5.0 * front
 
 
 def work_mode_choice(pop: Population, p: SimpleNamespace, rng: np.random.Generator,
@@ -89,14 +90,17 @@ def work_mode_choice(pop: Population, p: SimpleNamespace, rng: np.random.Generat
         s.flex_days[:] = 0
         return
     n_ag = len(pop.agencies)
-    quota_days, staff_days = np.zeros(n_ag), np.zeros(n_ag)
-    front_request, front_days = np.zeros(n_ag), np.zeros(n_ag)
+    quota_days, staff_days = np.empty(n_ag), np.empty(n_ag)
+    front_request, front_days = np.empty(n_ag), np.empty(n_ag)
     days = s.flex_days
-    _days_kernel(key, s.active, s.job, s.approved, int(p.max_flex_days), s.device, s.internet,
-                 p.lead_results, p.lead_style, s.flex_preference, s.motivation,
-                 float(p.day_base), float(p.day_pref), float(p.day_visibility),
-                 float(p.day_frustration), float(p.day_slack), MEAN_MOTIVATION, s.agency, days,
-                 quota_days, staff_days, front_request, front_days)
+    args = (key, s.active, s.job, s.approved, int(p.max_flex_days), s.device, s.internet,
+            p.lead_results, p.lead_style, s.flex_preference, s.motivation, float(p.day_base),
+            float(p.day_pref), float(p.day_visibility), float(p.day_frustration),
+            float(p.day_slack), MEAN_MOTIVATION, days)
+    pop.check_disjoint("workmode", args, n_written=1)
+    _days_kernel(*args)
+    _agency_day_totals(pop.agency_rows, s.active, s.job, days, quota_days, staff_days,
+                       front_request, front_days)
     quota_cap = p.agency_quota * staff_days
     front_cap = (1.0 - p.min_onsite_frontline) * front_days
     if np.all(quota_days <= quota_cap + 1e-9) and np.all(front_request <= front_cap + 1e-9):
