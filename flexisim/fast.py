@@ -259,8 +259,11 @@ def local_ties_kernel(key, region, region_start, region_size, k, within, window,
                 if size <= span:
                     dst = lo + counter_index(key, c, 3 * j + 1, per_row, size)
                 else:
-                    offset = counter_index(key, c, 3 * j + 1, per_row, span) - window
-                    dst = lo + (c - lo + offset) % size
+                    # wrap around inside the region: |offset| <= window < size, so one
+                    # correction does what % does, without an integer division per tie
+                    pos = c - lo + counter_index(key, c, 3 * j + 1, per_row, span) - window
+                    pos = pos + size if pos < 0 else (pos - size if pos >= size else pos)
+                    dst = lo + pos
                 indices[first + n_near] = dst
                 n_near += 1
             else:

@@ -63,52 +63,48 @@ def region_columns(region_names: tuple[str, ...]) -> list[str]:
 
 
 @njit(**JIT)
-def _staff_pass(active, region, output, quality, on_time, shirk_days, detected,
-                falsely_accused, eligible, flex_days, wellbeing, age, performing, n_regions):
-    """All staff sums of the week's outputs in one pass (float64 accumulators).
+def _staff_pass(region_rows, active, output, quality, on_time, shirk_days, detected,
+                falsely_accused, eligible, flex_days, wellbeing, age, performing):
+    """All staff sums of the week's outputs in one pass.
 
-    The sums live in registers; per-region sums are added to the region's total at the end
-    of each run of equal region (rows are in team order, so a region is one run, and the
-    sums are exactly those of adding row by row).
+    Region ``r`` is the rows ``region_rows[r]:region_rows[r + 1]`` (rows are in team order).
+    Without branches (inactive rows add zero): whole-number totals are summed in integers,
+    the others in float64 accumulators in row order, so the sums are exactly those of
+    adding active rows one by one.
     """
+    n_regions = len(region_rows) - 1
     perf_region = np.zeros(n_regions)
     uptake_region = np.zeros(n_regions)
-    t0 = t1 = t2 = t3 = t4 = t5 = t6 = t7 = t8 = 0.0
+    t0 = t1 = t6 = 0.0
+    shirk = eligible_n = uptake = days = young = performing_n = 0
     detected_n = 0
     false_n = 0
-    current = region[0] if len(active) else 0
-    perf_run = 0.0
-    uptake_run = 0.0
-    for i in range(len(active)):
-        r = region[i]
-        if r != current:
-            perf_region[current] += perf_run
-            uptake_region[current] += uptake_run
-            perf_run = 0.0
-            uptake_run = 0.0
-            current = r
-        detected_n += 1 if detected[i] else 0
-        false_n += 1 if falsely_accused[i] else 0
-        if not active[i]:
-            continue
-        day_output = output[i] * quality[i] / 5.0
-        perf_run += day_output
-        t0 += day_output
-        t1 += on_time[i]
-        t2 += shirk_days[i]
-        t3 += 1.0 if eligible[i] else 0.0
-        if flex_days[i] > 0:
-            t4 += 1.0
-            uptake_run += 1.0
-        t5 += flex_days[i]
-        t6 += wellbeing[i]
-        t7 += 1.0 if age[i] < 35.0 else 0.0
-        t8 += 1.0 if performing[i] else 0.0
-    if len(active):
-        perf_region[current] += perf_run
-        uptake_region[current] += uptake_run
+    for r in range(n_regions):
+        perf_run = 0.0
+        uptake_run = 0
+        for i in range(region_rows[r], region_rows[r + 1]):
+            on = active[i]
+            detected_n += detected[i]
+            false_n += falsely_accused[i]
+            day_output = output[i] * quality[i] / 5.0 if on else 0.0
+            perf_run += day_output
+            t0 += day_output
+            t1 += on_time[i] if on else 0.0
+            t6 += wellbeing[i] if on else 0.0
+            d = np.int64(flex_days[i]) if on else 0
+            shirk += np.int64(shirk_days[i]) if on else 0
+            eligible_n += on & eligible[i]
+            using = on & (d > 0)
+            uptake += using
+            uptake_run += using
+            days += d
+            young += on & (age[i] < 35.0)
+            performing_n += on & performing[i]
+        perf_region[r] = perf_run
+        uptake_region[r] = uptake_run
     # perf, on_time, shirk, eligible, uptake, days, wellbeing, <35, performing
-    totals = np.array([t0, t1, t2, t3, t4, t5, t6, t7, t8, 0.0])
+    totals = np.array([t0, t1, float(shirk), float(eligible_n), float(uptake), float(days), t6,
+                       float(young), float(performing_n), 0.0])
     return totals, perf_region, uptake_region, detected_n, false_n
 
 
@@ -149,8 +145,8 @@ def step_metrics(pop: Population, p: SimpleNamespace, service: dict, workforce: 
     n_regions = len(pop.region_names)
     n_active = max(pop.n_active, 1)
     totals, perf_sum, uptake_sum, detected_n, false_n = _staff_pass(
-        s.active, s.region, s.output, s.quality, s.on_time, s.shirk_days, s.detected,
-        s.falsely_accused, s.eligible, s.flex_days, s.wellbeing, s.age, s.performing, n_regions)
+        pop.region_rows, s.active, s.output, s.quality, s.on_time, s.shirk_days, s.detected,
+        s.falsely_accused, s.eligible, s.flex_days, s.wellbeing, s.age, s.performing)
     trust_sum, citizens_region, distrustful = _citizen_pass(
         c.region, c.trust, float(p.distrust_threshold), n_regions)
     weights = pop.per_region

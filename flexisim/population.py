@@ -248,18 +248,17 @@ class Population:
     per_region: np.ndarray = field(default=None)  # type: ignore[assignment]
     n_active: int = 0
     agency_rows: np.ndarray = field(default=None)  # type: ignore[assignment]
+    region_rows: np.ndarray = field(default=None)  # type: ignore[assignment]
 
     _workspace: dict = field(default_factory=dict, repr=False)
     _disjoint: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        agency = self.staff.agency
-        if len(agency) and not (agency[1:] >= agency[:-1]).all():
-            raise ValueError("staff rows must be in agency order")
-        counts = np.bincount(agency, minlength=len(self.agencies))
-        #: agency ``a`` is staff rows ``agency_rows[a]:agency_rows[a + 1]`` (static in a run:
-        #: a recruit takes the leaver's row)
-        self.agency_rows = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        # agency a is staff rows agency_rows[a]:agency_rows[a + 1], region r the rows
+        # region_rows[r]:region_rows[r + 1] (static in a run: a recruit takes the leaver's row)
+        self.agency_rows = row_ranges(self.staff.agency, len(self.agencies), "staff", "agency")
+        self.region_rows = row_ranges(self.staff.region, len(self.region_names), "staff",
+                                      "region")
         self.refresh_counts()
 
     def refresh_counts(self) -> None:
@@ -344,6 +343,15 @@ class Population:
         twin._disjoint = {}
         twin.refresh_counts()
         return twin
+
+
+def row_ranges(group: np.ndarray, n_groups: int, rows: str, name: str) -> np.ndarray:
+    """Offsets of each group's rows, for rows sorted by ``group``: group ``g`` is the rows
+    ``out[g]:out[g + 1]``. Loops over groups then read each group as one contiguous range."""
+    if len(group) and not (group[1:] >= group[:-1]).all():
+        raise ValueError(f"{rows} rows must be in {name} order")
+    counts = np.bincount(group, minlength=n_groups)
+    return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
 
 # ---------------------------------------------------------------------- generation

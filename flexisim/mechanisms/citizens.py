@@ -21,47 +21,37 @@ COMMUNICATION = ("silent", "reactive", "proactive")
 
 
 @njit(**JIT)
-def _staff_totals(active, job, agency, region, flex_days, effort_office, ability, measured,
-                  detected, n_agencies, n_regions):
+def _staff_totals(agency_rows, agency_region, active, job, flex_days, effort_office, ability,
+                  measured, detected, n_regions):
     """Per agency: frontline capacity, frontline staff, on-site frontline days, measured output;
     per region: staff detected this week. One pass over the staff.
 
-    Sums are kept in registers over each run of equal agency and added to the agency's (and
-    its region's) total at the end of the run: rows are in team order, so an agency is one
-    run, and the sums are exactly those of adding row by row.
+    Agency ``a`` is the rows ``agency_rows[a]:agency_rows[a + 1]`` (rows are in team order).
+    Without branches (rows off the front line add zero); counts in integers, the other sums
+    in float64 in row order, so they are exactly those of adding row by row.
     """
+    n_agencies = len(agency_rows) - 1
     capacity = np.zeros(n_agencies)
     front = np.zeros(n_agencies)
     present = np.zeros(n_agencies)
     measured_sum = np.zeros(n_agencies)
     detected_sum = np.zeros(n_regions)
-    n = len(active)
-    a = agency[0] if n else 0
-    r = region[0] if n else 0
-    cap = fr = pres = meas = det = 0.0
-    for i in range(n):
-        if agency[i] != a or region[i] != r:
-            capacity[a] += cap
-            front[a] += fr
-            present[a] += pres
-            measured_sum[a] += meas
-            detected_sum[r] += det
-            cap = fr = pres = meas = det = 0.0
-            a = agency[i]
-            r = region[i]
-        meas += measured[i]
-        det += 1.0 if detected[i] else 0.0
-        if active[i] and job[i] == FRONTLINE:
-            onsite = 5 - flex_days[i]
-            cap += onsite * effort_office[i] * ability[i]
-            fr += 1.0
-            pres += onsite
-    if n:
-        capacity[a] += cap
-        front[a] += fr
-        present[a] += pres
-        measured_sum[a] += meas
-        detected_sum[r] += det
+    for a in range(n_agencies):
+        cap = meas = 0.0
+        fr = pres = det = 0
+        for i in range(agency_rows[a], agency_rows[a + 1]):
+            meas += measured[i]
+            det += detected[i]
+            serving = active[i] & (job[i] == FRONTLINE)
+            onsite = 5 - np.int64(flex_days[i])
+            cap += onsite * effort_office[i] * ability[i] if serving else 0.0
+            fr += serving
+            pres += onsite if serving else 0
+        capacity[a] = cap
+        front[a] = fr
+        present[a] = pres
+        measured_sum[a] = meas
+        detected_sum[agency_region[a]] += det
     return capacity, front, present, measured_sum, detected_sum
 
 
@@ -168,10 +158,10 @@ def serve_citizens(pop: Population, p: SimpleNamespace, rng: np.random.Generator
     s = pop.staff
     key = week_key(rng)
     u_scandal = rng.random(len(pop.region_names))
-    n_ag, n_regions = len(pop.agencies), len(pop.region_names)
+    n_regions = len(pop.region_names)
     capacity, front, present, measured, detected = _staff_totals(
-        s.active, s.job, s.agency, s.region, s.flex_days, s.effort_office, s.ability, s.measured,
-        s.detected, n_ag, n_regions)
+        pop.agency_rows, pop.agencies.region, s.active, s.job, s.flex_days, s.effort_office,
+        s.ability, s.measured, s.detected, n_regions)
     availability, presence, presence_overall = _service_levels(capacity, front, present, p)
 
     policy = COMMUNICATION.index(p.communication_policy)
