@@ -82,7 +82,7 @@ def _staff_pass(region_rows, active, output, quality, on_time, shirk_days, detec
     for r in range(n_regions):
         perf_run = 0.0
         uptake_run = 0
-        for i in range(region_rows[r], region_rows[r + 1]):
+        for i in range(np.uint64(region_rows[r]), np.uint64(region_rows[r + 1])):  # see fast
             on = active[i]
             detected_n += detected[i]
             false_n += falsely_accused[i]

@@ -249,6 +249,7 @@ class Population:
     n_active: int = 0
     agency_rows: np.ndarray = field(default=None)  # type: ignore[assignment]
     region_rows: np.ndarray = field(default=None)  # type: ignore[assignment]
+    citizen_agency_rows: np.ndarray = field(default=None)  # type: ignore[assignment]
 
     _workspace: dict = field(default_factory=dict, repr=False)
     _disjoint: dict = field(default_factory=dict, repr=False)
@@ -259,6 +260,8 @@ class Population:
         self.agency_rows = row_ranges(self.staff.agency, len(self.agencies), "staff", "agency")
         self.region_rows = row_ranges(self.staff.region, len(self.region_names), "staff",
                                       "region")
+        self.citizen_agency_rows = row_ranges(self.citizens.agency, len(self.agencies),
+                                              "citizen", "agency")
         self.refresh_counts()
 
     def refresh_counts(self) -> None:

@@ -7,15 +7,18 @@ from types import SimpleNamespace
 import numpy as np
 from numba import njit
 
+from flexisim.fast import active_sum_count
 from flexisim.mechanisms.common import (
     JIT,
     JIT_DISJOINT,
+    ONE,
+    ZERO,
     clip01,
     counter_uniform,
     poisson_from_uniform,
     week_key,
 )
-from flexisim.population import FRONTLINE, Population
+from flexisim.population import FRONTLINE, F, Population
 
 COMMUNICATION = ("silent", "reactive", "proactive")
 
@@ -39,7 +42,7 @@ def _staff_totals(agency_rows, agency_region, active, job, flex_days, effort_off
     for a in range(n_agencies):
         cap = meas = 0.0
         fr = pres = det = 0
-        for i in range(agency_rows[a], agency_rows[a + 1]):
+        for i in range(np.uint64(agency_rows[a]), np.uint64(agency_rows[a + 1])):  # see fast
             meas += measured[i]
             det += detected[i]
             serving = active[i] & (job[i] == FRONTLINE)
@@ -90,51 +93,53 @@ def _heard_kernel(k, slot, far, trust, ext, heard):
 
 
 @njit(**JIT_DISJOINT)
-def _citizen_kernel(key, agency, region, online, anchor, heard, availability, presence,
-                    reported, region_scandals, need_rate, digital_share, late_share,
+def _citizen_kernel(key, agency_rows, agency_region, online, anchor, heard, availability,
+                    presence, reported, region_scandals, need_rate, digital_share, late_share,
                     score_well, score_late, score_unserved, empty_penalty, digital_score,
                     reach, trust_experience, trust_anchor, trust_communication,
                     trust_word_of_mouth, scandal_hit, trust, needed, experience, exposed):
-    on_time = 0.0
-    needs = 0.0
-    satisfaction = 0.0
-    for c in range(len(trust)):
-        # counter-based uniforms u0..u4, each computed only where its outcome can matter
-        a = agency[c]
-        need = counter_uniform(key, c, 0, 5) < need_rate
-        digital = need and online[c] and counter_uniform(key, c, 1, 5) < digital_share
-        counter = need and not digital
-        well = False
-        score = 0.0
-        if digital:
-            score = digital_score
-        elif counter:
-            avail = availability[a]
+    """Needs, service, experience and trust of every citizen; returns the needs met on time.
+
+    Agency ``a`` serves the citizens ``agency_rows[a]:agency_rows[a + 1]`` (citizens are in
+    agency order), so its availability, presence, reported results and its region's
+    scandals are constants of the inner loop. float32 throughout (scalars and agency arrays
+    are passed as float32; see fast.ZERO). Without branches or conditional stores (every
+    uniform of a row is computed; the values do not depend on which are used), so that the
+    loop vectorises; the experience scores are summed afterwards (a float64 sum in row
+    order would keep it from vectorising).
+    """
+    on_time = 0
+    nan = np.float32(np.nan)
+    for a in range(len(agency_rows) - 1):
+        avail = availability[a]
+        absent = ONE - presence[a]
+        late_below = avail + (ONE - avail) * late_share
+        report = reported[a]
+        scandal = scandal_hit * region_scandals[agency_region[a]]
+        met = 0  # a per-agency count: a reduction carried across agencies does not vectorise
+        for c in range(np.uint64(agency_rows[a]), np.uint64(agency_rows[a + 1])):  # see fast
+            need = counter_uniform(key, c, 0, 5) < need_rate
+            digital = need & online[c] & (counter_uniform(key, c, 1, 5) < digital_share)
+            counter = need & (not digital)
             u2 = counter_uniform(key, c, 2, 5)
             well = u2 < avail
-            late = (not well) and u2 < avail + (1.0 - avail) * late_share
-            score = score_well if well else (score_late if late else score_unserved)
-            if counter_uniform(key, c, 3, 5) < 1.0 - presence[a]:
-                score = max(score - empty_penalty, 0.0)  # saw the counter empty
-        needed[c] = need
-        is_exposed = counter_uniform(key, c, 4, 5) < reach
-        exposed[c] = is_exposed
-        t = trust[c]
-        new = t + trust_anchor * (anchor[c] - t) + trust_word_of_mouth * (heard[c] - t)
-        if need:
-            experience[c] = score
-            new += trust_experience * (score - t)
-            needs += 1.0
-            satisfaction += score
-            if digital or (counter and well):
-                on_time += 1.0
-        else:
-            experience[c] = np.nan
-        if is_exposed:
-            new += trust_communication * (reported[a] - t)
-        new -= scandal_hit * region_scandals[region[c]]
-        trust[c] = clip01(new)
-    return on_time, needs, satisfaction
+            late = (not well) & (u2 < late_below)
+            at_counter = score_well if well else (score_late if late else score_unserved)
+            empty = counter_uniform(key, c, 3, 5) < absent  # saw the counter thinned out
+            at_counter = max(at_counter - empty_penalty, ZERO) if empty else at_counter
+            score = digital_score if digital else at_counter
+            needed[c] = need
+            is_exposed = counter_uniform(key, c, 4, 5) < reach
+            exposed[c] = is_exposed
+            t = trust[c]
+            new = t + trust_anchor * (anchor[c] - t) + trust_word_of_mouth * (heard[c] - t)
+            new += trust_experience * (score - t) if need else ZERO
+            experience[c] = score if need else nan
+            met += digital | (counter & well)
+            new += trust_communication * (report - t) if is_exposed else ZERO
+            trust[c] = clip01(new - scandal)
+        on_time += met
+    return on_time
 
 
 def serve_citizens(pop: Population, p: SimpleNamespace, rng: np.random.Generator,
@@ -180,19 +185,22 @@ def serve_citizens(pop: Population, p: SimpleNamespace, rng: np.random.Generator
     ext = pop.workspace("trust_ext", len(c) + len(c.ties_far), np.float32)
     _heard_kernel(c.ties_per_citizen, c.ties_slot, c.ties_far, c.trust, ext, heard)
     args = (
-        key, c.agency, c.region, p.citizen_online, c.anchor, heard, availability, presence,
-        reported, region_scandals, float(p.need_rate), float(p.digital_channel * p.platform),
-        float(p.late_share), float(p.score_well), float(p.score_late), float(p.score_unserved),
-        float(p.visibility_penalty * (1.0 - soften)),
-        float(p.score_digital_base + p.score_digital_span * p.platform), float(reach),
-        float(p.trust_experience), float(p.trust_anchor), float(p.trust_communication),
-        float(p.trust_word_of_mouth), float(p.scandal_hit), c.trust, c.needed, c.experience,
-        c.exposed)
+        key, pop.citizen_agency_rows, pop.agencies.region, p.citizen_online, c.anchor, heard,
+        availability.astype(F),
+        presence.astype(F), reported.astype(F), region_scandals.astype(F),
+        *(F(v) for v in (p.need_rate, p.digital_channel * p.platform, p.late_share,
+                         p.score_well, p.score_late, p.score_unserved,
+                         p.visibility_penalty * (1.0 - soften),
+                         p.score_digital_base + p.score_digital_span * p.platform, reach,
+                         p.trust_experience, p.trust_anchor, p.trust_communication,
+                         p.trust_word_of_mouth, p.scandal_hit)),
+        c.trust, c.needed, c.experience, c.exposed)
     pop.check_disjoint("citizens", args, n_written=4)
-    on_time, needs, satisfaction = _citizen_kernel(*args)
+    on_time = _citizen_kernel(*args)
+    satisfaction, needs = active_sum_count(c.experience, c.needed)
     return {
         "availability": availability, "presence": presence, "presence_overall": presence_overall,
         "scandals": float(region_scandals.sum()),
-        "on_time": on_time, "needs": needs,
+        "on_time": float(on_time), "needs": float(needs),
         "satisfaction": satisfaction / max(needs, 1.0),
     }

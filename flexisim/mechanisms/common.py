@@ -11,12 +11,18 @@ from typing import Any
 import numpy as np
 
 from flexisim.fast import (  # noqa: F401  (re-exported for the mechanisms)
+    FIVE,
+    HALF,
     JIT,
     JIT_DISJOINT,
+    ONE,
+    TWO,
+    ZERO,
     clip01,
     counter_uniform,
     counter_uniforms,
     exp_arith,
+    exp_arith32,
     group_sums,
     sigmoid1,
     week_key,

@@ -7,8 +7,18 @@ from types import SimpleNamespace
 import numpy as np
 from numba import njit
 
-from flexisim.mechanisms.common import JIT_DISJOINT, clip01, counter_uniform, week_key
-from flexisim.population import Population
+from flexisim.mechanisms.common import (
+    FIVE,
+    HALF,
+    JIT_DISJOINT,
+    ONE,
+    TWO,
+    ZERO,
+    clip01,
+    counter_uniform,
+    week_key,
+)
+from flexisim.population import F, Population
 
 
 @njit(**JIT_DISJOINT)
@@ -19,24 +29,24 @@ def _effort_kernel(key, half_width, active, agency, peer_by_agency, verification
                    temptation_remote, effort_deterrence, effort_peer, shirk_threshold,
                    effort_office, effort_remote, effort, office_shirk_days, shirk_days,
                    office_shortfall, shortfall):
-    mix = 1.0 - effort_peer
+    # float32 throughout (scalars and peer means are passed as float32; see fast.ZERO)
+    mix = ONE - effort_peer
     for i in range(len(active)):
-        tp = tp_base + (1.0 - tp_base) * credibility[i]
+        tp = tp_base + (ONE - tp_base) * credibility[i]
         catch_remote = verification[i] * tp
-        presence = 0.0 if lead_results[i] else presence_deterrence
-        catch_office = 1.0 - (1.0 - catch_remote) * (1.0 - presence)
+        presence = ZERO if lead_results[i] else presence_deterrence
+        catch_office = ONE - (ONE - catch_remote) * (ONE - presence)
         style = lead_style[i]
-        trained = 1.0 if lead_trained[i] else 0.0
-        watching = 0.0 if lead_results[i] else 1.0
-        control = ((1.0 - style) * (0.5 + 0.5 * watching) * (1.0 - 0.5 * trained)
-                   + 0.5 * verification[i] * (1.0 - style) * (1.0 - trained))
-        reciprocity = (style * belief[i] * trust_in_leader[i]
-                       * (1.0 if approved[i] else 0.5))
+        trained = ONE if lead_trained[i] else ZERO
+        watching = ZERO if lead_results[i] else ONE
+        control = ((ONE - style) * (HALF + HALF * watching) * (ONE - HALF * trained)
+                   + HALF * verification[i] * (ONE - style) * (ONE - trained))
+        reciprocity = style * belief[i] * trust_in_leader[i] * (ONE if approved[i] else HALF)
         own = (motivation[i] - effort_crowding * control * control_sensitivity[i]
                + effort_reciprocity * reciprocity - temptation_office)
         peer = effort_peer * peer_by_agency[agency[i]]
-        e1 = (2.0 * counter_uniform(key, i, 0, 2) - 1.0) * half_width
-        e2 = (2.0 * counter_uniform(key, i, 1, 2) - 1.0) * half_width
+        e1 = (TWO * counter_uniform(key, i, 0, 2) - ONE) * half_width
+        e2 = (TWO * counter_uniform(key, i, 1, 2) - ONE) * half_width
         eo = clip01(mix * (own + effort_deterrence * severity * catch_office) + peer + e1)
         er = clip01(mix * (own + effort_deterrence * severity * catch_remote - temptation_remote)
                     + peer + e2)
@@ -47,12 +57,12 @@ def _effort_kernel(key, half_width, active, agency, peer_by_agency, verification
         osd = office_days if eo < shirk_threshold else 0
         office_shirk_days[i] = osd
         shirk_days[i] = osd + (d if er < shirk_threshold else 0)
-        depth_office = clip01(1.0 - eo / shirk_threshold)
-        depth_remote = clip01(1.0 - er / shirk_threshold)
-        o_short = office_days * depth_office / 5.0
+        depth_office = clip01(ONE - eo / shirk_threshold)
+        depth_remote = clip01(ONE - er / shirk_threshold)
+        o_short = np.float32(office_days) * depth_office / FIVE
         office_shortfall[i] = o_short
-        shortfall[i] = o_short + d * depth_remote / 5.0
-        effort[i] = (office_days * eo + d * er) / 5.0
+        shortfall[i] = o_short + np.float32(d) * depth_remote / FIVE
+        effort[i] = (np.float32(office_days) * eo + np.float32(d) * er) / FIVE
 
 
 def effort_and_shirking(pop: Population, p: SimpleNamespace, rng: np.random.Generator,
@@ -73,17 +83,17 @@ def effort_and_shirking(pop: Population, p: SimpleNamespace, rng: np.random.Gene
     """
     s = pop.staff
     key = week_key(rng)
-    peer = pop.mean_by(s.effort, "agency")  # last week's agency mean, before it is overwritten
+    # last week's agency mean, before it is overwritten
+    peer = pop.mean_by(s.effort, "agency").astype(F)
     severity = p.severity_floor + (1.0 - p.severity_floor) * p.sanction_severity
-    args = (key, float(p.effort_noise * np.sqrt(3.0)), s.active, s.agency, peer,
-                   s.verification, p.staff_credibility, p.lead_results, p.lead_style,
-                   p.lead_trained, s.belief, s.trust_in_leader, s.approved, s.motivation,
-                   s.control_sensitivity, s.flex_days, float(p.true_positive_base),
-                   float(p.presence_deterrence), float(severity), float(p.effort_crowding),
-                   float(p.effort_reciprocity), float(p.temptation_office),
-                   float(p.temptation_remote), float(p.effort_deterrence),
-                   float(p.effort_peer), float(p.shirk_threshold), s.effort_office,
-                   s.effort_remote, s.effort, s.office_shirk_days, s.shirk_days,
-                   s.office_shortfall, s.shortfall)
+    args = (key, F(p.effort_noise * np.sqrt(3.0)), s.active, s.agency, peer, s.verification,
+            p.staff_credibility, p.lead_results, p.lead_style, p.lead_trained, s.belief,
+            s.trust_in_leader, s.approved, s.motivation, s.control_sensitivity, s.flex_days,
+            *(F(v) for v in (p.true_positive_base, p.presence_deterrence, severity,
+                             p.effort_crowding, p.effort_reciprocity, p.temptation_office,
+                             p.temptation_remote, p.effort_deterrence, p.effort_peer,
+                             p.shirk_threshold)),
+            s.effort_office, s.effort_remote, s.effort, s.office_shirk_days, s.shirk_days,
+            s.office_shortfall, s.shortfall)
     pop.check_disjoint("effort", args, n_written=7)
     _effort_kernel(*args)

@@ -7,8 +7,18 @@ from types import SimpleNamespace
 import numpy as np
 from numba import njit
 
-from flexisim.mechanisms.common import JIT_DISJOINT, clip01, counter_uniform, week_key
-from flexisim.population import Population
+from flexisim.mechanisms.common import (
+    FIVE,
+    HALF,
+    JIT_DISJOINT,
+    ONE,
+    TWO,
+    ZERO,
+    clip01,
+    counter_uniform,
+    week_key,
+)
+from flexisim.population import F, Population
 
 
 @njit(**JIT_DISJOINT)
@@ -21,27 +31,29 @@ def _oversight_kernel(key, z_half_width, active, leader, team_doubt, credibility
                       false_accusation_trust, trust_in_leader_base, motivation_base,
                       measured, verification, belief, detected, falsely_accused, sanction_left,
                       approved, motivation, trust_in_leader):
+    # float32 throughout (scalars and team means are passed as float32; see fast.ZERO)
+    tiny = np.float32(1e-6)
     for i in range(len(active)):
         # counter-based uniforms u0..u3 and z. Written without short-circuits or conditional
         # stores (every uniform of a row is computed; the values do not depend on which are
         # used), so that the loop vectorises; the results are those of the branching form
         cred = credibility[i]
         on = active[i]
-        z = (2.0 * counter_uniform(key, i, 4, 5) - 1.0) * z_half_width
-        m = (output[i] * quality[i] * (1.0 + measurement_noise * (1.0 - cred) * z)
-             + gaming * (1.0 - cred) * (shirk_days[i] / 5.0) * ability[i] * 5.0)
-        measured[i] = max(m, 0.0) if on else 0.0
+        z = (TWO * counter_uniform(key, i, 4, 5) - ONE) * z_half_width
+        m = (output[i] * quality[i] * (ONE + measurement_noise * (ONE - cred) * z)
+             + gaming * (ONE - cred) * (np.float32(shirk_days[i]) / FIVE) * ability[i] * FIVE)
+        measured[i] = max(m, ZERO) if on else ZERO
 
         b = belief[i]
         trained = lead_trained[i]
-        targeted = clip01(verification_rate * (1.0 - b) / max(team_doubt[leader[i]], 1e-6))
+        targeted = clip01(verification_rate * (ONE - b) / max(team_doubt[leader[i]], tiny))
         v = targeted if trained else verification_rate
         verification[i] = v
         verified = on & (counter_uniform(key, i, 0, 5) < v)
 
         shirker = shirk_days[i] > 0
-        p_flag = ((tp_base + (1.0 - tp_base) * cred) * shortfall[i] if shirker
-                  else false_positive_max * (1.0 - cred))
+        p_flag = ((tp_base + (ONE - tp_base) * cred) * shortfall[i] if shirker
+                  else false_positive_max * (ONE - cred))
         flag = verified & (counter_uniform(key, i, 1, 5) < p_flag)
         watched = (not flag) & on & (not lead_results[i])
         flag = flag | (watched & (counter_uniform(key, i, 2, 5)
@@ -50,13 +62,13 @@ def _oversight_kernel(key, z_half_width, active, leader, team_doubt, credibility
         flag = flag & (not ((not shirker) & trained & (counter_uniform(key, i, 3, 5) < cred)))
 
         clean = verified & (not flag)
-        b = b + belief_gain * (1.0 - b) if clean else (b - belief_loss * b if flag else b)
+        b = b + belief_gain * (ONE - b) if clean else (b - belief_loss * b if flag else b)
         if (not lead_results[i]) & (not trained):
-            b = b - visibility_bias * flex_days[i] * (1.0 - lead_style[i])
+            b = b - visibility_bias * np.float32(flex_days[i]) * (ONE - lead_style[i])
         b = clip01(b)
         belief[i] = b
 
-        control_leader = (lead_style[i] < 0.5) & (not trained)
+        control_leader = (lead_style[i] < HALF) & (not trained)
         sanction = flag & (control_leader | (b < belief_sanction))
         detected[i] = sanction & shirker
         false = sanction & (not shirker)
@@ -98,18 +110,18 @@ def oversee(pop: Population, p: SimpleNamespace, rng: np.random.Generator, week:
     """
     s = pop.staff
     key = week_key(rng)
-    team_doubt = 1.0 - pop.mean_by(s.belief, "leader", empty=0.0)  # 1 for a team of nobody
-    args = (key, float(np.sqrt(3.0)), s.active, s.leader, team_doubt,
-                      p.staff_credibility, s.output, s.quality, s.shirk_days, s.shortfall,
-                      s.office_shortfall, s.ability, s.flex_days, p.lead_trained,
-                      p.lead_results, p.lead_style, float(p.measurement_noise), float(p.gaming),
-                      float(p.verification_rate), float(p.true_positive_base),
-                      float(p.false_positive_max), float(p.presence_detection),
-                      float(p.belief_gain), float(p.belief_loss), float(p.visibility_bias),
-                      float(p.belief_sanction), int(p.sanction_weeks), float(p.morale_recovery),
-                      float(p.false_accusation_morale), float(p.false_accusation_trust),
-                      float(p.trust_in_leader_base), s.motivation_base, s.measured,
-                      s.verification, s.belief, s.detected, s.falsely_accused, s.sanction_left,
-                      s.approved, s.motivation, s.trust_in_leader)
+    # 1 for a team of nobody
+    team_doubt = (1.0 - pop.mean_by(s.belief, "leader", empty=0.0)).astype(F)
+    args = (key, F(np.sqrt(3.0)), s.active, s.leader, team_doubt, p.staff_credibility,
+            s.output, s.quality, s.shirk_days, s.shortfall, s.office_shortfall, s.ability,
+            s.flex_days, p.lead_trained, p.lead_results, p.lead_style,
+            *(F(v) for v in (p.measurement_noise, p.gaming, p.verification_rate,
+                             p.true_positive_base, p.false_positive_max, p.presence_detection,
+                             p.belief_gain, p.belief_loss, p.visibility_bias,
+                             p.belief_sanction)),
+            int(p.sanction_weeks), F(p.morale_recovery), F(p.false_accusation_morale),
+            F(p.false_accusation_trust), F(p.trust_in_leader_base), s.motivation_base,
+            s.measured, s.verification, s.belief, s.detected, s.falsely_accused,
+            s.sanction_left, s.approved, s.motivation, s.trust_in_leader)
     pop.check_disjoint("oversight", args, n_written=9)
     _oversight_kernel(*args)

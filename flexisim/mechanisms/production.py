@@ -7,8 +7,18 @@ from types import SimpleNamespace
 import numpy as np
 from numba import njit
 
-from flexisim.mechanisms.common import JIT_DISJOINT, clip01, counter_uniform, week_key
-from flexisim.population import Population
+from flexisim.mechanisms.common import (
+    FIVE,
+    HALF,
+    JIT_DISJOINT,
+    ONE,
+    TWO,
+    ZERO,
+    clip01,
+    counter_uniform,
+    week_key,
+)
+from flexisim.population import F, Population
 
 LUCK_SD = 0.05  # task luck, fixed in code
 
@@ -32,26 +42,28 @@ def _production_kernel(key, half_width, active, leader, team_remote, flex_days, 
                        literacy_coordination, remote_gain, internet_penalty, no_device_factor,
                        skill_penalty, quality_base, timeliness_coordination,
                        coordination, output, quality, on_time):
+    # float32 throughout (scalars and team shares are passed as float32; see fast.ZERO)
+    timeliness_link = np.float32(0.3)
     for i in range(len(active)):
-        luck = 1.0 + (2.0 * counter_uniform(key, i, 0, 1) - 1.0) * half_width
-        d = flex_days[i]
-        remote_share = d / 5.0
+        luck = ONE + (TWO * counter_uniform(key, i, 0, 1) - ONE) * half_width
+        d = np.float32(flex_days[i])
+        remote_share = d / FIVE
         coord = (coordination_loss * collaboration[i] * team_remote[leader[i]] * platform_factor
-                 * (1.0 - literacy_coordination * lead_literacy[i]))
+                 * (ONE - literacy_coordination * lead_literacy[i]))
         if device[i]:
-            infra = 1.0 - internet_penalty * (1.0 - internet[i])
-            weak_link = (1.0 - internet[i]) * remote_share
+            infra = ONE - internet_penalty * (ONE - internet[i])
+            weak_link = (ONE - internet[i]) * remote_share
         else:
             infra = no_device_factor
             weak_link = remote_share
-        productivity = (1.0 + remote_gain) * infra * (1.0 - skill_penalty * (1.0 - skill[i]))
-        office = ability[i] * effort_office[i] * (1.0 - 0.5 * coord)
-        remote = ability[i] * effort_remote[i] * productivity * (1.0 - coord)
+        productivity = (ONE + remote_gain) * infra * (ONE - skill_penalty * (ONE - skill[i]))
+        office = ability[i] * effort_office[i] * (ONE - HALF * coord)
+        remote = ability[i] * effort_remote[i] * productivity * (ONE - coord)
         coordination[i] = coord
-        output[i] = max(luck, 0.0) * ((5 - d) * office + d * remote) if active[i] else 0.0
-        quality[i] = clip01(quality_base + (1.0 - quality_base) * effort[i] - coord * remote_share)
-        on_time[i] = clip01(0.5 + 0.5 * effort[i] - timeliness_coordination * coord
-                            - 0.3 * weak_link)
+        output[i] = max(luck, ZERO) * ((FIVE - d) * office + d * remote) if active[i] else ZERO
+        quality[i] = clip01(quality_base + (ONE - quality_base) * effort[i] - coord * remote_share)
+        on_time[i] = clip01(HALF + HALF * effort[i] - timeliness_coordination * coord
+                            - timeliness_link * weak_link)
 
 
 def produce_output(pop: Population, p: SimpleNamespace, rng: np.random.Generator,
@@ -69,16 +81,14 @@ def produce_output(pop: Population, p: SimpleNamespace, rng: np.random.Generator
     """
     s = pop.staff
     key = week_key(rng)
-    team_remote = pop.mean_by(s.flex_days, "leader") / 5.0
-    args = (key, float(LUCK_SD * np.sqrt(3.0)), s.active, s.leader, team_remote,
-                       s.flex_days, s.collaboration, p.lead_literacy, s.ability,
-                       s.effort_office, s.effort_remote, s.effort, s.device, s.internet,
-                       s.skill, float(p.coordination_loss),
-                       float(1.0 - p.platform_coordination * p.platform),
-                       float(p.literacy_coordination), float(p.remote_gain),
-                       float(p.internet_penalty), float(p.no_device_factor),
-                       float(p.skill_penalty), float(p.quality_base),
-                       float(p.timeliness_coordination), s.coordination, s.output, s.quality,
-                       s.on_time)
+    team_remote = (pop.mean_by(s.flex_days, "leader") / 5.0).astype(F)
+    args = (key, F(LUCK_SD * np.sqrt(3.0)), s.active, s.leader, team_remote, s.flex_days,
+            s.collaboration, p.lead_literacy, s.ability, s.effort_office, s.effort_remote,
+            s.effort, s.device, s.internet, s.skill,
+            *(F(v) for v in (p.coordination_loss, 1.0 - p.platform_coordination * p.platform,
+                             p.literacy_coordination, p.remote_gain, p.internet_penalty,
+                             p.no_device_factor, p.skill_penalty, p.quality_base,
+                             p.timeliness_coordination)),
+            s.coordination, s.output, s.quality, s.on_time)
     pop.check_disjoint("production", args, n_written=4)
     _production_kernel(*args)

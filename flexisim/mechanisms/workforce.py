@@ -9,11 +9,15 @@ from numba import njit
 
 from flexisim.fast import active_sum_count
 from flexisim.mechanisms.common import (
+    FIVE,
+    HALF,
     JIT,
     JIT_DISJOINT,
+    ONE,
+    ZERO,
     clip01,
     counter_uniform,
-    exp_arith,
+    exp_arith32,
     infrastructure_levels,
     week_key,
 )
@@ -78,36 +82,36 @@ def _workforce_kernel(key, pppk, flex_preference, lead_style, belief, sanction_l
     ``(exits, retirements)``. Written without data-dependent branches (both uniforms of a
     row are computed; the values do not depend on which are used), so that it vectorises.
     """
+    # float32 throughout (scalars are passed as float32; see fast.ZERO)
     exits = 0
     retirements = 0
     step = np.float32(1.0 / 52.0)
+    weeks = np.float32(52.0)
     for i in range(len(active)):
-        d = flex_days[i] / 5.0
-        target = (wellbeing_base + wellbeing_flex * d * (0.5 + flex_preference[i])
+        d = np.float32(flex_days[i]) / FIVE
+        target = (wellbeing_base + wellbeing_flex * d * (HALF + flex_preference[i])
                   + wellbeing_autonomy * lead_style[i] * belief[i]
                   - wellbeing_overload * coordination[i])
-        if sanction_left[i] > 0:
-            target -= sanction_weight
+        target -= sanction_weight if sanction_left[i] > 0 else ZERO
         w = clip01(wellbeing[i] + wellbeing_rate * (target - wellbeing[i]))
         wellbeing[i] = w
         weekly = quit_pppk_weekly if pppk[i] else quit_pns_weekly
-        hazard = (weekly * exp_arith(-quit_wellbeing * (w - wellbeing_base))
-                  * (1.0 - quit_flex * d))
-        intent_to_leave[i] = clip01(hazard * 52.0)
+        hazard = (weekly * exp_arith32(-quit_wellbeing * (w - wellbeing_base))
+                  * (ONE - quit_flex * d))
+        intent_to_leave[i] = clip01(hazard * weeks)
+        # selects instead of conditional stores, so that the loop vectorises
         on = active[i]
         older = age[i] + step
-        retire = on and older >= retirement_age[i]
-        leave = on and (retire or counter_uniform(key, i, 0, 2) < hazard)
-        if on:
-            age[i] = older
-            tenure[i] += step
-        if leave:
-            active[i] = False
-            flex_days[i] = 0
-            approved[i] = False
-        exits += 1 if leave else 0
-        retirements += 1 if retire else 0
-        hire[i] = (not on) and counter_uniform(key, i, 1, 2) < hire_chance
+        retire = on & (older >= retirement_age[i])
+        leave = on & (retire | (counter_uniform(key, i, 0, 2) < hazard))
+        age[i] = older if on else age[i]
+        tenure[i] = tenure[i] + step if on else tenure[i]
+        active[i] = on & (not leave)
+        flex_days[i] = 0 if leave else flex_days[i]
+        approved[i] = approved[i] & (not leave)
+        exits += leave
+        retirements += retire
+        hire[i] = (not on) & (counter_uniform(key, i, 1, 2) < hire_chance)
     return exits, retirements
 
 
@@ -140,11 +144,12 @@ def workforce_dynamics(pop: Population, p: SimpleNamespace, rng: np.random.Gener
     hire = pop.workspace("hire", len(s), np.bool_)
     args = (
         key, s.pppk, s.flex_preference, p.lead_style, s.belief, s.sanction_left, s.coordination,
-        s.retirement_age, float(p.wellbeing_base), float(p.wellbeing_flex),
-        float(p.wellbeing_autonomy), float(p.wellbeing_sanction * p.sanction_severity),
-        float(p.wellbeing_overload), float(p.wellbeing_rate),
-        float(p.quit_pppk_annual / WEEKS_PER_YEAR), float(p.quit_pns_annual / WEEKS_PER_YEAR),
-        float(p.quit_wellbeing), float(p.quit_flex), float(1.0 / p.hiring_delay_weeks),
+        s.retirement_age,
+        *(F(v) for v in (p.wellbeing_base, p.wellbeing_flex, p.wellbeing_autonomy,
+                         p.wellbeing_sanction * p.sanction_severity, p.wellbeing_overload,
+                         p.wellbeing_rate)),
+        F(p.quit_pppk_annual / WEEKS_PER_YEAR), F(p.quit_pns_annual / WEEKS_PER_YEAR),
+        F(p.quit_wellbeing), F(p.quit_flex), F(1.0 / p.hiring_delay_weeks),
         s.active, s.flex_days, s.age, s.tenure, s.wellbeing, s.intent_to_leave, s.approved, hire)
     pop.check_disjoint("workforce", args, n_written=8)
     exits, retirements = _workforce_kernel(*args)

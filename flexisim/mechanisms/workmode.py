@@ -54,7 +54,7 @@ def _agency_day_totals(agency_rows, active, job, days, quota_days, staff_days, f
     """
     for a in range(len(agency_rows) - 1):
         quota = staff = request = front = 0
-        for i in range(agency_rows[a], agency_rows[a + 1]):
+        for i in range(np.uint64(agency_rows[a]), np.uint64(agency_rows[a + 1])):  # see fast
             on = active[i]
             counted = on & (job[i] != OFFSITE)
             frontline = on & (job[i] == FRONTLINE)
