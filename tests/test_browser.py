@@ -1,7 +1,9 @@
 """The dashboard in a real browser: Playwright driving Debian's Chromium against `solara run`.
 
 Every wait is on a condition (text shown, chart drawn), never a fixed sleep. Timings are not
-asserted here (they go to benchmarks/bench_dashboard.py); screenshots go to docs/img/.
+asserted here (they go to benchmarks/bench_dashboard.py). Screenshots go to a temporary
+folder, so a test run leaves the working tree clean; to refresh the ones in the docs:
+``FLEXISIM_SCREENSHOTS=docs/img ./test.sh -m browser``.
 """
 
 from __future__ import annotations
@@ -22,10 +24,18 @@ if not os.path.exists(bt.CHROMIUM):
     pytest.skip("Chromium is not installed (./test.sh installs it when run as root)",
                 allow_module_level=True)
 
-IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
 #: JavaScript: no tab is sliding in (Vuetify marks the window while a transition runs).
 WINDOW_STILL_JS = "() => !document.querySelector('.v-window__container--is-active')"
 TIMEOUT = 60_000  # ms; generous for a loaded CI machine, never waited on when things work
+
+
+@pytest.fixture(scope="module")
+def img(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the screenshots go: ``$FLEXISIM_SCREENSHOTS`` (e.g. docs/img) or a temporary folder."""
+    folder = os.environ.get("FLEXISIM_SCREENSHOTS")
+    out = Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +76,7 @@ def _week(page: Any, n: int, lang: str = "id") -> None:
     page.get_by_text(text, exact=True).first.wait_for()
 
 
-def test_page_loads_and_charts_render(page: Any) -> None:
+def test_page_loads_and_charts_render(page: Any, img: Path) -> None:
     _week(page, 0)
     assert page.evaluate(f"({bt.DRAWN_CHARTS_JS})()") >= 6
     # titles and legends (HTML over each chart)
@@ -80,8 +90,7 @@ def test_page_loads_and_charts_render(page: Any) -> None:
     # steps merge only the data: the charts' own settings stay (animation off: a step must
     # redraw at once, and an animating chart keeps redrawing for a second)
     assert page.evaluate(f"() => {bt._CHARTS_JS}.map(c => c.getOption().animation)") == [False] * 6
-    IMG.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(IMG / "dashboard-charts.png"))
+    page.screenshot(path=str(img / "dashboard-charts.png"))
 
 
 def test_step_advances_the_counter_and_the_charts(page: Any) -> None:
@@ -125,14 +134,14 @@ def test_language_toggle_switches_labels(page: Any) -> None:
     page.get_by_role("button", name="Langkah").wait_for()
 
 
-def test_bad_upload_shows_the_error(page: Any) -> None:
+def test_bad_upload_shows_the_error(page: Any, img: Path) -> None:
     # ipywidgets' upload button opens the file chooser of a detached <input type=file>
     with page.expect_file_chooser() as chooser:
         page.locator(".jupyter-widgets.widget-upload").click()
     chooser.value.set_files(files=[{"name": "broken.toml", "mimeType": "text/plain",
                                      "buffer": b"[oversight]\nverfication_rate = 0.3\n"}])
     page.get_by_text("did you mean 'verification_rate'?", exact=False).wait_for()
-    page.locator(".upload-error").screenshot(path=str(IMG / "dashboard-upload-error.png"))
+    page.locator(".upload-error").screenshot(path=str(img / "dashboard-upload-error.png"))
     # the app keeps running
     page.get_by_role("button", name="Langkah").click()
     _week(page, 1)
@@ -150,7 +159,7 @@ def test_sessions_have_their_own_models(page: Any, server: str, browser: Any) ->
     other.close()
 
 
-def test_office_floor_and_comparison(page: Any) -> None:
+def test_office_floor_and_comparison(page: Any, img: Path) -> None:
     for _ in range(4):
         page.get_by_role("button", name="Langkah").click()
     _week(page, 4)
@@ -158,7 +167,7 @@ def test_office_floor_and_comparison(page: Any) -> None:
     page.locator(".office-floor canvas").first.wait_for()
     page.wait_for_function(f"() => ({bt.DRAWN_CHARTS_JS})() >= 2")
     page.wait_for_function(WINDOW_STILL_JS)  # the tab has finished sliding in
-    page.screenshot(path=str(IMG / "dashboard-office-floor.png"))
+    page.screenshot(path=str(img / "dashboard-office-floor.png"))
 
     page.get_by_role("tab", name="Bandingkan dua pengaturan").click()
     # weeks (the panel's last slider): 24, enough for bands to show and quick to run
@@ -173,4 +182,4 @@ def test_office_floor_and_comparison(page: Any) -> None:
     page.wait_for_function(f"() => ({bt.DRAWN_CHARTS_JS})() >= 4")
     assert page.evaluate(f"({bt.CHART_WEEKS_JS})()") == [24] * 4
     page.wait_for_function(WINDOW_STILL_JS)
-    page.screenshot(path=str(IMG / "dashboard-compare.png"), full_page=True)
+    page.screenshot(path=str(img / "dashboard-compare.png"), full_page=True)
