@@ -121,3 +121,44 @@ def test_word_of_mouth_needs_equal_ties_per_citizen(model):
     broken.ties.eliminate_zeros()
     with pytest.raises(ValueError, match="same number of ties"):
         broken.__post_init__()
+
+
+#: The row kernels that dominate a step, by module: they must compute in float32.
+FLOAT32_KERNELS = {"effort": "_effort_kernel", "oversight": "_oversight_kernel",
+                   "production": "_production_kernel", "workforce": "_workforce_kernel",
+                   "citizens": "_citizen_kernel"}
+
+_IR_SCRIPT = """
+import importlib, json, re
+from flexisim import FlexiworkModel
+FlexiworkModel(rng=1, n_asn=3000).step()
+out = {}
+for module, name in KERNELS.items():
+    kernel = getattr(importlib.import_module("flexisim.mechanisms." + module), name)
+    ir = "".join(kernel.inspect_llvm().values())
+    ops = r"= f(?:add|sub|mul|div)(?: \\w+)* (?:<\\d+ x )?"
+    out[name] = {"double": len(re.findall(ops + "double", ir)),
+                 "float": len(re.findall(ops + "float", ir))}
+print(json.dumps(out))
+"""
+
+
+def test_row_kernels_compute_in_float32(tmp_path):
+    """The hot kernels do their arithmetic in float32, the columns' own precision.
+
+    One float64 literal or scalar would promote a whole expression to float64 and halve the
+    vector lanes (benchmarks/README.md: the effort kernel took 2.4x as long). Compiled afresh
+    in a subprocess (an empty numba cache), whose LLVM code must have no float64 arithmetic.
+    """
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = f"KERNELS = {FLOAT32_KERNELS!r}\n" + _IR_SCRIPT
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         env={**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}, check=True)
+    ops = json.loads(run.stdout.strip().splitlines()[-1])
+    assert set(ops) == set(FLOAT32_KERNELS.values())
+    for name, count in ops.items():
+        assert count["float"] > 0 and count["double"] == 0, (name, count)
