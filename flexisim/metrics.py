@@ -65,46 +65,48 @@ def region_columns(region_names: tuple[str, ...]) -> list[str]:
 @njit(**JIT)
 def _staff_pass(region_rows, active, output, quality, on_time, shirk_days, detected,
                 falsely_accused, eligible, flex_days, wellbeing, age, performing):
-    """All staff sums of the week's outputs in one pass.
+    """All staff sums of the week's outputs.
 
     Region ``r`` is the rows ``region_rows[r]:region_rows[r + 1]`` (rows are in team order).
-    Without branches (inactive rows add zero): whole-number totals are summed in integers,
-    the others in float64 accumulators in row order, so the sums are exactly those of
-    adding active rows one by one.
+    Two loops per region, without branches (inactive rows add zero): the float64 sums in
+    row order (a chain of dependent additions, which cannot vectorise without reordering
+    the sum), then the whole-number totals in integers, which vectorise (measured: half the
+    time of one fused loop). The national output is the sum of the regional ones.
     """
     n_regions = len(region_rows) - 1
     perf_region = np.zeros(n_regions)
     uptake_region = np.zeros(n_regions)
-    t0 = t1 = t6 = 0.0
+    perf = on_time_sum = wellbeing_sum = 0.0
     shirk = eligible_n = uptake = days = young = performing_n = 0
     detected_n = 0
     false_n = 0
     for r in range(n_regions):
+        first, stop = np.uint64(region_rows[r]), np.uint64(region_rows[r + 1])  # see fast
         perf_run = 0.0
+        for i in range(first, stop):
+            on = active[i]
+            perf_run += output[i] * quality[i] / 5.0 if on else 0.0
+            on_time_sum += on_time[i] if on else 0.0
+            wellbeing_sum += wellbeing[i] if on else 0.0
+        perf += perf_run
+        perf_region[r] = perf_run
         uptake_run = 0
-        for i in range(np.uint64(region_rows[r]), np.uint64(region_rows[r + 1])):  # see fast
+        for i in range(first, stop):
             on = active[i]
             detected_n += detected[i]
             false_n += falsely_accused[i]
-            day_output = output[i] * quality[i] / 5.0 if on else 0.0
-            perf_run += day_output
-            t0 += day_output
-            t1 += on_time[i] if on else 0.0
-            t6 += wellbeing[i] if on else 0.0
             d = np.int64(flex_days[i]) if on else 0
             shirk += np.int64(shirk_days[i]) if on else 0
             eligible_n += on & eligible[i]
-            using = on & (d > 0)
-            uptake += using
-            uptake_run += using
+            uptake_run += on & (d > 0)
             days += d
             young += on & (age[i] < 35.0)
             performing_n += on & performing[i]
-        perf_region[r] = perf_run
+        uptake += uptake_run
         uptake_region[r] = uptake_run
     # perf, on_time, shirk, eligible, uptake, days, wellbeing, <35, performing
-    totals = np.array([t0, t1, float(shirk), float(eligible_n), float(uptake), float(days), t6,
-                       float(young), float(performing_n), 0.0])
+    totals = np.array([perf, on_time_sum, float(shirk), float(eligible_n), float(uptake),
+                       float(days), wellbeing_sum, float(young), float(performing_n), 0.0])
     return totals, perf_region, uptake_region, detected_n, false_n
 
 
