@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
@@ -56,10 +57,11 @@ COUNTERFACTUAL_OF = {
 }
 
 
-def region_columns(region_names: tuple[str, ...]) -> list[str]:
+@cache
+def region_columns(region_names: tuple[str, ...]) -> tuple[str, ...]:
     """Per-region output columns (performance and trust), e.g. ``performance[Java-Bali]``."""
-    return ([f"performance[{r}]" for r in region_names]
-            + [f"public_trust[{r}]" for r in region_names])
+    return (tuple(f"performance[{r}]" for r in region_names)
+            + tuple(f"public_trust[{r}]" for r in region_names))
 
 
 @njit(**JIT)
@@ -136,6 +138,11 @@ def _citizen_pass(region, trust, threshold, n_regions):
     return trust_region, count_region, distrustful
 
 
+def _eastern(p: SimpleNamespace) -> tuple[int, ...]:
+    """Indices of the eastern regions (``p.eastern`` is a boolean mask over regions)."""
+    return tuple(int(r) for r in np.flatnonzero(p.eastern))
+
+
 def step_metrics(pop: Population, p: SimpleNamespace, service: dict, workforce: dict,
                  ) -> dict[str, float]:
     """Indicators of the week just simulated (everything except the counterfactual columns).
@@ -151,18 +158,26 @@ def step_metrics(pop: Population, p: SimpleNamespace, service: dict, workforce: 
         s.falsely_accused, s.eligible, s.flex_days, s.wellbeing, s.age, s.performing)
     trust_sum, citizens_region, distrustful = _citizen_pass(
         c.region, c.trust, float(p.distrust_threshold), n_regions)
-    weights = pop.per_region
-    safe = np.maximum(weights, 1.0)
-    perf_region = np.where(weights > 0, perf_sum / safe, 0.0)
-    uptake_region = np.where(weights > 0, uptake_sum / safe, 0.0)
-    trust_region = trust_sum / np.maximum(citizens_region, 1.0)
-    east = p.eastern
-    east_perf = float(np.dot(perf_region[east], weights[east]) / max(weights[east].sum(), 1))
+    # six regions: plain Python floats (numpy calls on arrays this small cost more than the
+    # arithmetic; data collection must stay a small share of the step even at 10,000 ASN)
+    weights = pop.per_region.tolist()
+    perf_region = [x / w if w > 0 else 0.0
+                   for x, w in zip(perf_sum.tolist(), weights, strict=True)]
+    uptake_region = [x / w if w > 0 else 0.0
+                     for x, w in zip(uptake_sum.tolist(), weights, strict=True)]
+    citizens_region = citizens_region.tolist()
+    trust_sum = trust_sum.tolist()
+    trust_region = [x / max(n, 1.0) for x, n in zip(trust_sum, citizens_region, strict=True)]
+    east = _eastern(p)
+
+    def east_mean(values: list[float], w: list[float]) -> float:
+        return sum(values[r] * w[r] for r in east) / max(sum(w[r] for r in east), 1)
+
+    east_perf = east_mean(perf_region, weights)
+    east_trust = east_mean(trust_region, citizens_region)
+    east_uptake = east_mean(uptake_region, weights)
     jb = perf_region[0]
-    east_trust = float(np.dot(trust_region[east], citizens_region[east])
-                       / max(citizens_region[east].sum(), 1))
-    east_uptake = float(np.dot(uptake_region[east], weights[east]) / max(weights[east].sum(), 1))
-    mean = totals / n_active
+    mean = [x / n_active for x in totals.tolist()]
     out = {
         "performance": 100.0 * mean[0],
         "timeliness": mean[1],
@@ -175,7 +190,7 @@ def step_metrics(pop: Population, p: SimpleNamespace, service: dict, workforce: 
         "service_availability": service["on_time"] / max(service["needs"], 1.0),
         "citizen_satisfaction": service["satisfaction"] if service["needs"] else np.nan,
         "frontline_presence": service["presence_overall"],
-        "public_trust": 100.0 * float(trust_sum.sum()) / len(c),
+        "public_trust": 100.0 * sum(trust_sum) / len(c),
         "share_distrustful": float(distrustful) / len(c),
         "scandals": float(service["scandals"]),
         "wellbeing": mean[6],
@@ -191,9 +206,8 @@ def step_metrics(pop: Population, p: SimpleNamespace, service: dict, workforce: 
     }
     out = {k: float(v) for k, v in out.items()}
     for name, value in zip(region_columns(pop.region_names),
-                           np.concatenate([100.0 * perf_region, 100.0 * trust_region]),
-                           strict=True):
-        out[name] = float(value)
+                           [100.0 * x for x in perf_region + trust_region], strict=True):
+        out[name] = value
     return out
 
 
