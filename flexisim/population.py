@@ -220,9 +220,9 @@ class Citizens:
         self.needed = np.zeros(len(self.region), bool)
         self.exposed = np.zeros(len(self.region), bool)  # reached by results reporting
         k = self.ties_per_citizen
-        if not np.array_equal(self.ties.indptr, np.arange(0, k * len(self) + 1, k)):
+        if k < 1 or not np.array_equal(self.ties.indptr, np.arange(0, k * len(self) + 1, k)):
             # word of mouth (mechanisms.citizens._heard_kernel) reads k ties per row
-            raise ValueError("every citizen must have the same number of ties")
+            raise ValueError("every citizen must have the same number (at least one) of ties")
 
     @property
     def ties_per_citizen(self) -> int:
@@ -311,9 +311,11 @@ class Population:
         last = self._disjoint.get(name)
         same = (last is not None and len(last) == len(rows)
                 and all(a is b for a, b in zip(last, rows, strict=True)))
+        small = [a for a in arrays if len(a) != n]
         for w in written:
-            candidates = arrays if not same else (
-                [a for a in arrays if len(a) != n] + ([w] if len(w) == n else []))
+            # a written column, once its call site is known, against the per-group arrays; a
+            # written per-group array (made afresh) always against every argument
+            candidates = small + [w] if same and len(w) == n else arrays
             hits = sum(1 for a in candidates if a is w or np.may_share_memory(a, w))
             if hits != 1:
                 raise ValueError(f"{name}: a written array overlaps another argument")
