@@ -84,12 +84,21 @@ def dask_executor(spec: str) -> tuple[Any, Any, int]:
         raise UsageError(["--dask: Dask is not installed: pip install 'flexisim[cluster]'"]
                          ) from None
     if kind == "local":
-        # one single-threaded worker process per core: the model is pure numpy and holds
-        # the GIL between vector operations, so threads would not add throughput
-        cluster = LocalCluster(n_workers=n or os.cpu_count() or 1, threads_per_worker=1,
-                               processes=True, dashboard_address=None,
-                               silence_logs=logging.ERROR)
+        # one single-threaded worker process per core: a run holds the GIL in its Python
+        # glue between the compiled kernels, so threads would not add much throughput
+        workers = n or os.cpu_count() or 1
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.ERROR)
         client = Client(cluster)
+        # the workers may still be registering with the scheduler (slow on a loaded
+        # machine): wait, so the thread count and the first scheduling see all of them
+        try:
+            client.wait_for_workers(workers, timeout=300)
+        except TimeoutError:
+            started = len(client.nthreads())
+            client.close()
+            raise UsageError([f"--dask: {spec}: only {started} of {workers} workers started "
+                              "within 300 s"]) from None
     else:
         try:
             client = Client(spec, timeout="15s")
