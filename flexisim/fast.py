@@ -195,16 +195,6 @@ def refresh_kernel(active, leader, agency, region, weight, per_leader, per_agenc
 
 
 @njit(**JIT)
-def active_dot(values, active):
-    """Sum of ``values`` over active rows (float64 accumulator)."""
-    total = 0.0
-    for i in range(len(values)):
-        if active[i]:
-            total += values[i]
-    return total
-
-
-@njit(**JIT)
 def active_sum_count(values, active):
     """Sum of ``values`` over active rows (float64) and the number of active rows."""
     total = 0.0

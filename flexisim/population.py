@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from flexisim.fast import (
-    active_dot,
+    active_sum_count,
     categorical_kernel,
     far_ties,
     group_sums,
@@ -287,7 +287,8 @@ class Population:
 
     def mean(self, values: np.ndarray) -> float:
         """Mean of a staff column over active staff."""
-        return active_dot(np.asarray(values), self.staff.active) / max(self.n_active, 1)
+        total, count = active_sum_count(np.asarray(values), self.staff.active)
+        return total / max(count, 1)
 
     def workspace(self, name: str, n: int, dtype: Any) -> np.ndarray:
         """A scratch array kept between steps (so the weekly loop allocates no large temporary)."""
@@ -531,11 +532,9 @@ def _ties(region: np.ndarray, k: int, within: float, window: int, rng: np.random
     the far ties' targets and every tie's slot (``fast.far_ties``).
     """
     n = len(region)
-    if not (np.diff(region.astype(np.int64)) >= 0).all():
-        raise ValueError("citizens must be in region order")
+    bounds = row_ranges(region, int(region.max()) + 1, "citizen", "region")
     key = np.uint64(rng.integers(0, 2**63, dtype=np.int64))
-    sizes = np.bincount(region, minlength=int(region.max()) + 1).astype(np.int64)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    starts, sizes = bounds[:-1], np.diff(bounds)
     indices = np.empty(n * k, np.int32)
     near = np.empty(n, np.int8)
     local_ties_kernel(key, region, starts, sizes, k, float(within), int(window), indices, near)

@@ -28,6 +28,7 @@ from flexisim.dashboard.charts import ACCENT, POLICY, clean
 from flexisim.dashboard.echarts import Chart
 from flexisim.dashboard.i18n import scenario_description, t
 from flexisim.dashboard.state import Settings, available_scenarios
+from flexisim.experiment.design import replication_seeds
 from flexisim.model import FlexiworkModel
 from flexisim.scenario import Scenario, load_scenario
 
@@ -82,11 +83,6 @@ def _reset_pool() -> None:
         if _pool is not None:
             _pool.shutdown(wait=False, cancel_futures=True)
         _pool = None
-
-
-def replication_seeds(seed: int, n: int) -> list[int]:
-    """``n`` independent seeds derived from ``seed`` (``SeedSequence.spawn``)."""
-    return [int(child.generate_state(1)[0]) for child in np.random.SeedSequence(seed).spawn(n)]
 
 
 def one_run(scenario: Scenario, seed: int, steps: int) -> pd.DataFrame:

@@ -195,7 +195,8 @@ def wilson_interval(k: int, n: int, confidence: float = 0.95) -> tuple[float, fl
     return float(ci.low), float(ci.high)
 
 
-def _mean_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
+def mean_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
+    """Mean of the finite ``values`` and its t-interval (NaN bounds for fewer than two)."""
     values = values[np.isfinite(values)]
     n = len(values)
     if n == 0:
@@ -219,7 +220,7 @@ def point_means(results: Results, outcomes: Sequence[str] = MAIN_OUTCOMES) -> pd
     for point, group in results.data.groupby("point_id", sort=True):
         row: dict[str, Any] = {"point_id": point}
         for o in outcomes:
-            mean, lo, hi = _mean_ci(group[o].to_numpy(dtype=float))
+            mean, lo, hi = mean_ci(group[o].to_numpy(dtype=float))
             row |= {o: mean, f"{o}_ci_low": lo, f"{o}_ci_high": hi}
         rows.append(row)
     table = pd.DataFrame(rows, columns=["point_id"] + [c for o in outcomes for c in

@@ -134,6 +134,12 @@ def build_design(experiment: Experiment) -> Design:
     return Design(values=values, coords=coords, problem=problem)
 
 
+def replication_seeds(seed: int, n: int) -> list[int]:
+    """``n`` independent 32-bit seeds derived from ``seed`` (``SeedSequence(seed).spawn(n)``):
+    the same whoever asks, in whatever order the runs are made."""
+    return [int(child.generate_state(1)[0]) for child in np.random.SeedSequence(seed).spawn(n)]
+
+
 def run_seeds(experiment: Experiment, n_points: int) -> np.ndarray:
     """The seed of every run, shape ``(n_points, replications)``.
 
@@ -141,11 +147,9 @@ def run_seeds(experiment: Experiment, n_points: int) -> np.ndarray:
     ``SeedSequence(experiment.seed)``: one child per replication when ``seeds = "common"``
     (the same seed for replication *r* at every point), one per run otherwise.
     """
-    root = np.random.SeedSequence(experiment.seed)
     reps = experiment.replications
     n_children = reps if experiment.seeds == "common" else n_points * reps
-    seeds = np.array([int(child.generate_state(1, np.uint32)[0])
-                      for child in root.spawn(n_children)], dtype=np.int64)
+    seeds = np.array(replication_seeds(experiment.seed, n_children), dtype=np.int64)
     if experiment.seeds == "common":
         return np.broadcast_to(seeds, (n_points, reps)).copy()
     return seeds.reshape(n_points, reps)

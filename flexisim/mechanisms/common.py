@@ -21,7 +21,6 @@ from flexisim.fast import (  # noqa: F401  (re-exported for the mechanisms)
     clip01,
     counter_uniform,
     counter_uniforms,
-    exp_arith,
     exp_arith32,
     group_sums,
     sigmoid1,

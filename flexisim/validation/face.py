@@ -14,17 +14,16 @@ Each configuration's outcomes are the run's own paired changes against its offic
 from __future__ import annotations
 
 import concurrent.futures as cf
-import math
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
+from flexisim.experiment.analysis import mean_ci
+from flexisim.experiment.design import replication_seeds
 from flexisim.scenario import ScenarioError, load_scenario
 from flexisim.validation.runner import map_tasks
 from flexisim.validation.targets import validation_dir
@@ -107,7 +106,7 @@ def run_face(design: FaceDesign, *, replications: int | None = None, n_asn: int 
              progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
     """One row per (configuration, replication): the paired outcomes of each run."""
     n = replications or design.replications
-    seeds = [int(c.generate_state(1)[0]) for c in np.random.SeedSequence(design.seed).spawn(n)]
+    seeds = replication_seeds(design.seed, n)
     tasks = [(name, scenario, levers, seed, r, n_asn or design.n_asn, design.steps)
              for name, (scenario, levers) in design.configurations().items()
              for r, seed in enumerate(seeds)]
@@ -118,11 +117,7 @@ def run_face(design: FaceDesign, *, replications: int | None = None, n_asn: int 
 def _paired(runs: pd.DataFrame, a: str, b: str, outcome: str) -> tuple[float, float, float]:
     """Mean of (a - b) over replications and its 95% t-interval."""
     wide = runs.pivot(index="replication", columns="configuration", values=outcome)
-    d = (wide[a] - wide[b]).to_numpy(dtype=float)
-    mean = float(d.mean())
-    half = (float(stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d)))
-            if len(d) > 1 else math.nan)
-    return mean, mean - half, mean + half
+    return mean_ci((wide[a] - wide[b]).to_numpy(dtype=float))
 
 
 def _sign(lo: float, hi: float) -> int:

@@ -8,7 +8,6 @@ numbers make the objective a smooth function of the coefficients).
 from __future__ import annotations
 
 import concurrent.futures as cf
-import math
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -17,18 +16,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from flexisim.experiment.analysis import mean_ci
+from flexisim.experiment.design import replication_seeds
 from flexisim.validation.measures import make_probe
 from flexisim.validation.targets import Target
 
-__all__ = ["RunSpec", "map_tasks", "simulate", "run_targets", "summarize_results", "seeds_for"]
-
-
-def seeds_for(target: Target, replications: int) -> list[int]:
-    """The run seeds of a target (independent streams, fixed by the target's ``seed``)."""
-    children = np.random.SeedSequence(target.seed).spawn(replications)
-    return [int(c.generate_state(1)[0]) for c in children]
+__all__ = ["RunSpec", "map_tasks", "simulate", "run_targets", "summarize_results"]
 
 
 @dataclass(frozen=True)
@@ -98,7 +92,7 @@ def _specs(targets: Iterable[Target], replications: int | None, reduced: bool,
     for t in targets:
         n = replications or (t.reduced_replications if reduced else t.replications)
         n_asn = t.reduced_n_asn if reduced else t.n_asn
-        specs += [RunSpec(t, r, s, n_asn, cal) for r, s in enumerate(seeds_for(t, n))]
+        specs += [RunSpec(t, r, s, n_asn, cal) for r, s in enumerate(replication_seeds(t.seed, n))]
     return specs
 
 
@@ -138,21 +132,18 @@ def summarize_results(targets: Iterable[Target], runs: pd.DataFrame,
     rows = []
     for t in targets:
         values = runs.loc[runs["id"] == t.id, "value"].to_numpy(dtype=float)
-        finite = values[np.isfinite(values)]
-        n = len(finite)
-        mean = float(finite.mean()) if n else math.nan
-        half = (float(stats.t.ppf(0.975, n - 1) * finite.std(ddof=1) / math.sqrt(n))
-                if n > 1 else math.nan)
+        n = int(np.isfinite(values).sum())
+        mean, ci_low, ci_high = mean_ci(values)
         band = (t.reduced_band or t.band) if reduced else t.band
         rows.append({"id": t.id, "title": t.title, "source": t.source, "role": t.role,
                      "unit": t.unit, "target": t.target, "band_low": band[0],
-                     "band_high": band[1], "mean": mean, "ci_low": mean - half,
-                     "ci_high": mean + half, "runs": n, "failed_runs": len(values) - n,
+                     "band_high": band[1], "mean": mean, "ci_low": ci_low,
+                     "ci_high": ci_high, "runs": n, "failed_runs": len(values) - n,
                      "pass": t.passes(mean, band),
                      # the weaker criterion of the reduced test: the band is within reach of
                      # the run's own Monte-Carlo error
-                     "ci_overlaps_band": bool(np.isfinite(half) and mean - half <= band[1]
-                                              and mean + half >= band[0])})
+                     "ci_overlaps_band": bool(np.isfinite(ci_low) and ci_low <= band[1]
+                                              and ci_high >= band[0])})
     return pd.DataFrame(rows)
 
 

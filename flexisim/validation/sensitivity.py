@@ -15,10 +15,10 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
+from flexisim.experiment.analysis import mean_ci
+from flexisim.experiment.design import replication_seeds
 from flexisim.mechanisms.common import calibration_defaults
 from flexisim.validation.face import OUTCOMES, paired_outcomes
 from flexisim.validation.runner import map_tasks
@@ -66,8 +66,7 @@ def run_unpinned(*, scenarios: tuple[str, ...] = HEADLINE, replications: int = 1
                  progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
     """Runs of the baseline and of each UNPINNED coefficient at x0.5 and x1.5."""
     defaults = calibration_defaults()
-    seeds = [int(c.generate_state(1)[0])
-             for c in np.random.SeedSequence(seed).spawn(replications)]
+    seeds = replication_seeds(seed, replications)
     settings = [("baseline", "today", math.nan)]
     for name in coefficients or tuple(UNPINNED):
         for level, factor in (("x0.5", 0.5), ("x1.5", 1.5)):
@@ -92,8 +91,8 @@ def unpinned_table(runs: pd.DataFrame) -> pd.DataFrame:
                                    "value": float(g["value"].iloc[0]), "replications": len(g)}
             for outcome in OUTCOMES:
                 d = (g[outcome] - base.loc[g.index, outcome]).to_numpy(dtype=float)
-                half = float(stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d)))
-                row |= {outcome: float(d.mean()), f"{outcome}_half": half,
+                mean, low, _ = mean_ci(d)
+                row |= {outcome: mean, f"{outcome}_half": mean - low,
                         f"baseline_{outcome}": float(base[outcome].mean())}
             rows.append(row)
     return pd.DataFrame(rows)
