@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
-from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from numba import njit
 
-from flexisim.fast import JIT
-from flexisim.population import Population
+from flexisim.engine import kernel
+from flexisim.params import Params
+from flexisim.population import REFERENCE_REGION
+from flexisim.state import Population, ViewSpec
 
 WEEKS_PER_YEAR = 52.0
 
@@ -64,18 +65,45 @@ def region_columns(region_names: tuple[str, ...]) -> tuple[str, ...]:
             + tuple(f"public_trust[{r}]" for r in region_names))
 
 
-@njit(**JIT)
-def _staff_pass(region_rows, active, output, quality, on_time, shirk_days, detected,
-                falsely_accused, eligible, flex_days, wellbeing, age, performing):
-    """All staff sums of the week's outputs.
+#: what the weekly indicators read
+VIEW = ViewSpec(
+    "metrics",
+    reads={"staff": ("active", "output", "quality", "on_time", "shirk_days", "detected",
+                     "falsely_accused", "eligible", "flex_days", "wellbeing", "age",
+                     "performing"),
+           "citizens": ("region", "trust"),
+           "regions": ("staff_rows",)})
 
-    Region ``r`` is the rows ``region_rows[r]:region_rows[r + 1]`` (rows are in team order).
+
+class StaffTotals(NamedTuple):
+    """Sums over active staff of the week (national), from ``_staff_pass``."""
+
+    performance: float  # output x quality per working day
+    on_time: float
+    shirk_days: int
+    eligible: int
+    uptake: int  # staff using at least one flexible day
+    flex_days: int
+    wellbeing: float
+    under_35: int
+    performing: int
+    detected: int
+    falsely_accused: int
+
+
+@kernel
+def _staff_pass(v):
+    """All staff sums of the week's outputs: national totals and per-region sums.
+
+    Region ``r`` is the rows ``staff_rows[r]:staff_rows[r + 1]`` (rows are in team order).
     Two loops per region, without branches (inactive rows add zero): the float64 sums in
     row order (a chain of dependent additions, which cannot vectorise without reordering
     the sum), then the whole-number totals in integers, which vectorise (measured: half the
     time of one fused loop). The national output is the sum of the regional ones.
     """
-    n_regions = len(region_rows) - 1
+    s = v.staff
+    rows = v.regions.staff_rows
+    n_regions = len(rows) - 1
     perf_region = np.zeros(n_regions)
     uptake_region = np.zeros(n_regions)
     perf = on_time_sum = wellbeing_sum = 0.0
@@ -83,38 +111,38 @@ def _staff_pass(region_rows, active, output, quality, on_time, shirk_days, detec
     detected_n = 0
     false_n = 0
     for r in range(n_regions):
-        first, stop = np.uint64(region_rows[r]), np.uint64(region_rows[r + 1])  # see fast
+        first, stop = np.uint64(rows[r]), np.uint64(rows[r + 1])  # see engine.compiled
         perf_run = 0.0
         for i in range(first, stop):
-            on = active[i]
-            perf_run += output[i] * quality[i] / 5.0 if on else 0.0
-            on_time_sum += on_time[i] if on else 0.0
-            wellbeing_sum += wellbeing[i] if on else 0.0
+            on = s.active[i]
+            perf_run += s.output[i] * s.quality[i] / 5.0 if on else 0.0
+            on_time_sum += s.on_time[i] if on else 0.0
+            wellbeing_sum += s.wellbeing[i] if on else 0.0
         perf += perf_run
         perf_region[r] = perf_run
         uptake_run = 0
         for i in range(first, stop):
-            on = active[i]
-            detected_n += detected[i]
-            false_n += falsely_accused[i]
-            d = np.int64(flex_days[i]) if on else 0
-            shirk += np.int64(shirk_days[i]) if on else 0
-            eligible_n += on & eligible[i]
+            on = s.active[i]
+            detected_n += s.detected[i]
+            false_n += s.falsely_accused[i]
+            d = np.int64(s.flex_days[i]) if on else 0
+            shirk += np.int64(s.shirk_days[i]) if on else 0
+            eligible_n += on & s.eligible[i]
             uptake_run += on & (d > 0)
             days += d
-            young += on & (age[i] < 35.0)
-            performing_n += on & performing[i]
+            young += on & (s.age[i] < 35.0)
+            performing_n += on & s.performing[i]
         uptake += uptake_run
         uptake_region[r] = uptake_run
-    # perf, on_time, shirk, eligible, uptake, days, wellbeing, <35, performing
-    totals = np.array([perf, on_time_sum, float(shirk), float(eligible_n), float(uptake),
-                       float(days), wellbeing_sum, float(young), float(performing_n), 0.0])
-    return totals, perf_region, uptake_region, detected_n, false_n
+    totals = StaffTotals(perf, on_time_sum, shirk, eligible_n, uptake, days, wellbeing_sum,
+                         young, performing_n, detected_n, false_n)
+    return totals, perf_region, uptake_region
 
 
-@njit(**JIT)
-def _citizen_pass(region, trust, threshold, n_regions):
+@kernel
+def _citizen_pass(v, threshold, n_regions):
     """Citizens' trust per region, headcount per region and the distrustful count."""
+    region, trust = v.citizens.region, v.citizens.trust
     trust_region = np.zeros(n_regions)
     count_region = np.zeros(n_regions)
     distrustful = 0
@@ -138,29 +166,23 @@ def _citizen_pass(region, trust, threshold, n_regions):
     return trust_region, count_region, distrustful
 
 
-def _eastern(p: SimpleNamespace) -> tuple[int, ...]:
-    """Indices of the eastern regions (``p.eastern`` is a boolean mask over regions)."""
-    return tuple(int(r) for r in np.flatnonzero(p.eastern))
-
-
-def step_metrics(pop: Population, p: SimpleNamespace, service: dict, workforce: dict,
-                 ) -> dict[str, float]:
+def step_metrics(pop: Population, p: Params, stats: Mapping[str, Any]) -> dict[str, float]:
     """Indicators of the week just simulated (everything except the counterfactual columns).
 
+    ``stats`` holds what the mechanisms reported this week, by name (the citizens' service
+    statistics, the workforce's exits and hires, and any output a mechanism declares).
     Two compiled passes -- one over the staff, one over the citizens -- collect every sum the
     indicators need (data collection must stay a small share of the step at every scale).
     """
-    s, c = pop.staff, pop.citizens
-    n_regions = len(pop.region_names)
+    c = pop.citizens
     n_active = max(pop.n_active, 1)
-    totals, perf_sum, uptake_sum, detected_n, false_n = _staff_pass(
-        pop.region_rows, s.active, s.output, s.quality, s.on_time, s.shirk_days, s.detected,
-        s.falsely_accused, s.eligible, s.flex_days, s.wellbeing, s.age, s.performing)
+    v = pop.views(VIEW)
+    totals, perf_sum, uptake_sum = _staff_pass(v)
     trust_sum, citizens_region, distrustful = _citizen_pass(
-        c.region, c.trust, float(p.distrust_threshold), n_regions)
+        v, float(p.distrust_threshold), len(pop.regions))
     # six regions: plain Python floats (numpy calls on arrays this small cost more than the
     # arithmetic; data collection must stay a small share of the step even at 10,000 ASN)
-    weights = pop.per_region.tolist()
+    weights = pop.regions.headcount.tolist()
     perf_region = [x / w if w > 0 else 0.0
                    for x, w in zip(perf_sum.tolist(), weights, strict=True)]
     uptake_region = [x / w if w > 0 else 0.0
@@ -168,7 +190,7 @@ def step_metrics(pop: Population, p: SimpleNamespace, service: dict, workforce: 
     citizens_region = citizens_region.tolist()
     trust_sum = trust_sum.tolist()
     trust_region = [x / max(n, 1.0) for x, n in zip(trust_sum, citizens_region, strict=True)]
-    east = _eastern(p)
+    east = _eastern(pop)
 
     def east_mean(values: list[float], w: list[float]) -> float:
         return sum(values[r] * w[r] for r in east) / max(sum(w[r] for r in east), 1)
@@ -176,39 +198,54 @@ def step_metrics(pop: Population, p: SimpleNamespace, service: dict, workforce: 
     east_perf = east_mean(perf_region, weights)
     east_trust = east_mean(trust_region, citizens_region)
     east_uptake = east_mean(uptake_region, weights)
-    jb = perf_region[0]
-    mean = [x / n_active for x in totals.tolist()]
+    ref = _reference_region(pop)
+    jb = perf_region[ref]
     out = {
-        "performance": 100.0 * mean[0],
-        "timeliness": mean[1],
-        "shirking_rate": mean[2] / 5.0,
-        "detected_shirking_rate": float(detected_n) / n_active,
-        "false_accusation_rate": float(false_n) / n_active,
-        "eligible_share": mean[3],
-        "flex_uptake": mean[4],
-        "mean_flex_days": mean[5],
-        "service_availability": service["on_time"] / max(service["needs"], 1.0),
-        "citizen_satisfaction": service["satisfaction"] if service["needs"] else np.nan,
-        "frontline_presence": service["presence_overall"],
+        "performance": 100.0 * (totals.performance / n_active),
+        "timeliness": totals.on_time / n_active,
+        "shirking_rate": float(totals.shirk_days) / n_active / 5.0,
+        "detected_shirking_rate": float(totals.detected) / n_active,
+        "false_accusation_rate": float(totals.falsely_accused) / n_active,
+        "eligible_share": float(totals.eligible) / n_active,
+        "flex_uptake": float(totals.uptake) / n_active,
+        "mean_flex_days": float(totals.flex_days) / n_active,
+        "service_availability": stats["on_time"] / max(stats["needs"], 1.0),
+        "citizen_satisfaction": stats["satisfaction"] if stats["needs"] else np.nan,
+        "frontline_presence": stats["presence_overall"],
         "public_trust": 100.0 * sum(trust_sum) / len(c),
         "share_distrustful": float(distrustful) / len(c),
-        "scandals": float(service["scandals"]),
-        "wellbeing": mean[6],
-        "attrition": workforce["exits"] / n_active,
-        "recruits": float(workforce["hires"]),
-        "recruit_ability": workforce["recruit_ability"],
+        "scandals": float(stats["scandals"]),
+        "wellbeing": totals.wellbeing / n_active,
+        "attrition": stats["exits"] / n_active,
+        "recruits": float(stats["hires"]),
+        "recruit_ability": stats["recruit_ability"],
         "active_staff": float(pop.n_active),
-        "share_under_35": mean[7],
-        "share_performing": mean[8],
+        "share_under_35": float(totals.under_35) / n_active,
+        "share_performing": float(totals.performing) / n_active,
         "regional_performance_gap": 100.0 * (jb - east_perf) / jb if jb > 0 else 0.0,
-        "regional_trust_gap": 100.0 * (trust_region[0] - east_trust),
-        "regional_uptake_gap": float(uptake_region[0] - east_uptake),
+        "regional_trust_gap": 100.0 * (trust_region[ref] - east_trust),
+        "regional_uptake_gap": float(uptake_region[ref] - east_uptake),
     }
     out = {k: float(v) for k, v in out.items()}
     for name, value in zip(region_columns(pop.region_names),
                            [100.0 * x for x in perf_region + trust_region], strict=True):
         out[name] = value
     return out
+
+
+@cache
+def _region_lookup(names: tuple[str, ...], eastern: tuple[bool, ...]) -> tuple[int, tuple]:
+    return names.index(REFERENCE_REGION), tuple(r for r, e in enumerate(eastern) if e)
+
+
+def _reference_region(pop: Population) -> int:
+    """Row of the region the gaps compare with (``population.REFERENCE_REGION``)."""
+    return _region_lookup(pop.region_names, tuple(pop.regions.eastern.tolist()))[0]
+
+
+def _eastern(pop: Population) -> tuple[int, ...]:
+    """Rows of the eastern regions."""
+    return _region_lookup(pop.region_names, tuple(pop.regions.eastern.tolist()))[1]
 
 
 def summarize(timeseries: pd.DataFrame, *, public_trust_start: float,

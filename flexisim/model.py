@@ -1,7 +1,9 @@
 """FlexiworkModel: civil servants, leaders and citizens under flexible work, week by week.
 
-The story of one week (``step``), in the order of MODEL.md:
+The story of one week is the registry of mechanisms (flexisim/mechanisms/registry.py), in
+the order of MODEL.md:
 
+0. infrastructure investment -> regional device, internet and platform levels;
 1. eligibility and approval (Permenpan RB No. 4/2025) -> who may work flexibly;
 2. work-mode choice -> how many flexible days each person takes;
 3. effort and shirking -> how hard each person works, in the office and away;
@@ -11,19 +13,19 @@ The story of one week (``step``), in the order of MODEL.md:
 7. workforce dynamics -> well-being, exits, retirement, recruitment;
 8. appraisal -> ratings and the share "performing".
 
-Agents are rows of numpy columns (see ``population.py``); each mechanism is one vectorised
-function with its own random stream, so switching a policy does not shift the draws of
-unrelated mechanisms. Unless ``counterfactual=False``, the model runs beside it the same
-world without flexiwork (same seed, same population, same draws), so the effect of the policy
-is measured against that world and not against luck.
+A :class:`World` is one world: its state (numpy columns, :mod:`flexisim.state`), its frozen
+parameters (:mod:`flexisim.params`) and one random stream per mechanism, keyed by name
+(:mod:`flexisim.streams`), so switching a policy does not shift the draws of unrelated
+mechanisms. A run pairs two worlds built side by side from the same population
+(:func:`build_worlds`): the policy world and, unless ``counterfactual=False``, the same world
+without flexiwork (same seed, same people, same draws), so the effect of the policy is
+measured against that world and not against luck.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
+import time
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -31,48 +33,109 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from flexisim import mechanisms as mech
+from flexisim import streams
 from flexisim.agents import ASN, Citizen, Leader
-from flexisim.mechanisms.common import apply_levers, infrastructure_levels, make_params
-from flexisim.metrics import (
-    COUNTERFACTUAL_OF,
-    OUTPUTS,
-    region_columns,
-    step_metrics,
-    summarize,
-)
+from flexisim.engine.twin import step_side_by_side
+from flexisim.mechanisms.registry import STEP, Registry
+from flexisim.mechanisms.setup import apply_levers
+from flexisim.metrics import COUNTERFACTUAL_OF, OUTPUTS, region_columns, step_metrics, summarize
+from flexisim.params import Params, make_params
 from flexisim.population import build_population
 from flexisim.scenario import Scenario, load_scenario
+from flexisim.state import Population
 
-_STREAMS = ("population", *mech.STEP_ORDER, "recruits")
-
-#: Handed from a policy world to the office-only twin it builds: (key, population copy).
-#: The twin takes it when its seed and size match, instead of drawing the population again.
-_twin_template: tuple | None = None
-
-#: Step the office-only twin in a second thread while the policy world steps (the compiled
-#: mechanisms release the GIL); results do not depend on it. Off: FLEXISIM_THREADS=1.
-PARALLEL_TWIN = os.environ.get("FLEXISIM_THREADS", "") != "1" and (os.cpu_count() or 1) > 1
-_pool: ThreadPoolExecutor | None = None
+__all__ = ["FlexiworkModel", "World", "build_worlds"]
 
 
-def twin_in_thread_in_workers() -> None:
-    """In a worker process of a parallel sweep, step the twin in the calling thread.
+class World:
+    """One world of a run: state, parameters, random streams and the week's outputs.
 
-    Runs are already parallel across processes: a second thread per run would only take a
-    core from the next worker. Results do not depend on it (tests/test_scale.py). A no-op in
-    the main process, so a sequential caller keeps the default.
+    Parameters
+    ----------
+    config : Scenario
+        The world's levers (validated).
+    seed : int
+        The run's seed: the world's streams are its children, by mechanism name.
+    pop : Population
+        The world's state, as drawn (this world's levers are applied to it here).
+    calibration : mapping, optional
+        Overrides of behavioural coefficients.
+    mechanisms : Registry
+        The weekly mechanisms, in order (default: :data:`~flexisim.mechanisms.registry.STEP`).
     """
-    global PARALLEL_TWIN
-    if multiprocessing.parent_process() is not None:
-        PARALLEL_TWIN = False
+
+    def __init__(self, config: Scenario, seed: int, pop: Population,
+                 calibration: Mapping[str, float] | None = None,
+                 mechanisms: Registry = STEP) -> None:
+        self.config = config
+        self.seed = int(seed)
+        self.mechanisms = mechanisms
+        self.p: Params = make_params(config.values, calibration)
+        self.streams = {name: streams.generator(self.seed, name)
+                        for name in mechanisms.streams()}
+        self.pop = pop
+        apply_levers(pop, self.p)
+        pop.freeze()
+        self.public_trust_start = 100.0 * float(pop.citizens.trust.mean())
+        self.metrics: dict[str, float] = {}
+        self.timings: dict[str, float] | None = None  # seconds per mechanism, when profiled
+        self._outputs = tuple(mechanisms.outputs())
+
+    def step(self, week: int) -> None:
+        """The week's mechanisms in registry order, then the week's outputs."""
+        pop, p = self.pop, self.p
+        stats: dict[str, Any] = {}
+        clock = self.timings
+        for mechanism in self.mechanisms:
+            start = time.perf_counter() if clock is not None else 0.0
+            reported = mechanism.run(pop, p, self.streams.get(mechanism.name), week)
+            if reported:
+                stats.update(reported)
+            if clock is not None:
+                clock[mechanism.name] = clock.get(mechanism.name, 0.0) + (
+                    time.perf_counter() - start)
+        start = time.perf_counter() if clock is not None else 0.0
+        metrics = step_metrics(pop, p, stats)
+        for name in self._outputs:
+            metrics[name] = float(stats[name])
+        self.metrics = metrics
+        if clock is not None:
+            clock["data collection"] = clock.get("data collection", 0.0) + (
+                time.perf_counter() - start)
 
 
-def _twin_pool() -> ThreadPoolExecutor:
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flexisim-twin")
-    return _pool
+def build_worlds(config: Scenario, seed: int, *,
+                 calibration: Mapping[str, float] | None = None,
+                 reference: Scenario | None = None,
+                 mechanisms: Registry = STEP) -> tuple[World, World | None]:
+    """The worlds of one run, built side by side: the policy world and its reference world.
+
+    Both start from the same population, drawn once from the run's ``population`` stream
+    (the reference gets a copy: static columns shared, the rest copied), and draw from the
+    same named streams. ``reference`` is the scenario of the second world (``None``: no
+    second world); a reference of another size draws its own population from the same seed.
+    """
+    v = config.values
+    columns = mechanisms.columns()
+    pop = build_population(v["n_asn"], v["citizens_per_asn"],
+                           streams.generator(seed, "population"), columns=columns,
+                           recruit_seed=streams.recruit_seed(seed))
+    twin_pop = None
+    if reference is not None:
+        r = reference.values
+        same = (r["n_asn"], r["citizens_per_asn"]) == (v["n_asn"], v["citizens_per_asn"])
+        twin_pop = pop.copy() if same else build_population(
+            r["n_asn"], r["citizens_per_asn"], streams.generator(seed, "population"),
+            columns=columns, recruit_seed=streams.recruit_seed(seed))
+    world = World(config, seed, pop, calibration, mechanisms)
+    twin = (World(reference, seed, twin_pop, calibration, mechanisms)
+            if reference is not None else None)
+    return world, twin
+
+
+def office_only(config: Scenario) -> Scenario:
+    """The same scenario without flexiwork: the counterfactual twin's levers."""
+    return config.with_values(source="counterfactual", flexiwork_enabled=False)
 
 
 def _seed_from(rng: Any) -> int:
@@ -97,9 +160,15 @@ class FlexiworkModel(mesa.Model):
     rng : int, numpy Generator or None
         Seed of the run. ``None`` takes the scenario's ``[run] seed``.
     counterfactual : bool
-        Also run the office-only world with the same seed, for the paired comparison.
+        Also run a reference world with the same seed, for the paired comparison: the
+        office-only twin, or ``reference``.
+    reference : Scenario, str, Path or None
+        The reference world's scenario, if not the office-only twin (e.g. a validation
+        target's contrast world).
     calibration : mapping, optional
         Overrides of behavioural coefficients (``flexisim/data/calibration.toml``).
+    mechanisms : Registry, optional
+        The weekly mechanisms (default: the registry's ``STEP``).
     **levers
         Any lever of the scenario schema by keyword, e.g. ``verification_rate=0.4``,
         ``n_asn=20000``, ``flexiwork_enabled=False`` (validated; see ``flexisim.scenario``).
@@ -111,51 +180,48 @@ class FlexiworkModel(mesa.Model):
     """
 
     def __init__(self, *, scenario: Scenario | str | Path | None = None, rng: Any = None,
-                 counterfactual: bool = True, calibration: Mapping[str, float] | None = None,
-                 **levers: Any) -> None:
+                 counterfactual: bool = True, reference: Scenario | str | Path | None = None,
+                 calibration: Mapping[str, float] | None = None,
+                 mechanisms: Registry | None = None, **levers: Any) -> None:
         base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         self.config = base.with_values(source="FlexiworkModel(...)", **levers) if levers else base
         self.seed = _seed_from(rng if rng is not None else self.config.values["seed"])
         super().__init__(rng=self.seed)
-        values = self.config.values
         self.calibration = dict(calibration or {})
-        self.p = make_params(values, self.calibration)
-
-        sequences = np.random.SeedSequence(self.seed).spawn(len(_STREAMS))
-        self.streams = {name: np.random.default_rng(ss) for name, ss in zip(_STREAMS, sequences,
-                                                                               strict=True)}
-        self.recruit_seed = int(sequences[-1].generate_state(1, np.uint64)[0])
-        global _twin_template
-        template, _twin_template = _twin_template, None
-        if template is not None and template[0] == (self.seed, values["n_asn"],
-                                                    values["citizens_per_asn"]):
-            self.pop = template[1]  # the policy world's population, copied (same seed)
-        else:
-            self.pop = build_population(values["n_asn"], values["citizens_per_asn"],
-                                        self.streams["population"])
-        wants_twin = counterfactual and values["flexiwork_enabled"]
-        twin_pop = self.pop.copy() if wants_twin else None
-        apply_levers(self.pop, self.p)
-        self.public_trust_start = 100.0 * float(self.pop.citizens.trust.mean())
-        self.metrics: dict[str, float] = {}
+        if reference is not None and not isinstance(reference, Scenario):
+            reference = load_scenario(reference)
+        if reference is None and counterfactual and self.config.values["flexiwork_enabled"]:
+            reference = office_only(self.config)
+        if not counterfactual:
+            reference = None
+        self.world, self.counterfactual = build_worlds(
+            self.config, self.seed, calibration=self.calibration, reference=reference,
+            mechanisms=mechanisms or STEP)
         self._views: dict[tuple[str, int], mesa.Agent] = {}
-
-        self.counterfactual: FlexiworkModel | None = None
-        if wants_twin:
-            _twin_template = ((self.seed, values["n_asn"], values["citizens_per_asn"]), twin_pop)
-            self.counterfactual = FlexiworkModel(
-                scenario=self.config.with_values(source="counterfactual", flexiwork_enabled=False),
-                rng=self.seed, counterfactual=False, calibration=self.calibration)
-
-        reporters = {name: (lambda m, k=name: m.metrics[k]) for name in OUTPUTS}
-        reporters |= {name: (lambda m, k=name: m.metrics[k])
-                      for name in region_columns(self.pop.region_names)}
+        names = (*OUTPUTS, *self.world.mechanisms.outputs(),
+                 *region_columns(self.pop.region_names))
+        reporters = {name: (lambda m, k=name: m.metrics[k]) for name in names}
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
 
-    # ------------------------------------------------------------------ properties
+    # ------------------------------------------------------------------ the world
     @property
-    def scenario_name(self) -> str:
-        return self.config.name
+    def pop(self) -> Population:
+        """The policy world's state."""
+        return self.world.pop
+
+    @property
+    def p(self) -> Params:
+        """The policy world's parameters."""
+        return self.world.p
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """The outputs of the last week (the counterfactual columns included)."""
+        return self.world.metrics
+
+    @property
+    def public_trust_start(self) -> float:
+        return self.world.public_trust_start
 
     @property
     def scenario_hash(self) -> str:
@@ -167,41 +233,15 @@ class FlexiworkModel(mesa.Model):
 
     # ------------------------------------------------------------------ the week
     def step(self) -> None:
-        """Simulate one working week (and the counterfactual's)."""
+        """Simulate one working week (and the reference world's)."""
         week = self.steps - 1  # mesa increments steps before calling step()
-        twin = None
-        if self.counterfactual is not None:
-            if PARALLEL_TWIN:  # the worlds share no mutable state: step the twin alongside
-                twin = _twin_pool().submit(self.counterfactual.step)
-            else:
-                self.counterfactual.step()
-        try:
-            self._step_world(week)
-        finally:
-            if twin is not None:
-                twin.result()
+        step_side_by_side(self.world, self.counterfactual, week)
+        metrics = self.world.metrics
         twin_metrics = (self.counterfactual.metrics if self.counterfactual is not None
-                        else self.metrics)
+                        else metrics)
         for column, output in COUNTERFACTUAL_OF.items():
-            self.metrics[column] = twin_metrics[output]
+            metrics[column] = twin_metrics[output]
         self.datacollector.collect(self)
-
-    def _step_world(self, week: int) -> None:
-        """The eight mechanisms of one week in this world, and the week's outputs."""
-        pop, p, rng = self.pop, self.p, self.streams
-        if p.investment_per_year > 0:
-            infrastructure_levels(pop, p, week / 52.0)
-        mech.eligibility_and_approval(pop, p, rng["eligibility"], week)
-        mech.work_mode_choice(pop, p, rng["workmode"], week)
-        mech.effort_and_shirking(pop, p, rng["effort"], week)
-        mech.produce_output(pop, p, rng["production"], week)
-        mech.oversee(pop, p, rng["oversight"], week)
-        service = mech.serve_citizens(pop, p, rng["citizens"], week)
-        staffing = mech.workforce_dynamics(pop, p, rng["workforce"], week, self.recruit_seed)
-        pop.refresh_counts()  # exits and hires changed who is in post
-        mech.appraise(pop, p, rng["appraisal"], week)
-
-        self.metrics = step_metrics(pop, p, service, staffing)
 
     def run(self, steps: int | None = None) -> pd.DataFrame:
         """Step ``steps`` weeks (default: the scenario's ``[run] steps``); return the timeseries."""

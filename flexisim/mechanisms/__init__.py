@@ -1,4 +1,4 @@
-"""The eight weekly mechanisms of MODEL.md, one vectorised function each, in step order."""
+"""The weekly mechanisms of MODEL.md, one module each; their order is the registry's."""
 
 from flexisim.mechanisms.appraisal import appraise
 from flexisim.mechanisms.citizens import serve_citizens
@@ -6,16 +6,12 @@ from flexisim.mechanisms.effort import effort_and_shirking
 from flexisim.mechanisms.eligibility import eligibility_and_approval
 from flexisim.mechanisms.oversight import oversee
 from flexisim.mechanisms.production import produce_output
+from flexisim.mechanisms.setup import apply_levers, infrastructure_levels, invest_in_infrastructure
 from flexisim.mechanisms.workforce import workforce_dynamics
 from flexisim.mechanisms.workmode import work_mode_choice
 
-#: The weekly order; each name is also the name of the mechanism's random stream.
-STEP_ORDER = (
-    "eligibility", "workmode", "effort", "production", "oversight", "citizens", "workforce",
-    "appraisal",
-)
-
 __all__ = [
-    "STEP_ORDER", "appraise", "effort_and_shirking", "eligibility_and_approval", "oversee",
-    "produce_output", "serve_citizens", "work_mode_choice", "workforce_dynamics",
+    "apply_levers", "appraise", "effort_and_shirking", "eligibility_and_approval",
+    "infrastructure_levels", "invest_in_infrastructure", "oversee", "produce_output",
+    "serve_citizens", "work_mode_choice", "workforce_dynamics",
 ]

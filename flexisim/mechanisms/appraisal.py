@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
-from numba import njit
 
-from flexisim.fast import JIT, count_at_or_below
-from flexisim.population import Population
+from flexisim.engine import kernel
+from flexisim.engine.compiled import count_at_or_below
+from flexisim.mechanisms.mechanism import Mechanism
+from flexisim.params import Params
+from flexisim.state import Population, ViewSpec
 
 RATING_BANDS = np.array([0.6, 0.8, 1.0, 1.2])  # share of the standard at which ratings 2..5 begin
 PERFORMING = 4  # "baik" or better
+
+VIEW = ViewSpec(
+    "appraisal",
+    reads={"staff": ("active", "measured")},
+    writes={"staff": ("cycle_measured", "cycle_weeks", "rating", "performing")},
+    parameters=("appraisal_weeks", "performing_standard"))
 
 
 def rate(per_day: np.ndarray, standard: float) -> np.ndarray:
@@ -19,33 +25,35 @@ def rate(per_day: np.ndarray, standard: float) -> np.ndarray:
     return count_at_or_below(np.asarray(per_day), RATING_BANDS * standard) + np.int8(1)
 
 
-@njit(**JIT)
-def _accumulate(active, measured, cycle_measured, cycle_weeks):
-    for i in range(len(active)):
-        cycle_measured[i] += measured[i]
-        if active[i]:
-            cycle_weeks[i] += 1
+@kernel
+def _accumulate(v):
+    s = v.staff
+    for i in range(len(s.active)):
+        s.cycle_measured[i] += s.measured[i]
+        if s.active[i]:
+            s.cycle_weeks[i] += 1
 
 
-@njit(**JIT)
-def _rate_all(active, cycle_measured, cycle_weeks, bands, rating, performing):
-    for i in range(len(active)):
+@kernel
+def _rate_all(v, bands):
+    s = v.staff
+    for i in range(len(s.active)):
         r = 0
-        if active[i] and cycle_weeks[i] > 0:
+        if s.active[i] and s.cycle_weeks[i] > 0:
             # float32 arithmetic, as the e-Kinerja accumulators are stored
-            per_day = np.float32(np.float32(cycle_measured[i] / np.float32(cycle_weeks[i]))
+            per_day = np.float32(np.float32(s.cycle_measured[i] / np.float32(s.cycle_weeks[i]))
                                  / np.float32(5.0))
             r = 1
             for b in bands:
                 if per_day >= b:
                     r += 1
-        rating[i] = r
-        performing[i] = r >= PERFORMING
-        cycle_measured[i] = 0.0
-        cycle_weeks[i] = 0
+        s.rating[i] = r
+        s.performing[i] = r >= PERFORMING
+        s.cycle_measured[i] = 0.0
+        s.cycle_weeks[i] = 0
 
 
-def appraise(pop: Population, p: SimpleNamespace, rng: np.random.Generator, week: int) -> None:
+def appraise(pop: Population, p: Params, rng: None, week: int) -> None:
     """Accumulate measured output; at the end of each cycle, rate everyone.
 
     Measured output-quality per working day over the cycle, relative to the standard, gives a
@@ -56,9 +64,11 @@ def appraise(pop: Population, p: SimpleNamespace, rng: np.random.Generator, week
     baseline). Ratings are based on *measured*, not true, output: gaming and noise under low
     e-Kinerja credibility inflate or blur them.
     """
-    s = pop.staff
-    _accumulate(s.active, s.measured, s.cycle_measured, s.cycle_weeks)
+    v = pop.views(VIEW, p)
+    _accumulate(v)
     if (week + 1) % p.appraisal_weeks:
         return
-    bands = RATING_BANDS * p.performing_standard
-    _rate_all(s.active, s.cycle_measured, s.cycle_weeks, bands, s.rating, s.performing)
+    _rate_all(v, RATING_BANDS * p.performing_standard)
+
+
+MECHANISM = Mechanism(VIEW, appraise, stream=False)

@@ -2,34 +2,52 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
-from flexisim.mechanisms.common import JIT_DISJOINT, counter_uniform, sigmoid1, week_key
-from flexisim.population import JOB_FAMILIES, Population
+from flexisim.engine import counter_uniform, kernel, sigmoid1, week_key
+from flexisim.mechanisms.mechanism import Mechanism
+from flexisim.params import Params
+from flexisim.population import JOB_FAMILIES
+from flexisim.state import Population, ViewSpec
+
+VIEW = ViewSpec(
+    "eligibility",
+    reads={"staff": ("active", "job", "ict_doable", "sanction_left", "tenure", "device",
+                     "performing", "belief", "lead_style")},
+    writes={"staff": ("eligible", "approved")},
+    parameters=("flexiwork_enabled", "eligible_families", "min_tenure_years", "require_device",
+                "require_performing", "approval_review_weeks", "approval_slope",
+                "approval_threshold"),
+    precision=np.float64)
 
 
-@njit(**JIT_DISJOINT)
-def _eligibility_kernel(key, review, active, job, family_ok, ict_doable, sanction_left, tenure,
-                        min_tenure, device, require_device, performing, require_performing,
-                        belief, lead_style, slope, threshold, eligible, approved):
-    for i in range(len(active)):
+class Terms(NamedTuple):
+    review: bool  # a review week: leaders decide approvals again
+    families: int  # eligible job families as bits (bit j: JOB_FAMILIES[j])
+
+
+@kernel(disjoint=True)
+def _eligibility_rows(key, v, t):
+    s, k = v.staff, v.params
+    for i in range(len(s.active)):
         # without short-circuits: the conditions are random across rows, so branching on
         # them mispredicts; the masked form vectorises (same results)
-        ok = (active[i] & family_ok[job[i]] & ict_doable[i] & (sanction_left[i] == 0)
-              & (tenure[i] >= min_tenure) & (device[i] | (not require_device))
-              & (performing[i] | (not require_performing)))
-        eligible[i] = ok
-        if review:  # loop-invariant: compiled as two loops
-            p_approve = sigmoid1(slope * (belief[i] + 0.5 * lead_style[i] - threshold))
-            approved[i] = ok & (counter_uniform(key, i, 0, 1) < p_approve)
+        family_ok = ((t.families >> np.int64(s.job[i])) & 1) == 1
+        ok = (s.active[i] & family_ok & s.ict_doable[i] & (s.sanction_left[i] == 0)
+              & (s.tenure[i] >= k.min_tenure_years) & (s.device[i] | (not k.require_device))
+              & (s.performing[i] | (not k.require_performing)))
+        s.eligible[i] = ok
+        if t.review:  # loop-invariant: compiled as two loops
+            p_approve = sigmoid1(k.approval_slope * (s.belief[i] + 0.5 * s.lead_style[i]
+                                                     - k.approval_threshold))
+            s.approved[i] = ok & (counter_uniform(key, i, 0, 1) < p_approve)
         else:
-            approved[i] = approved[i] & ok
+            s.approved[i] = s.approved[i] & ok
 
 
-def eligibility_and_approval(pop: Population, p: SimpleNamespace, rng: np.random.Generator,
+def eligibility_and_approval(pop: Population, p: Params, rng: np.random.Generator,
                              week: int) -> None:
     """Decide who may work flexibly this week.
 
@@ -47,12 +65,9 @@ def eligibility_and_approval(pop: Population, p: SimpleNamespace, rng: np.random
         s.eligible[:] = False
         s.approved[:] = False
         return
-    family_ok = np.isin(np.arange(len(JOB_FAMILIES)),
-                        [JOB_FAMILIES.index(f) for f in p.eligible_families])
-    args = (key, week % p.approval_review_weeks == 0, s.active, s.job, family_ok,
-            s.ict_doable, s.sanction_left, s.tenure, float(p.min_tenure_years), s.device,
-            bool(p.require_device), s.performing, bool(p.require_performing), s.belief,
-            p.lead_style, float(p.approval_slope), float(p.approval_threshold), s.eligible,
-            s.approved)
-    pop.check_disjoint("eligibility", args, n_written=2)
-    _eligibility_kernel(*args)
+    families = sum(1 << JOB_FAMILIES.index(f) for f in p.eligible_families)
+    _eligibility_rows(key, pop.views(VIEW, p),
+                      Terms(week % p.approval_review_weeks == 0, families))
+
+
+MECHANISM = Mechanism(VIEW, eligibility_and_approval)

@@ -2,92 +2,95 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
-from flexisim.mechanisms.common import (
-    FIVE,
-    HALF,
-    JIT_DISJOINT,
-    ONE,
-    TWO,
-    ZERO,
-    clip01,
-    counter_uniform,
-    week_key,
-)
-from flexisim.population import F, Population
+from flexisim.engine import FIVE, HALF, ONE, TWO, ZERO, clip01, counter_uniform, kernel, week_key
+from flexisim.mechanisms.mechanism import Mechanism
+from flexisim.params import Params
+from flexisim.state import F, Population, ViewSpec
+
+VIEW = ViewSpec(
+    "oversight",
+    reads={"staff": ("active", "leader", "credibility", "output", "quality", "shirk_days",
+                     "shortfall", "office_shortfall", "ability", "flex_days", "lead_trained",
+                     "lead_results", "lead_style", "motivation_base"),
+           "leaders": ("headcount",)},
+    writes={"staff": ("measured", "verification", "belief", "detected", "falsely_accused",
+                      "sanction_left", "approved", "motivation", "trust_in_leader"),
+            "leaders": ("team_doubt",)},
+    parameters=("measurement_noise", "gaming", "verification_rate", "true_positive_base",
+                "false_positive_max", "presence_detection", "belief_gain", "belief_loss",
+                "visibility_bias", "belief_sanction", "sanction_weeks", "morale_recovery",
+                "false_accusation_morale", "false_accusation_trust", "trust_in_leader_base"))
 
 
-@njit(**JIT_DISJOINT)
-def _oversight_kernel(key, z_half_width, active, leader, team_doubt, credibility, output,
-                      quality, shirk_days, shortfall, office_shortfall, ability, flex_days,
-                      lead_trained, lead_results, lead_style, measurement_noise, gaming,
-                      verification_rate, tp_base, false_positive_max, presence_detection,
-                      belief_gain, belief_loss, visibility_bias, belief_sanction,
-                      sanction_weeks, morale_recovery, false_accusation_morale,
-                      false_accusation_trust, trust_in_leader_base, motivation_base,
-                      measured, verification, belief, detected, falsely_accused, sanction_left,
-                      approved, motivation, trust_in_leader):
-    # float32 throughout (scalars and team means are passed as float32; see fast.ZERO)
+class Terms(NamedTuple):
+    z_half_width: np.float32  # measurement noise z is uniform with sd 1: half-width sqrt 3
+
+
+@kernel(disjoint=True)
+def _oversight_rows(key, v, t):
+    # float32 throughout (parameters and terms are float32; see engine.compiled.ZERO)
+    s, team_doubt, k = v.staff, v.leaders.team_doubt, v.params
     tiny = np.float32(1e-6)
-    for i in range(len(active)):
+    for i in range(len(s.active)):
         # counter-based uniforms u0..u3 and z. Written without short-circuits or conditional
         # stores (every uniform of a row is computed; the values do not depend on which are
         # used), so that the loop vectorises; the results are those of the branching form
-        cred = credibility[i]
-        on = active[i]
-        z = (TWO * counter_uniform(key, i, 4, 5) - ONE) * z_half_width
-        m = (output[i] * quality[i] * (ONE + measurement_noise * (ONE - cred) * z)
-             + gaming * (ONE - cred) * (np.float32(shirk_days[i]) / FIVE) * ability[i] * FIVE)
-        measured[i] = max(m, ZERO) if on else ZERO
+        cred = s.credibility[i]
+        on = s.active[i]
+        z = (TWO * counter_uniform(key, i, 4, 5) - ONE) * t.z_half_width
+        m = (s.output[i] * s.quality[i] * (ONE + k.measurement_noise * (ONE - cred) * z)
+             + k.gaming * (ONE - cred) * (np.float32(s.shirk_days[i]) / FIVE) * s.ability[i]
+             * FIVE)
+        s.measured[i] = max(m, ZERO) if on else ZERO
 
-        b = belief[i]
-        trained = lead_trained[i]
-        targeted = clip01(verification_rate * (ONE - b) / max(team_doubt[leader[i]], tiny))
-        v = targeted if trained else verification_rate
-        verification[i] = v
-        verified = on & (counter_uniform(key, i, 0, 5) < v)
+        b = s.belief[i]
+        trained = s.lead_trained[i]
+        targeted = clip01(k.verification_rate * (ONE - b) / max(team_doubt[s.leader[i]], tiny))
+        check = targeted if trained else k.verification_rate
+        s.verification[i] = check
+        verified = on & (counter_uniform(key, i, 0, 5) < check)
 
-        shirker = shirk_days[i] > 0
-        p_flag = ((tp_base + (ONE - tp_base) * cred) * shortfall[i] if shirker
-                  else false_positive_max * (ONE - cred))
+        shirker = s.shirk_days[i] > 0
+        p_flag = ((k.true_positive_base + (ONE - k.true_positive_base) * cred) * s.shortfall[i]
+                  if shirker else k.false_positive_max * (ONE - cred))
         flag = verified & (counter_uniform(key, i, 1, 5) < p_flag)
-        watched = (not flag) & on & (not lead_results[i])
+        watched = (not flag) & on & (not s.lead_results[i])
         flag = flag | (watched & (counter_uniform(key, i, 2, 5)
-                                  < presence_detection * office_shortfall[i]))
+                                  < k.presence_detection * s.office_shortfall[i]))
         # double-checked and dismissed
         flag = flag & (not ((not shirker) & trained & (counter_uniform(key, i, 3, 5) < cred)))
 
         clean = verified & (not flag)
-        b = b + belief_gain * (ONE - b) if clean else (b - belief_loss * b if flag else b)
-        if (not lead_results[i]) & (not trained):
-            b = b - visibility_bias * np.float32(flex_days[i]) * (ONE - lead_style[i])
+        b = b + k.belief_gain * (ONE - b) if clean else (b - k.belief_loss * b if flag else b)
+        if (not s.lead_results[i]) & (not trained):
+            b = b - k.visibility_bias * np.float32(s.flex_days[i]) * (ONE - s.lead_style[i])
         b = clip01(b)
-        belief[i] = b
+        s.belief[i] = b
 
-        control_leader = (lead_style[i] < HALF) & (not trained)
-        sanction = flag & (control_leader | (b < belief_sanction))
-        detected[i] = sanction & shirker
+        control_leader = (s.lead_style[i] < HALF) & (not trained)
+        sanction = flag & (control_leader | (b < k.belief_sanction))
+        s.detected[i] = sanction & shirker
         false = sanction & (not shirker)
-        falsely_accused[i] = false
-        left = sanction_left[i]
-        sanction_left[i] = sanction_weeks if sanction else (left - 1 if left > 0 else left)
-        approved[i] = approved[i] & (not sanction)
-        mot = motivation[i]
-        mot = mot + morale_recovery * (motivation_base[i] - mot)
-        t = trust_in_leader[i]
-        t = t + morale_recovery * (trust_in_leader_base - t)
+        s.falsely_accused[i] = false
+        left = s.sanction_left[i]
+        s.sanction_left[i] = k.sanction_weeks if sanction else (left - 1 if left > 0 else left)
+        s.approved[i] = s.approved[i] & (not sanction)
+        mot = s.motivation[i]
+        mot = mot + k.morale_recovery * (s.motivation_base[i] - mot)
+        trust = s.trust_in_leader[i]
+        trust = trust + k.morale_recovery * (k.trust_in_leader_base - trust)
         if false:
-            mot -= false_accusation_morale
-            t -= false_accusation_trust * trust_in_leader[i]
-        motivation[i] = clip01(mot)
-        trust_in_leader[i] = clip01(t)
+            mot -= k.false_accusation_morale
+            trust -= k.false_accusation_trust * s.trust_in_leader[i]
+        s.motivation[i] = clip01(mot)
+        s.trust_in_leader[i] = clip01(trust)
 
 
-def oversee(pop: Population, p: SimpleNamespace, rng: np.random.Generator, week: int) -> None:
+def oversee(pop: Population, p: Params, rng: np.random.Generator, week: int) -> None:
     """Leaders measure, verify and sanction.
 
     Measured output = true output-quality x (1 + noise (1 - credibility) z)
@@ -108,20 +111,10 @@ def oversee(pop: Population, p: SimpleNamespace, rng: np.random.Generator, week:
     leader; both recover slowly (``morale_recovery`` a week).
     Five uniforms per person per week (counter-based on the week's key).
     """
-    s = pop.staff
     key = week_key(rng)
-    # 1 for a team of nobody
-    team_doubt = (1.0 - pop.mean_by(s.belief, "leader", empty=0.0)).astype(F)
-    args = (key, F(np.sqrt(3.0)), s.active, s.leader, team_doubt, p.staff_credibility,
-            s.output, s.quality, s.shirk_days, s.shortfall, s.office_shortfall, s.ability,
-            s.flex_days, p.lead_trained, p.lead_results, p.lead_style,
-            *(F(v) for v in (p.measurement_noise, p.gaming, p.verification_rate,
-                             p.true_positive_base, p.false_positive_max, p.presence_detection,
-                             p.belief_gain, p.belief_loss, p.visibility_bias,
-                             p.belief_sanction)),
-            int(p.sanction_weeks), F(p.morale_recovery), F(p.false_accusation_morale),
-            F(p.false_accusation_trust), F(p.trust_in_leader_base), s.motivation_base,
-            s.measured, s.verification, s.belief, s.detected, s.falsely_accused,
-            s.sanction_left, s.approved, s.motivation, s.trust_in_leader)
-    pop.check_disjoint("oversight", args, n_written=9)
-    _oversight_kernel(*args)
+    # the team's doubt (1 - mean belief), 1 for a team of nobody
+    pop.leaders.team_doubt[:] = 1.0 - pop.mean_by(pop.staff.belief, "leader", empty=0.0)
+    _oversight_rows(key, pop.views(VIEW, p), Terms(F(np.sqrt(3.0))))
+
+
+MECHANISM = Mechanism(VIEW, oversee)

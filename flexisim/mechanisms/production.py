@@ -2,71 +2,78 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
-from flexisim.mechanisms.common import (
-    FIVE,
-    HALF,
-    JIT_DISJOINT,
-    ONE,
-    TWO,
-    ZERO,
-    clip01,
-    counter_uniform,
-    week_key,
-)
-from flexisim.population import F, Population
+from flexisim.engine import FIVE, HALF, ONE, TWO, ZERO, clip01, counter_uniform, kernel, week_key
+from flexisim.mechanisms.mechanism import Mechanism
+from flexisim.params import Params
+from flexisim.state import F, Population, Staff, ViewSpec
 
 LUCK_SD = 0.05  # task luck, fixed in code
 
+VIEW = ViewSpec(
+    "production",
+    reads={"staff": ("active", "leader", "flex_days", "collaboration", "lead_literacy",
+                     "ability", "effort_office", "effort_remote", "effort", "device",
+                     "internet", "skill"),
+           "leaders": ("headcount",)},
+    writes={"staff": ("coordination", "output", "quality", "on_time"),
+            "leaders": ("team_remote",)},
+    parameters=("coordination_loss", "platform_coordination", "literacy_coordination",
+                "remote_gain", "internet_penalty", "no_device_factor", "skill_penalty",
+                "quality_base", "timeliness_coordination"))
 
-def remote_productivity(s, p: SimpleNamespace) -> np.ndarray:
+
+class Terms(NamedTuple):
+    luck_half_width: np.float32  # task luck: uniform of sd LUCK_SD, half-width sd x sqrt 3
+    platform_factor: np.float32  # coordination loss left by the platform: 1 - share x quality
+
+
+def remote_productivity(s: Staff, p: Params) -> np.ndarray:
     """Multiplier of output on a flexible day, before coordination loss.
 
     ``(1 + remote_gain)`` for commute time and focus (E1, E6), times infrastructure
     ``1 - internet_penalty (1 - internet)`` with a device or ``no_device_factor`` without
     (D1), times ``1 - skill_penalty (1 - digital skill)``. (Vectorised form for inspection;
-    the weekly step computes the same inside ``_production_kernel``.)
+    the weekly step computes the same inside ``_production_rows``.)
     """
     infra = np.where(s.device, 1.0 - p.internet_penalty * (1.0 - s.internet), p.no_device_factor)
     return (1.0 + p.remote_gain) * infra * (1.0 - p.skill_penalty * (1.0 - s.skill))
 
 
-@njit(**JIT_DISJOINT)
-def _production_kernel(key, half_width, active, leader, team_remote, flex_days, collaboration,
-                       lead_literacy, ability, effort_office, effort_remote, effort, device,
-                       internet, skill, coordination_loss, platform_factor,
-                       literacy_coordination, remote_gain, internet_penalty, no_device_factor,
-                       skill_penalty, quality_base, timeliness_coordination,
-                       coordination, output, quality, on_time):
-    # float32 throughout (scalars and team shares are passed as float32; see fast.ZERO)
+@kernel(disjoint=True)
+def _production_rows(key, v, t):
+    # float32 throughout (parameters and terms are float32; see engine.compiled.ZERO)
+    s, team_remote, k = v.staff, v.leaders.team_remote, v.params
     timeliness_link = np.float32(0.3)
-    for i in range(len(active)):
-        luck = ONE + (TWO * counter_uniform(key, i, 0, 1) - ONE) * half_width
-        d = np.float32(flex_days[i])
+    for i in range(len(s.active)):
+        luck = ONE + (TWO * counter_uniform(key, i, 0, 1) - ONE) * t.luck_half_width
+        d = np.float32(s.flex_days[i])
         remote_share = d / FIVE
-        coord = (coordination_loss * collaboration[i] * team_remote[leader[i]] * platform_factor
-                 * (ONE - literacy_coordination * lead_literacy[i]))
-        if device[i]:
-            infra = ONE - internet_penalty * (ONE - internet[i])
-            weak_link = (ONE - internet[i]) * remote_share
+        coord = (k.coordination_loss * s.collaboration[i] * team_remote[s.leader[i]]
+                 * t.platform_factor * (ONE - k.literacy_coordination * s.lead_literacy[i]))
+        if s.device[i]:
+            infra = ONE - k.internet_penalty * (ONE - s.internet[i])
+            weak_link = (ONE - s.internet[i]) * remote_share
         else:
-            infra = no_device_factor
+            infra = k.no_device_factor
             weak_link = remote_share
-        productivity = (ONE + remote_gain) * infra * (ONE - skill_penalty * (ONE - skill[i]))
-        office = ability[i] * effort_office[i] * (ONE - HALF * coord)
-        remote = ability[i] * effort_remote[i] * productivity * (ONE - coord)
-        coordination[i] = coord
-        output[i] = max(luck, ZERO) * ((FIVE - d) * office + d * remote) if active[i] else ZERO
-        quality[i] = clip01(quality_base + (ONE - quality_base) * effort[i] - coord * remote_share)
-        on_time[i] = clip01(HALF + HALF * effort[i] - timeliness_coordination * coord
-                            - timeliness_link * weak_link)
+        productivity = (ONE + k.remote_gain) * infra * (ONE - k.skill_penalty
+                                                        * (ONE - s.skill[i]))
+        office = s.ability[i] * s.effort_office[i] * (ONE - HALF * coord)
+        remote = s.ability[i] * s.effort_remote[i] * productivity * (ONE - coord)
+        s.coordination[i] = coord
+        s.output[i] = (max(luck, ZERO) * ((FIVE - d) * office + d * remote) if s.active[i]
+                       else ZERO)
+        s.quality[i] = clip01(k.quality_base + (ONE - k.quality_base) * s.effort[i]
+                              - coord * remote_share)
+        s.on_time[i] = clip01(HALF + HALF * s.effort[i] - k.timeliness_coordination * coord
+                              - timeliness_link * weak_link)
 
 
-def produce_output(pop: Population, p: SimpleNamespace, rng: np.random.Generator,
+def produce_output(pop: Population, p: Params, rng: np.random.Generator,
                    week: int) -> None:
     """Weekly output of every civil servant.
 
@@ -79,16 +86,11 @@ def produce_output(pop: Population, p: SimpleNamespace, rng: np.random.Generator
     effort, coordination loss and poor connections. Task luck: multiplicative noise, sd 5%
     (one uniform per person, counter-based on the week's key).
     """
-    s = pop.staff
     key = week_key(rng)
-    team_remote = (pop.mean_by(s.flex_days, "leader") / 5.0).astype(F)
-    args = (key, F(LUCK_SD * np.sqrt(3.0)), s.active, s.leader, team_remote, s.flex_days,
-            s.collaboration, p.lead_literacy, s.ability, s.effort_office, s.effort_remote,
-            s.effort, s.device, s.internet, s.skill,
-            *(F(v) for v in (p.coordination_loss, 1.0 - p.platform_coordination * p.platform,
-                             p.literacy_coordination, p.remote_gain, p.internet_penalty,
-                             p.no_device_factor, p.skill_penalty, p.quality_base,
-                             p.timeliness_coordination)),
-            s.coordination, s.output, s.quality, s.on_time)
-    pop.check_disjoint("production", args, n_written=4)
-    _production_kernel(*args)
+    pop.leaders.team_remote[:] = pop.mean_by(pop.staff.flex_days, "leader") / 5.0
+    terms = Terms(F(LUCK_SD * np.sqrt(3.0)),
+                  F(1.0 - p.platform_coordination * pop.platform))
+    _production_rows(key, pop.views(VIEW, p), terms)
+
+
+MECHANISM = Mechanism(VIEW, produce_output)

@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
-from flexisim.fast import active_sum_count
-from flexisim.mechanisms.common import (
+from flexisim.engine import (
     FIVE,
     HALF,
-    JIT,
-    JIT_DISJOINT,
     ONE,
     ZERO,
+    active_sum_count,
     clip01,
     counter_uniform,
     exp_arith32,
-    infrastructure_levels,
+    kernel,
     week_key,
 )
-from flexisim.population import F, Population, skill_base, tables
+from flexisim.mechanisms.mechanism import Mechanism
+from flexisim.mechanisms.setup import infrastructure_levels
+from flexisim.params import Params
+from flexisim.population import skill_base, tables
+from flexisim.state import F, Population, ViewSpec
 
 WEEKS_PER_YEAR = 52.0
 
@@ -52,7 +53,7 @@ def _normal(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
     return (np.sqrt(-2.0 * np.log(np.maximum(u1, F(1e-7)))) * np.cos(2.0 * np.pi * u2)).astype(F)
 
 
-def applicant_pool_shift(pop: Population, p: SimpleNamespace) -> float:
+def applicant_pool_shift(pop: Population, p: Params) -> float:
     """Mean ability of applicants above 1: attractiveness plus the value of flexibility.
 
     ``pool_attractiveness x (attractiveness - 0.5) + pool_wage_ability x pool_flex_wage x
@@ -69,53 +70,70 @@ def applicant_pool_shift(pop: Population, p: SimpleNamespace) -> float:
             + p.pool_wage_ability * p.pool_flex_wage * offer)
 
 
-@njit(**JIT_DISJOINT)
-def _workforce_kernel(key, pppk, flex_preference, lead_style, belief, sanction_left,
-                      coordination, retirement_age, wellbeing_base, wellbeing_flex,
-                      wellbeing_autonomy, sanction_weight, wellbeing_overload, wellbeing_rate,
-                      quit_pppk_weekly, quit_pns_weekly, quit_wellbeing, quit_flex, hire_chance,
-                      active, flex_days, age, tenure, wellbeing, intent_to_leave, approved,
-                      hire):
+VIEW = ViewSpec(
+    "workforce",
+    reads={"staff": ("pppk", "flex_preference", "lead_style", "belief", "sanction_left",
+                     "coordination", "retirement_age")},
+    writes={"staff": ("active", "flex_days", "age", "tenure", "wellbeing", "intent_to_leave",
+                      "approved", "hire", "hired_rows")},
+    parameters=("flexiwork_enabled", "wellbeing_base", "wellbeing_flex", "wellbeing_autonomy",
+                "wellbeing_sanction", "sanction_severity", "wellbeing_overload",
+                "wellbeing_rate", "quit_pppk_annual", "quit_pns_annual", "quit_wellbeing",
+                "quit_flex", "hiring_delay_weeks", "recruitment_attractiveness",
+                "pool_attractiveness", "pool_wage_ability", "pool_flex_wage",
+                "pppk_share_of_hires"))
+
+
+class Terms(NamedTuple):
+    sanction_weight: np.float32  # well-being lost under sanction: weight x severity
+    quit_pppk_weekly: np.float32  # weekly quit hazard of a contract employee at base well-being
+    quit_pns_weekly: np.float32  # the same for a PNS
+    hire_chance: np.float32  # chance a vacancy is filled this week: 1 / hiring delay
+
+
+@kernel(disjoint=True)
+def _workforce_rows(key, v, t):
     """Well-being, quit hazard, ageing, exits and the hiring draw, in one pass.
 
     Marks the vacant rows that hire this week in ``hire`` and returns
     ``(exits, retirements)``. Written without data-dependent branches (both uniforms of a
     row are computed; the values do not depend on which are used), so that it vectorises.
     """
-    # float32 throughout (scalars are passed as float32; see fast.ZERO)
+    # float32 throughout (parameters and terms are float32; see engine.compiled.ZERO)
+    s, k = v.staff, v.params
     exits = 0
     retirements = 0
     step = np.float32(1.0 / 52.0)
     weeks = np.float32(52.0)
-    for i in range(len(active)):
-        d = np.float32(flex_days[i]) / FIVE
-        target = (wellbeing_base + wellbeing_flex * d * (HALF + flex_preference[i])
-                  + wellbeing_autonomy * lead_style[i] * belief[i]
-                  - wellbeing_overload * coordination[i])
-        target -= sanction_weight if sanction_left[i] > 0 else ZERO
-        w = clip01(wellbeing[i] + wellbeing_rate * (target - wellbeing[i]))
-        wellbeing[i] = w
-        weekly = quit_pppk_weekly if pppk[i] else quit_pns_weekly
-        hazard = (weekly * exp_arith32(-quit_wellbeing * (w - wellbeing_base))
-                  * (ONE - quit_flex * d))
-        intent_to_leave[i] = clip01(hazard * weeks)
+    for i in range(len(s.active)):
+        d = np.float32(s.flex_days[i]) / FIVE
+        target = (k.wellbeing_base + k.wellbeing_flex * d * (HALF + s.flex_preference[i])
+                  + k.wellbeing_autonomy * s.lead_style[i] * s.belief[i]
+                  - k.wellbeing_overload * s.coordination[i])
+        target -= t.sanction_weight if s.sanction_left[i] > 0 else ZERO
+        w = clip01(s.wellbeing[i] + k.wellbeing_rate * (target - s.wellbeing[i]))
+        s.wellbeing[i] = w
+        weekly = t.quit_pppk_weekly if s.pppk[i] else t.quit_pns_weekly
+        hazard = (weekly * exp_arith32(-k.quit_wellbeing * (w - k.wellbeing_base))
+                  * (ONE - k.quit_flex * d))
+        s.intent_to_leave[i] = clip01(hazard * weeks)
         # selects instead of conditional stores, so that the loop vectorises
-        on = active[i]
-        older = age[i] + step
-        retire = on & (older >= retirement_age[i])
+        on = s.active[i]
+        older = s.age[i] + step
+        retire = on & (older >= s.retirement_age[i])
         leave = on & (retire | (counter_uniform(key, i, 0, 2) < hazard))
-        age[i] = older if on else age[i]
-        tenure[i] = tenure[i] + step if on else tenure[i]
-        active[i] = on & (not leave)
-        flex_days[i] = 0 if leave else flex_days[i]
-        approved[i] = approved[i] & (not leave)
+        s.age[i] = older if on else s.age[i]
+        s.tenure[i] = s.tenure[i] + step if on else s.tenure[i]
+        s.active[i] = on & (not leave)
+        s.flex_days[i] = 0 if leave else s.flex_days[i]
+        s.approved[i] = s.approved[i] & (not leave)
         exits += leave
         retirements += retire
-        hire[i] = (not on) & (counter_uniform(key, i, 1, 2) < hire_chance)
+        s.hire[i] = (not on) & (counter_uniform(key, i, 1, 2) < t.hire_chance)
     return exits, retirements
 
 
-@njit(**JIT)
+@kernel
 def _marked_rows(mark, rows):
     """Write the indices of the marked rows into ``rows``; return how many."""
     n = 0
@@ -126,8 +144,8 @@ def _marked_rows(mark, rows):
     return n
 
 
-def workforce_dynamics(pop: Population, p: SimpleNamespace, rng: np.random.Generator, week: int,
-                       seed: int) -> dict:
+def workforce_dynamics(pop: Population, p: Params, rng: np.random.Generator,
+                       week: int) -> dict[str, float]:
     """Well-being, then exits (voluntary and retirement), then recruitment into vacancies.
 
     Well-being moves toward ``base + flex x (days/5) x (0.5 + pref) + autonomy x style x belief
@@ -135,40 +153,33 @@ def workforce_dynamics(pop: Population, p: SimpleNamespace, rng: np.random.Gener
     ``annual/52 x exp(-k (wellbeing - base)) x (1 - quit_flex x days/5)`` (E1: attrition about
     halved under full WFH). Retirement at the legal age (BUP). Vacancies are refilled with
     probability ``1 / hiring_delay_weeks`` a week by a recruit of the same post whose ability
-    is drawn from an applicant pool that flexibility makes stronger (E11, E13).
+    is drawn from an applicant pool that flexibility makes stronger (E11, E13). The head
+    counts per team, agency and region are then recounted.
     Two uniforms per row per week (counter-based on the week's key).
     """
     s = pop.staff
     key = week_key(rng)
-    hired = pop.workspace("hired_rows", len(s), np.int32)
-    hire = pop.workspace("hire", len(s), np.bool_)
-    args = (
-        key, s.pppk, s.flex_preference, p.lead_style, s.belief, s.sanction_left, s.coordination,
-        s.retirement_age,
-        *(F(v) for v in (p.wellbeing_base, p.wellbeing_flex, p.wellbeing_autonomy,
-                         p.wellbeing_sanction * p.sanction_severity, p.wellbeing_overload,
-                         p.wellbeing_rate)),
-        F(p.quit_pppk_annual / WEEKS_PER_YEAR), F(p.quit_pns_annual / WEEKS_PER_YEAR),
-        F(p.quit_wellbeing), F(p.quit_flex), F(1.0 / p.hiring_delay_weeks),
-        s.active, s.flex_days, s.age, s.tenure, s.wellbeing, s.intent_to_leave, s.approved, hire)
-    pop.check_disjoint("workforce", args, n_written=8)
-    exits, retirements = _workforce_kernel(*args)
-    n_hired = _marked_rows(hire, hired)
-    rows = hired[:n_hired].astype(np.int64)
+    terms = Terms(F(p.wellbeing_sanction * p.sanction_severity),
+                  F(p.quit_pppk_annual / WEEKS_PER_YEAR), F(p.quit_pns_annual / WEEKS_PER_YEAR),
+                  F(1.0 / p.hiring_delay_weeks))
+    exits, retirements = _workforce_rows(key, pop.views(VIEW, p), terms)
+    n_hired = _marked_rows(s.hire, s.hired_rows)
+    rows = s.hired_rows[:n_hired].astype(np.int64)
     quality = np.nan
     if rows.size:
-        _recruit(pop, p, rows, week, seed)
+        _recruit(pop, p, rows, week)
         quality = float(s.ability[rows].mean())
+    pop.refresh_counts()  # exits and hires changed who is in post
     return {"exits": int(exits), "retirements": int(retirements),
             "hires": int(rows.size), "recruit_ability": quality}
 
 
-def _recruit(pop: Population, p: SimpleNamespace, rows: np.ndarray, week: int, seed: int) -> None:
+def _recruit(pop: Population, p: Params, rows: np.ndarray, week: int) -> None:
     """Fill the slots ``rows`` with new recruits (same post, agency, leader and region)."""
     t = tables()
     s = pop.staff
     key = rows.astype(np.uint64) * np.uint64(1 << 20) + s.hires[rows].astype(np.uint64)
-    h = hash_uniform(seed, key, week, 17)
+    h = hash_uniform(pop.recruit_seed, key, week, 17)
     lo, hi = t["recruit_age"]
     s.age[rows] = lo + h[0] * (hi - lo)
     s.tenure[rows] = 0.0
@@ -189,7 +200,7 @@ def _recruit(pop: Population, p: SimpleNamespace, rows: np.ndarray, week: int, s
     s.internet_latent[rows] = _normal(h[11], h[12])
     s.skill_base[rows] = skill_base(s.age[rows], _normal(h[13], h[14]))
     s.flex_preference[rows] = np.clip(0.5 + 0.2 * (s.female[rows] & (s.age[rows] >= 28))
-                                      + 0.1 * (s.region[rows] == 0)
+                                      + t["flex_preference_shift"][s.region[rows]]
                                       + 0.2 * _normal(h[15], h[16]), 0, 1)
     s.active[rows] = True
     s.hires[rows] += 1
@@ -205,3 +216,6 @@ def _recruit(pop: Population, p: SimpleNamespace, rows: np.ndarray, week: int, s
     # step, which counts every active row, leaves them at 0 weeks worked
     s.cycle_weeks[rows] = -1
     infrastructure_levels(pop, p, week / WEEKS_PER_YEAR, rows)
+
+
+MECHANISM = Mechanism(VIEW, workforce_dynamics)

@@ -2,74 +2,89 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
-from flexisim.mechanisms.common import (
-    JIT,
-    JIT_DISJOINT,
-    cap_within_groups,
-    counter_uniform,
-    counter_uniforms,
-    sigmoid1,
-    week_key,
-)
-from flexisim.population import FRONTLINE, OFFSITE, Population, tables
+from flexisim.engine import counter_uniform, counter_uniforms, kernel, sigmoid1, week_key
+from flexisim.mechanisms.common import cap_within_groups
+from flexisim.mechanisms.mechanism import Mechanism
+from flexisim.params import Params
+from flexisim.population import FRONTLINE, OFFSITE, tables
+from flexisim.state import Population, ViewSpec
 
-_a, _b = tables()["motivation_beta"]
-MEAN_MOTIVATION = _a / (_a + _b)  # the population's mean intrinsic motivation
+VIEW = ViewSpec(
+    "workmode",
+    reads={"staff": ("active", "job", "approved", "device", "internet", "lead_results",
+                     "lead_style", "flex_preference", "motivation", "agency", "belief"),
+           "agencies": ("staff_rows",)},
+    writes={"staff": ("flex_days",),
+            "agencies": ("quota_days", "staff_days", "front_request", "front_days")},
+    parameters=("flexiwork_enabled", "max_flex_days", "agency_quota", "min_onsite_frontline",
+                "day_base", "day_pref", "day_visibility", "day_frustration", "day_slack"),
+    precision=np.float64)
+
+class Terms(NamedTuple):
+    mean_motivation: float  # the population's mean intrinsic motivation (Beta mean)
+    offsite: int  # job code of inherently off-site work (exempt from the cap and quota)
+    frontline: int  # job code of frontline service
 
 
-@njit(**JIT_DISJOINT)
-def _days_kernel(key, active, job, approved, max_flex_days, device, internet, lead_results,
-                 lead_style, flex_preference, motivation, day_base, day_pref, day_visibility,
-                 day_frustration, day_slack, mean_motivation, days):
+def _terms() -> Terms:
+    a, b = tables()["motivation_beta"]
+    return Terms(a / (a + b), OFFSITE, FRONTLINE)
+
+
+@kernel(disjoint=True)
+def _days_rows(key, v, t):
     """Requested days per person (stochastic rounding).
 
     Without branches (the conditions are random across rows, so branching on them
     mispredicts): every row's probability and uniform are computed and rows without allowed
     days get ``floor(0 x share + u) = 0``. The loop vectorises.
     """
-    for i in range(len(active)):
-        allowed = (5 if job[i] == OFFSITE else max_flex_days) if active[i] & approved[i] else 0
-        frustration = 1.0 - (internet[i] if device[i] else 0.0)
-        visibility = 0.0 if lead_results[i] else 1.0 - lead_style[i]
-        logit = (day_base + day_pref * (flex_preference[i] - 0.5)
-                 - day_visibility * visibility - day_frustration * frustration
-                 + day_slack * (mean_motivation - motivation[i]))
-        days[i] = np.int8(np.floor(allowed * sigmoid1(logit) + counter_uniform(key, i, 0, 1)))
+    s, k = v.staff, v.params
+    for i in range(len(s.active)):
+        allowed = ((5 if s.job[i] == t.offsite else k.max_flex_days)
+                   if s.active[i] & s.approved[i] else 0)
+        frustration = 1.0 - (s.internet[i] if s.device[i] else 0.0)
+        visibility = 0.0 if s.lead_results[i] else 1.0 - s.lead_style[i]
+        logit = (k.day_base + k.day_pref * (s.flex_preference[i] - 0.5)
+                 - k.day_visibility * visibility - k.day_frustration * frustration
+                 + k.day_slack * (t.mean_motivation - s.motivation[i]))
+        s.flex_days[i] = np.int8(np.floor(allowed * sigmoid1(logit)
+                                          + counter_uniform(key, i, 0, 1)))
 
 
-@njit(**JIT)
-def _agency_day_totals(agency_rows, active, job, days, quota_days, staff_days, front_request,
-                       front_days):
-    """Per agency (rows ``agency_rows[a]:agency_rows[a + 1]``, as rows are in team order):
+@kernel
+def _agency_day_totals(v, t):
+    """Per agency (rows ``staff_rows[a]:staff_rows[a + 1]``, as rows are in team order):
     flexible days and staff-days under the quota (not off-site), and of frontline staff.
 
-    Whole numbers summed in integers: exact, and a separate pass from ``_days_kernel``
+    Whole numbers summed in integers: exact, and a separate pass from ``_days_rows``
     because a loop of reductions inside a loop over agencies does not vectorise together
     with the per-row arithmetic (measured: the fused loop took twice the two passes).
     """
-    for a in range(len(agency_rows) - 1):
+    s, a = v.staff, v.agencies
+    rows = a.staff_rows
+    for g in range(len(rows) - 1):
         quota = staff = request = front = 0
-        for i in range(np.uint64(agency_rows[a]), np.uint64(agency_rows[a + 1])):  # see fast
-            on = active[i]
-            counted = on & (job[i] != OFFSITE)
-            frontline = on & (job[i] == FRONTLINE)
-            d = np.int64(days[i])
+        for i in range(np.uint64(rows[g]), np.uint64(rows[g + 1])):  # see engine.compiled
+            on = s.active[i]
+            counted = on & (s.job[i] != t.offsite)
+            frontline = on & (s.job[i] == t.frontline)
+            d = np.int64(s.flex_days[i])
             quota += d * counted
             staff += counted
             request += d * frontline
             front += frontline
-        quota_days[a] = quota
-        staff_days[a] = 5.0 * staff
-        front_request[a] = request
-        front_days[a] = 5.0 * front
+        a.quota_days[g] = quota
+        a.staff_days[g] = 5.0 * staff
+        a.front_request[g] = request
+        a.front_days[g] = 5.0 * front
 
 
-def work_mode_choice(pop: Population, p: SimpleNamespace, rng: np.random.Generator,
+def work_mode_choice(pop: Population, p: Params, rng: np.random.Generator,
                      week: int) -> None:
     """Approved staff choose their flexible days; agency limits then apply.
 
@@ -84,27 +99,20 @@ def work_mode_choice(pop: Population, p: SimpleNamespace, rng: np.random.Generat
     minimum on-site share; both give the scarce days to the people the leaders trust most
     (a sort, only in weeks when some agency exceeds a limit).
     """
-    s = pop.staff
+    s, ag = pop.staff, pop.agencies
     key = week_key(rng)
     if not p.flexiwork_enabled:
         s.flex_days[:] = 0
         return
-    n_ag = len(pop.agencies)
-    quota_days, staff_days = np.empty(n_ag), np.empty(n_ag)
-    front_request, front_days = np.empty(n_ag), np.empty(n_ag)
-    days = s.flex_days
-    args = (key, s.active, s.job, s.approved, int(p.max_flex_days), s.device, s.internet,
-            p.lead_results, p.lead_style, s.flex_preference, s.motivation, float(p.day_base),
-            float(p.day_pref), float(p.day_visibility), float(p.day_frustration),
-            float(p.day_slack), MEAN_MOTIVATION, days)
-    pop.check_disjoint("workmode", args, n_written=1)
-    _days_kernel(*args)
-    _agency_day_totals(pop.agency_rows, s.active, s.job, days, quota_days, staff_days,
-                       front_request, front_days)
-    quota_cap = p.agency_quota * staff_days
-    front_cap = (1.0 - p.min_onsite_frontline) * front_days
-    if np.all(quota_days <= quota_cap + 1e-9) and np.all(front_request <= front_cap + 1e-9):
+    v, t = pop.views(VIEW, p), _terms()
+    _days_rows(key, v, t)
+    _agency_day_totals(v, t)
+    quota_cap = p.agency_quota * ag.staff_days
+    front_cap = (1.0 - p.min_onsite_frontline) * ag.front_days
+    if (np.all(ag.quota_days <= quota_cap + 1e-9)
+            and np.all(ag.front_request <= front_cap + 1e-9)):
         return  # the usual case: nothing to ration
+    days = s.flex_days
     u = counter_uniforms(key, len(s), 0, 1)
     priority = s.belief + np.float32(1e-3) * u
     counted = s.active & (s.job != OFFSITE)
@@ -112,3 +120,6 @@ def work_mode_choice(pop: Population, p: SimpleNamespace, rng: np.random.Generat
     front = s.active & (s.job == FRONTLINE)
     keep &= cap_within_groups(np.where(front, days, 0), s.agency, priority, front_cap)
     days[~keep] = 0
+
+
+MECHANISM = Mechanism(VIEW, work_mode_choice)

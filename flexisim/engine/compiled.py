@@ -1,9 +1,9 @@
-"""Compiled building blocks of the engine (numba): counter-based uniforms and group sums.
+"""Compiled building blocks of the engine (numba): counter-based uniforms, sums, constants.
 
 The mechanisms are loops over rows compiled by numba (one fused pass per mechanism instead
 of a numpy temporary per operation): the memory-lean form the national scale needs
-(5.6 million civil servants in two worlds). This module imports nothing from flexisim, so
-population.py and the mechanisms can both use it.
+(5.6 million civil servants in two worlds). This module imports nothing from flexisim but
+the engine, so the state, the population and the mechanisms can all use it.
 
 Loops over a group's row range (``for i in range(np.uint64(start), np.uint64(stop))``) use
 unsigned row numbers: numba wraps a negative signed index around, and when the compiler
@@ -17,36 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-#: Options of every compiled kernel: cached on disk (compiled once per machine), and
-#: releasing the GIL so the two worlds of a run can step in two threads.
-JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
-
-
-def _allow_noalias() -> bool:
-    """Make numba's ``noalias`` compiler flag usable as a decorator option.
-
-    A kernel compiled with it promises the compiler that its array arguments do not overlap,
-    which lets LLVM vectorise loops that write several columns (it gives up on the run-time
-    overlap checks beyond a few arrays). Numba has the flag (its parallel back end uses it)
-    but no decorator option for it; without it (another numba) the kernels compile as
-    before: same results, slower.
-    """
-    try:
-        from numba.core.compiler import Flags
-        from numba.core.cpu import CPUTargetOptions
-        from numba.core.options import TargetOptions
-    except ImportError:  # pragma: no cover - another numba layout
-        return False
-    if not hasattr(Flags, "noalias"):
-        return False  # pragma: no cover
-    if not isinstance(getattr(CPUTargetOptions, "noalias", None), TargetOptions.Mapping):
-        CPUTargetOptions.noalias = TargetOptions.Mapping("noalias")
-    return True
-
-
-#: Options of the row kernels that write several columns: ``JIT`` plus ``noalias``. Every
-#: call passes distinct, non-overlapping arrays (checked by ``Population.check_disjoint``).
-JIT_DISJOINT = {**JIT, "noalias": True} if _allow_noalias() else JIT
+from flexisim.engine.kernel import kernel
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -88,7 +59,7 @@ def counter_index(key, row, k, per_row, n):
     return min(np.int64(u * n), n - 1)
 
 
-@njit(**JIT)
+@kernel
 def counter_uniforms(key, n, k, per_row):
     """``counter_uniform`` for rows ``0..n-1`` as an array (for the rare vectorised path)."""
     out = np.empty(n, np.float32)
@@ -97,7 +68,7 @@ def counter_uniforms(key, n, k, per_row):
     return out
 
 
-@njit(**JIT)
+@kernel
 def group_sums(values, active, group, n_groups):
     """Sum of ``values`` over active rows, per group (float64 accumulators).
 
@@ -168,33 +139,7 @@ def sigmoid1(x):
     return 1.0 / (1.0 + exp_arith(-x))
 
 
-@njit(**JIT)
-def refresh_kernel(active, leader, agency, region, weight, per_leader, per_agency, per_region):
-    """Active-staff weight and headcounts per leader, agency and region, in one pass."""
-    per_leader[:] = 0.0
-    per_agency[:] = 0.0
-    per_region[:] = 0.0
-    n_active = 0
-    run = 0  # active rows in the current run of equal leader (counts: exact in any order)
-    for i in range(len(active)):
-        if i > 0 and leader[i] != leader[i - 1]:
-            per_leader[leader[i - 1]] += run
-            per_agency[agency[i - 1]] += run
-            per_region[region[i - 1]] += run
-            run = 0
-        on = active[i]
-        weight[i] = 1.0 if on else 0.0
-        run += 1 if on else 0
-        n_active += 1 if on else 0
-    if len(active):
-        last = len(active) - 1
-        per_leader[leader[last]] += run
-        per_agency[agency[last]] += run
-        per_region[region[last]] += run
-    return n_active
-
-
-@njit(**JIT)
+@kernel
 def active_sum_count(values, active):
     """Sum of ``values`` over active rows (float64) and the number of active rows."""
     total = 0.0
@@ -206,7 +151,7 @@ def active_sum_count(values, active):
     return total, count
 
 
-@njit(**JIT)
+@kernel
 def categorical_kernel(u, cdf):
     """Category of each uniform: the number of CDF points at or below it (capped)."""
     out = np.empty(len(u), np.int8)
@@ -219,7 +164,7 @@ def categorical_kernel(u, cdf):
     return out
 
 
-@njit(**JIT)
+@kernel
 def pick_within_kernel(groups_of_rows, counts, group, u):
     """Row i gets candidate ``floor(u_i k)`` (in index order) among the k of its group."""
     start = np.zeros(len(counts) + 1, np.int64)
@@ -239,7 +184,7 @@ def pick_within_kernel(groups_of_rows, counts, group, u):
     return out
 
 
-@njit(**JIT)
+@kernel
 def count_at_or_below(values, bands):
     """For each value, how many of the (sorted) ``bands`` are at or below it."""
     out = np.empty(len(values), np.int8)
@@ -252,24 +197,27 @@ def count_at_or_below(values, bands):
     return out
 
 
-@njit(**JIT)
-def local_ties_kernel(key, region, region_start, region_size, k, within, window, indices, near):
-    """``k`` word-of-mouth ties per citizen, written as CSR column indices (``k`` per row).
+@kernel
+def local_ties_kernel(key, region, region_rows, spec, out):
+    """``spec.k`` word-of-mouth ties per citizen, written as CSR column indices.
 
-    With probability ``within`` a tie stays in the citizen's region: a citizen of the rows
-    ``window`` either side of their own (rows are in agency order, so these are the
+    With probability ``spec.within`` a tie stays in the citizen's region: a citizen of the
+    rows ``spec.window`` either side of their own (rows are in agency order, so these are the
     neighbourhoods served by the same and the adjacent agencies), wrapping around inside the
     region; the whole region when it has at most ``2 window + 1`` citizens. Otherwise the
     tie is anyone in the country. Three counter-based draws per tie. Each row lists its
-    neighbourhood ties first (``near[c]`` of them), then the ties to anyone.
+    neighbourhood ties first (``out.near[c]`` of them, into ``out.indices``), then the ties
+    to anyone. Region ``r`` is the rows ``region_rows[r]:region_rows[r + 1]``.
     """
+    k, within, window = spec.k, spec.within, spec.window
+    indices, near = out.indices, out.near
     n = len(region)
     span = 2 * window + 1
     per_row = 3 * k
     for c in range(n):
         r = region[c]
-        lo = region_start[r]
-        size = region_size[r]
+        lo = region_rows[r]
+        size = region_rows[r + 1] - lo
         first = c * k
         last = first + k - 1
         n_near = 0
@@ -290,7 +238,7 @@ def local_ties_kernel(key, region, region_start, region_size, k, within, window,
         near[c] = n_near
 
 
-@njit(**JIT)
+@kernel
 def far_ties(indptr, indices, near, n_far):
     """Split the ties for the word-of-mouth pass (rows list their ``near`` ties first).
 

@@ -1,0 +1,91 @@
+"""Named records: how a compiled kernel sees state and parameters by name.
+
+A kernel takes a few *records* instead of long lists of positional arrays: a record is a
+named tuple whose fields are the columns of a table (``v.staff.effort``), the parameters of
+a mechanism (``v.params.effort_crowding``) or other records (``v.staff``, ``v.params``).
+numba compiles attribute access on a named tuple to a plain load, so the loop is the same
+machine code as with positional arguments, and the ``noalias`` promise reaches every array
+inside (numba passes a tuple's members as separate arguments).
+
+The record classes are made once, at import time, by :func:`record_class` and live in this
+module's namespace: numba's on-disk cache pickles a kernel's signature, and a named tuple's
+class is pickled by reference (module and name), so it must be importable.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import namedtuple
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["record_class", "type_key"]
+
+_MODULE = sys.modules[__name__]
+
+
+def record_class(name: str, fields: Sequence[str]) -> type:
+    """A named-tuple class ``name`` with ``fields``, importable from this module.
+
+    Instances may carry a precomputed :func:`type_key` (attribute ``_type_key``), which the
+    kernel dispatch (:mod:`flexisim.engine.kernel`) reads instead of walking the record.
+    Making the same class twice with the same fields returns the first one; other fields
+    under a taken name are an error (two record types must not share a pickled name).
+    """
+    existing = getattr(_MODULE, name, None)
+    if existing is not None:
+        if tuple(existing._fields) != tuple(fields):
+            raise ValueError(f"record class {name!r} already exists with other fields")
+        return existing
+    base = namedtuple(f"{name}_fields", fields)  # noqa: PYI024 - generated from declarations
+    base.__module__ = __name__
+    setattr(_MODULE, base.__name__, base)
+    # a subclass without __slots__ has a __dict__, where a record keeps its type key
+    cls = type(name, (base,), {"__module__": __name__, "__doc__": f"Record {name}."})
+    cls.__qualname__ = name
+    setattr(_MODULE, name, cls)
+    return cls
+
+
+def type_key(value: Any) -> Any:
+    """A hashable key that determines the numba type of ``value``.
+
+    Two values with the same key get the same compiled overload of a kernel. Arrays: dtype,
+    dimensions and the flags numba types by; named tuples: their class and their members'
+    keys; scalars: their Python or numpy type (a Python int also by whether it fits int64,
+    as numba types larger ones as uint64).
+    """
+    key = getattr(value, "_type_key", None)
+    if key is not None:
+        return key
+    if isinstance(value, np.ndarray):
+        f = value.flags
+        return ("array", value.dtype.str, value.ndim, f.c_contiguous, f.f_contiguous,
+                f.writeable, f.aligned)
+    if isinstance(value, tuple):
+        return (type(value), tuple(type_key(v) for v in value))
+    if type(value) is int:
+        return (int, -(2**63) <= value < 2**63)
+    return type(value)
+
+
+def stamp(record: Any) -> Any:
+    """Store ``type_key(record)`` on ``record`` (a record class instance); return it."""
+    record._type_key = None
+    record._type_key = type_key(record)
+    return record
+
+
+def arrays_in(value: Any, path: str = "") -> list[tuple[str, np.ndarray]]:
+    """Every array inside ``value`` (records nested to any depth), with its dotted path."""
+    if isinstance(value, np.ndarray):
+        return [(path, value)]
+    if isinstance(value, tuple):
+        names = getattr(value, "_fields", None) or [str(i) for i in range(len(value))]
+        out: list[tuple[str, np.ndarray]] = []
+        for name, member in zip(names, value, strict=True):
+            out += arrays_in(member, f"{path}.{name}" if path else name)
+        return out
+    return []

@@ -1,0 +1,113 @@
+"""Setting a world up under its levers, and infrastructure investment week by week.
+
+The population holds *latent* draws for every attribute a lever acts on (a uniform for
+device access, a style draw per leader...). :func:`apply_levers` maps them through the
+levers into the derived columns of the state, so that a different lever value moves the same
+people instead of re-drawing who has what (common random numbers between scenarios).
+:func:`invest_in_infrastructure` is the weekly mechanism that closes the digital gap when a
+scenario invests.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from flexisim.mechanisms.appraisal import PERFORMING, rate
+from flexisim.mechanisms.mechanism import Mechanism
+from flexisim.params import Params
+from flexisim.state import F, Population, ViewSpec
+
+WEEKS_PER_YEAR = 52.0
+
+#: the share of a leader's digital literacy that adaptive-leadership training adds
+#: (Singapore-style programmes train digital leadership for all officials; assumption)
+TRAINING_LITERACY = 0.25
+
+
+def apply_levers(pop: Population, p: Params, year: float = 0.0) -> None:
+    """Map the population's latent draws to attributes under the levers (at set-up).
+
+    Leaders: style = trust culture + a uniform spread of width 0.5 around it, clipped to
+    [0, 1] (so at extreme cultures the mean moves slightly toward the middle); trained when
+    the training draw is below ``training_share``; results-based when the mode draw is below
+    ``results_based_share``. Agencies: measurement credibility = the lever plus agency
+    heterogeneity, raised by integration with e-planning / e-budgeting (source article:
+    prerequisite 1). Each civil servant's view of their leader and agency, the last appraisal
+    before the run (what today's e-Kinerja would have said of each person at their usual
+    effort, so that "performing only" eligibility works from week 1), and infrastructure
+    (:func:`infrastructure_levels`). The same latent draw gives the same person a device in
+    the policy world and in its counterfactual.
+    """
+    s, L, A = pop.staff, pop.leaders, pop.agencies
+    spread = (L.style_latent - 0.5) * 0.5
+    L.style[:] = np.clip(p.trust_culture + spread, 0.0, 1.0).astype(F)
+    L.trained[:] = L.training_latent < p.training_share
+    L.results_based[:] = L.mode_latent < p.results_based_share
+    L.literacy[:] = np.clip(L.digital_literacy + F(TRAINING_LITERACY) * L.trained,
+                            0.0, 1.0).astype(F)
+    base = np.clip(p.measurement_credibility + 0.08 * A.credibility_latent, 0.0, 1.0)
+    A.credibility[:] = np.clip(base + 0.3 * p.planning_integration * (1.0 - base),
+                               0, 1).astype(F)
+    infrastructure_levels(pop, p, year)
+    s.lead_style[:] = L.style[s.leader]
+    s.lead_trained[:] = L.trained[s.leader]
+    s.lead_results[:] = L.results_based[s.leader]
+    s.lead_literacy[:] = L.literacy[s.leader]
+    s.credibility[:] = A.credibility[s.agency]
+    usual = s.ability * s.motivation * (p.quality_base + (1 - p.quality_base) * s.motivation)
+    s.rating[:] = rate(usual, p.performing_standard)
+    s.performing[:] = s.rating >= PERFORMING
+    # staff expect this week's checks at the announced rate until leaders' targeting shows
+    s.verification[:] = p.verification_rate
+
+
+def infrastructure_levels(pop: Population, p: Params, year: float,
+                          rows: np.ndarray | None = None) -> None:
+    """Regional device access, internet quality and platform quality after ``year`` of
+    investment, and the staff's and citizens' access under them.
+
+    A share ``1 - (1 - investment_per_year) ** year`` of every gap is closed: the regional gap
+    (``regional_gap`` x the region's digital gap), and the distance of device access,
+    internet quality, platform quality and citizens' internet use from 1. ``rows`` limits the
+    update of staff attributes to those rows (new recruits); ``None`` updates everyone,
+    citizens included.
+    """
+    R, s = pop.regions, pop.staff
+    closed = 1.0 - (1.0 - p.investment_per_year) ** year  # share of the gap closed so far
+    gap = np.clip(p.regional_gap * R.digital_gap, 0.0, 1.0) * (1.0 - closed)
+    device = p.device_access + (1.0 - p.device_access) * closed
+    internet = p.internet_quality + (1.0 - p.internet_quality) * closed
+    R.device[:] = (device * (1.0 - gap)).astype(F)
+    R.internet[:] = (internet * (1.0 - gap)).astype(F)
+    pop.platform = F(p.platform_quality + (1.0 - p.platform_quality) * closed)
+    idx = slice(None) if rows is None else rows
+    region = s.region[idx]
+    s.device[idx] = s.device_latent[idx] < R.device[region]
+    s.internet[idx] = np.clip(R.internet[region] + 0.1 * s.internet_latent[idx], 0, 1)
+    s.skill[idx] = np.clip(s.skill_base[idx] - 0.5 * gap[region], 0, 1)
+    if rows is not None:
+        return
+    c = pop.citizens
+    c.online[:] = c.access_latent < (R.citizen_internet * (1.0 - closed) + closed)[c.region]
+
+
+def invest_in_infrastructure(pop: Population, p: Params, rng: None, week: int) -> None:
+    """Infrastructure investment: this week's levels (:func:`infrastructure_levels`).
+
+    Nothing moves without investment (``investment_per_year = 0``, the default).
+    """
+    if p.investment_per_year > 0:
+        infrastructure_levels(pop, p, week / WEEKS_PER_YEAR)
+
+
+INFRASTRUCTURE = Mechanism(
+    ViewSpec(
+        "infrastructure",
+        reads={"staff": ("region", "device_latent", "internet_latent", "skill_base"),
+               "citizens": ("region", "access_latent"),
+               "regions": ("digital_gap", "citizen_internet")},
+        writes={"staff": ("device", "internet", "skill"), "citizens": ("online",),
+                "regions": ("device", "internet")},
+        parameters=("investment_per_year", "regional_gap", "device_access",
+                    "internet_quality", "platform_quality")),
+    invest_in_infrastructure, stream=False)

@@ -1,0 +1,133 @@
+"""Parameters of one world: the scenario's levers and the behavioural coefficients, frozen.
+
+:class:`Params` is a frozen dataclass made from the two data files that declare every
+parameter -- ``flexisim/data/levers.toml`` (policy levers: type, range, unit, source) and
+``flexisim/data/calibration.toml`` (behavioural coefficients, each with its source) -- so a
+new lever or coefficient is added in its data file only. Its fields are typed (``bool``,
+``int``, ``float``, ``str``, ``tuple[str, ...]`` for levers, ``float`` for coefficients),
+it refuses unknown names, and it cannot be changed during a run: quantities *derived* from
+parameters and state (a leader's style, an agency's measurement credibility, a region's
+device access) live in the state (:mod:`flexisim.state`), not here.
+
+Values are validated at the boundary: levers by :mod:`flexisim.scenario`, coefficient
+overrides here (:meth:`Params.build`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Params", "SIGNED_COEFFICIENTS", "calibration_defaults", "coefficient_names",
+           "lever_names", "make_params"]
+
+#: Coefficients that may be negative (logit intercepts); every other one is a weight, rate
+#: or share and must be >= 0.
+SIGNED_COEFFICIENTS = frozenset({"day_base"})
+
+_LEVER_TYPES: dict[str, Any] = {"bool": bool, "int": int, "float": float, "str": str,
+                                "list[str]": tuple[str, ...]}
+
+
+@cache
+def calibration_defaults() -> dict[str, float]:
+    """Behavioural coefficients from ``flexisim/data/calibration.toml``."""
+    with resources.files("flexisim.data").joinpath("calibration.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def lever_names() -> tuple[str, ...]:
+    """Names (keywords) of the levers, in the order of levers.toml."""
+    from flexisim.scenario import LEVERS
+
+    return tuple(LEVERS)
+
+
+def coefficient_names() -> tuple[str, ...]:
+    """Names of the behavioural coefficients, in the order of calibration.toml."""
+    return tuple(calibration_defaults())
+
+
+class _ParamsMethods:
+    """Methods of :class:`Params` (the class itself is generated from the data files)."""
+
+    @classmethod
+    def build(cls, levers: Mapping[str, Any],
+              calibration: Mapping[str, float] | None = None) -> Params:
+        """Parameters from validated lever values and optional coefficient overrides.
+
+        Parameters
+        ----------
+        levers : mapping
+            Every lever by keyword (``Scenario.values``: validated by flexisim.scenario).
+        calibration : mapping, optional
+            Overrides of behavioural coefficients by name.
+
+        Raises
+        ------
+        KeyError
+            An unknown coefficient name (a typo must not silently do nothing).
+        ValueError
+            A coefficient value that is not a finite number >= 0 (only
+            :data:`SIGNED_COEFFICIENTS` may be negative).
+        """
+        cal = dict(calibration_defaults())
+        for key, value in (calibration or {}).items():
+            if key not in cal:
+                raise KeyError(f"unknown calibration coefficient {key!r}")
+            value = float(value)
+            if not np.isfinite(value) or (value < 0 and key not in SIGNED_COEFFICIENTS):
+                raise ValueError(f"calibration coefficient {key!r}: {value} is not allowed "
+                                 "(a finite number >= 0)")
+            cal[key] = value
+        missing = [k for k in lever_names() if k not in levers]
+        if missing:
+            raise KeyError(f"levers missing: {missing}")
+        return cls(**{k: levers[k] for k in lever_names()}, **cal)
+
+    def levers(self) -> dict[str, Any]:
+        """The lever values by keyword."""
+        return {k: getattr(self, k) for k in lever_names()}
+
+    def coefficients(self) -> dict[str, float]:
+        """The behavioural coefficients by name."""
+        return {k: getattr(self, k) for k in coefficient_names()}
+
+    def replace(self, **changes: Any) -> Params:
+        """A copy with some values changed (names must exist)."""
+        return dataclasses.replace(self, **changes)
+
+
+def _params_class() -> type:
+    from flexisim.scenario import LEVERS
+
+    cal = calibration_defaults()
+    clash = sorted(set(LEVERS) & set(cal))
+    if clash:
+        raise RuntimeError(f"names used both as lever and as coefficient: {clash}")
+    fields = [(name, _LEVER_TYPES[lever.type],
+               dataclasses.field(metadata={"kind": "lever", "unit": lever.unit}))
+              for name, lever in LEVERS.items()]
+    fields += [(name, float, dataclasses.field(metadata={"kind": "coefficient"}))
+               for name in cal]
+    cls = dataclasses.make_dataclass(
+        "Params", fields, bases=(_ParamsMethods,), frozen=True, slots=True, module=__name__)
+    cls.__doc__ = ("Parameters of one world (frozen): every lever of levers.toml and every "
+                   "coefficient of calibration.toml, as typed fields. Build with "
+                   "``Params.build(levers, calibration)``.")
+    return cls
+
+
+Params = _params_class()
+
+
+def make_params(levers: Mapping[str, Any],
+                calibration: Mapping[str, float] | None = None) -> Params:
+    """``Params.build(levers, calibration)``: the parameters of one world."""
+    return Params.build(levers, calibration)
