@@ -12,7 +12,6 @@ import json
 import math
 import shutil
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -124,27 +123,26 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError([f"{out}: output folder exists and is not empty "
                           "(choose another --out, or add --force to overwrite)"])
 
-    from flexisim.model import FlexiworkModel  # heavy imports only once input is valid
-    from flexisim.plots import overview_figure, save_figure
+    from flexisim.plots import overview_figure, save_figure  # heavy imports once input is valid
+    from flexisim.runs import RunSpec, execute
 
-    start = time.perf_counter()
-    model = FlexiworkModel(scenario=scenario)
     steps = values["steps"]
     bar = None
     if not args.quiet and sys.stderr.isatty():
         from tqdm import tqdm
 
         bar = tqdm(total=steps, unit="week", desc=scenario.name, file=sys.stderr)
-    for _ in range(steps):
-        model.step()
-        if bar is not None:
-            bar.update()
+    result = execute(RunSpec(scenario=scenario, seed=values["seed"], steps=steps),
+                     on_step=(lambda week, weeks: bar.update()) if bar is not None else None)
     if bar is not None:
         bar.close()
-    elapsed = time.perf_counter() - start
+    if not result.ok:
+        print(f"flexisim run: the simulation failed: {result.error}", file=sys.stderr)
+        return 1
+    elapsed = result.wall_time_s
 
-    ts = model.timeseries()
-    summary = model.summary() | {"wall_time_s": round(elapsed, 3)}
+    ts = result.timeseries
+    summary = result.summary | {"wall_time_s": round(elapsed, 3)}
     # write into a sibling temporary folder, then move: an interrupted run leaves no half
     # folder that looks finished
     tmp = out.with_name(out.name + ".partial")
@@ -154,7 +152,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     ts.to_csv(tmp / "timeseries.csv", float_format="%.6g")
     (tmp / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2) + "\n")
     (tmp / "scenario.toml").write_text(scenario.to_toml())
-    save_figure(overview_figure(ts, summary, list(model.pop.region_names)), tmp / "overview.png")
+    save_figure(overview_figure(ts, summary, list(result.regions)), tmp / "overview.png")
     if out.exists():
         shutil.rmtree(out)
     tmp.rename(out)

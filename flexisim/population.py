@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import csv
 import tomllib
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -221,8 +221,9 @@ def build_population(n_asn: int, citizens_per_asn: float, rng: np.random.Generat
                                    0.2 * rng.random(n_staff))
     ict_doable = rng.random(n_staff) < t["ict_doable"][job]
     care = female & (age >= 28) & (age <= 45)  # care duties concentrate here (assumption)
-    flex_preference = np.clip(0.35 + 0.2 * care + t["flex_preference_shift"][region] + 0.15 * (age < 35)
-                              + rng.normal(0, 0.2, n_staff), 0, 1)
+    # regions' shift: longer commutes around the metropolitan areas (regions.csv)
+    flex_preference = np.clip(0.35 + 0.2 * care + t["flex_preference_shift"][region]
+                              + 0.15 * (age < 35) + rng.normal(0, 0.2, n_staff), 0, 1)
 
     staff = Staff(
         n_staff, extra.get("staff"), region=region, agency=agency, leader=leader, job=job,
@@ -261,7 +262,8 @@ def build_population(n_asn: int, citizens_per_asn: float, rng: np.random.Generat
                         tie_target=target, ties_far=far, ties_slot=slot,
                         trust_ext=np.empty(n_cit + len(far), F))
     agencies = Agencies(
-        n_ag, extra.get("agencies"), region=ag_region, central=ag_central, credibility_latent=credibility_latent,
+        n_ag, extra.get("agencies"), region=ag_region, central=ag_central,
+        credibility_latent=credibility_latent,
         staff_rows=row_ranges(staff.agency, n_ag, "staff", "agency"),
         citizen_rows=row_ranges(citizens.agency, n_ag, "citizen", "agency"))
     regions = Regions(

@@ -58,11 +58,11 @@ def test_worse_regional_infrastructure_lowers_remote_productivity_and_widens_the
         a = run("trust_but_verify", seed, regional_gap=0.0)
         b = run("trust_but_verify", seed, regional_gap=2.0)
         for model, sink in ((a, equal), (b, divided)):
-            east = model.p.eastern[model.pop.staff.region]
+            east = model.pop.regions.eastern[model.pop.staff.region]
             sink.append(remote_productivity(model.pop.staff, model.p)[east].mean())
         gap_change.append(b.summary()["regional_gap_change_pp"]
                           - a.summary()["regional_gap_change_pp"])
-        east_b = b.p.eastern[b.pop.staff.region]
+        east_b = b.pop.regions.eastern[b.pop.staff.region]
         uptake_gap.append((b.pop.staff.flex_days[~east_b] > 0).mean()
                           - (b.pop.staff.flex_days[east_b] > 0).mean())
     # remote productivity in the east: observed 0.92 with equal infrastructure, 0.71 with the

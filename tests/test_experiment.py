@@ -25,7 +25,6 @@ from flexisim.experiment import (
     run_experiment,
     to_ema,
 )
-from flexisim.experiment import runner as runner_module
 
 REPO = Path(__file__).resolve().parents[1]
 QUICK = REPO / "experiments" / "quick.toml"
@@ -160,14 +159,16 @@ def test_thread_pool_executor_is_accepted(tmp_path: Path) -> None:
 
 def test_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    real = runner_module._simulate
+    from flexisim.runs import core
 
-    def flaky(task):  # the model fails at one design point only
-        if task.point_id == 1:
+    real = core._model
+
+    def flaky(spec, config):  # the model fails at one design point only
+        if spec.key["point_id"] == 1:
             raise FloatingPointError("boom at point 1")
-        return real(task)
+        return real(spec, config)
 
-    monkeypatch.setattr(runner_module, "_simulate", flaky)
+    monkeypatch.setattr(core, "_model", flaky)
     exp = parse_experiment(quick(), "t.toml", name="t")
     report = run_experiment(exp, executor=SequentialExecutor(), out=tmp_path / "r",
                             progress=False)
@@ -180,7 +181,7 @@ def test_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path,
     assert set(read(tmp_path / "r", "summary")["run_id"]) == set(runs.loc[runs.status == "ok",
                                                                          "run_id"])
     # rerun without the fault: failed runs stay failed unless asked to retry
-    monkeypatch.setattr(runner_module, "_simulate", real)
+    monkeypatch.setattr(core, "_model", real)
     again = run_experiment(exp, executor=SequentialExecutor(), out=tmp_path / "r",
                            progress=False)
     assert again.done == 0 and again.skipped == 12

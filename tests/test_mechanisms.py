@@ -102,7 +102,7 @@ def test_approval_rate_rises_with_leader_belief_at_review(world):
     m = world()
     _all_qualified(m)
     s = m.pop.staff
-    m.p.lead_style[:] = 0.5
+    m.pop.staff.lead_style[:] = 0.5
     high, low = halves(len(s))
     s.belief[high] = 0.9  # p = sigmoid(8 (0.9 + 0.25 - 0.8)) = 0.94
     s.belief[low] = 0.2  # p = sigmoid(8 (0.2 + 0.25 - 0.8)) = 0.06
@@ -117,8 +117,8 @@ def test_approval_rate_rises_with_leader_trust_style(world):
     s = m.pop.staff
     s.belief[:] = 0.6
     trusting, controlling = halves(len(s))
-    m.p.lead_style[trusting] = 1.0  # sigmoid(8 (0.6 + 0.5 - 0.8)) = 0.92
-    m.p.lead_style[controlling] = 0.0  # sigmoid(8 (0.6 - 0.8)) = 0.17
+    m.pop.staff.lead_style[trusting] = 1.0  # sigmoid(8 (0.6 + 0.5 - 0.8)) = 0.92
+    m.pop.staff.lead_style[controlling] = 0.0  # sigmoid(8 (0.6 - 0.8)) = 0.17
     eligibility_and_approval(m.pop, m.p, rng(), 0)
     assert s.approved[trusting].mean() - s.approved[controlling].mean() > 0.5
 
@@ -128,7 +128,7 @@ def test_approval_persists_between_reviews_but_not_past_lost_eligibility(world):
     _all_qualified(m)
     s = m.pop.staff
     s.belief[:] = 1.0
-    m.p.lead_style[:] = 1.0
+    m.pop.staff.lead_style[:] = 1.0
     eligibility_and_approval(m.pop, m.p, rng(), 0)  # review week: nearly all approved
     approved_before = s.approved.copy()
     assert approved_before.mean() > 0.9
@@ -157,8 +157,8 @@ def _all_approved(m, **columns) -> None:
     s.internet[:] = 1.0
     s.motivation[:] = 0.62  # slack term zero
     s.flex_preference[:] = 0.5
-    m.p.lead_results[:] = True  # no visibility cost
-    m.p.lead_style[:] = 0.5
+    m.pop.staff.lead_results[:] = True  # no visibility cost
+    m.pop.staff.lead_style[:] = 0.5
     for name, value in columns.items():
         getattr(s, name)[:] = value
     m.pop.refresh_counts()
@@ -230,8 +230,8 @@ def test_workmode_visibility_cost_under_presence_watching_control_leader(world):
     _all_approved(m)
     s = m.pop.staff
     watched, results = halves(len(s))
-    m.p.lead_results[watched] = False
-    m.p.lead_style[:] = 0.0  # visibility cost 1 vs 0: logit -0.5 vs 1.0 -> 0.38 vs 0.73
+    m.pop.staff.lead_results[watched] = False
+    m.pop.staff.lead_style[:] = 0.0  # visibility cost 1 vs 0: logit -0.5 vs 1.0 -> 0.38 vs 0.73
     work_mode_choice(m.pop, m.p, rng(), 0)
     assert s.flex_days[results].mean() - s.flex_days[watched].mean() > 0.4
 
@@ -317,10 +317,10 @@ def _neutral_effort(m) -> None:
     s.verification[:] = 0.0
     s.effort[:] = 0.5  # the peer norm is the same everywhere
     s.flex_days[:] = 2
-    p.lead_style[:] = 0.5
-    p.lead_results[:] = True
-    p.lead_trained[:] = True
-    p.staff_credibility[:] = 0.5
+    s.lead_style[:] = 0.5
+    s.lead_results[:] = True
+    s.lead_trained[:] = True
+    s.credibility[:] = 0.5
     m.pop.refresh_counts()
 
 
@@ -350,10 +350,10 @@ def test_effort_crowding_out_of_control_sensitive_staff(world):
     sensitive = np.arange(n) % 2 == 0
     s.control_sensitivity[sensitive] = 1.0
     controlled = np.arange(n) % 4 < 2  # half of each group under a controlling leader
-    p.lead_style[controlled] = 0.0
-    p.lead_results[controlled] = False  # watches presence
-    p.lead_trained[controlled] = False
-    p.lead_style[~controlled] = 1.0  # the other half under a trusting results-based one
+    s.lead_style[controlled] = 0.0
+    s.lead_results[controlled] = False  # watches presence
+    s.lead_trained[controlled] = False
+    s.lead_style[~controlled] = 1.0  # the other half under a trusting results-based one
     s.verification[:] = 0.1
     effort_and_shirking(m.pop, m.p, rng(), 0)
     e = s.effort_office
@@ -373,8 +373,8 @@ def test_effort_reciprocity_of_trust(world):
     s.belief[trusted] = 0.95
     s.belief[~trusted] = 0.05
     trusting = np.arange(n) % 4 < 2
-    p.lead_style[trusting] = 1.0
-    p.lead_style[~trusting] = 0.0
+    s.lead_style[trusting] = 1.0
+    s.lead_style[~trusting] = 0.0
     s.motivation[:] = 0.5  # keep effort away from the clip at 1
     effort_and_shirking(m.pop, m.p, rng(), 0)
     e = s.effort_office
@@ -389,7 +389,7 @@ def test_effort_reciprocity_stronger_when_flexibility_granted(world):
     m = world()
     _neutral_effort(m)
     s, p = m.pop.staff, m.p
-    p.lead_style[:] = 1.0
+    s.lead_style[:] = 1.0
     s.belief[:] = 1.0
     s.motivation[:] = 0.45
     granted, refused = halves(len(s))
@@ -403,7 +403,7 @@ def test_effort_reciprocity_needs_trust_in_the_leader(world):
     m = world()
     _neutral_effort(m)
     s, p = m.pop.staff, m.p
-    p.lead_style[:] = 1.0
+    s.lead_style[:] = 1.0
     s.belief[:] = 1.0
     s.motivation[:] = 0.45
     trusts, wary = halves(len(s))
@@ -419,8 +419,8 @@ def test_effort_remote_below_office_without_verification(world):
     s, p = m.pop.staff, m.p
     s.verification[:] = 0.0
     results, presence = halves(len(s))
-    p.lead_results[presence] = False
-    p.lead_style[:] = 1.0  # no control term, so only the setting matters
+    s.lead_results[presence] = False
+    s.lead_style[:] = 1.0  # no control term, so only the setting matters
     effort_and_shirking(m.pop, m.p, rng(), 0)
     gap = s.effort_office - s.effort_remote  # paired: same person, two settings
     # results-based: temptation only, 0.7 x 0.06 = 0.042 (paired sd 0.008)
@@ -599,10 +599,10 @@ def _honest(m) -> None:
     s.sanction_left[:] = 0
     s.approved[:] = True
     s.flex_days[:] = 0
-    p.lead_style[:] = 0.0  # sanctions at the first flag
-    p.lead_trained[:] = False
-    p.lead_results[:] = True
-    p.staff_credibility[:] = 0.5
+    s.lead_style[:] = 0.0  # sanctions at the first flag
+    s.lead_trained[:] = False
+    s.lead_results[:] = True
+    s.credibility[:] = 0.5
     m.pop.refresh_counts()
 
 
@@ -611,8 +611,8 @@ def test_oversight_false_accusations_need_noisy_measurement(world):
     _honest(m)
     s = m.pop.staff
     credible, noisy = halves(len(s))
-    m.p.staff_credibility[credible] = 1.0
-    m.p.staff_credibility[noisy] = 0.0
+    m.pop.staff.credibility[credible] = 1.0
+    m.pop.staff.credibility[noisy] = 0.0
     oversee(m.pop, m.p, rng(), 0)
     assert not s.falsely_accused[credible].any()
     assert not s.detected.any()  # nobody shirked
@@ -642,7 +642,7 @@ def test_oversight_sanction_revokes_approval_and_starts_the_clock(world):
     shirker = np.arange(len(s)) % 2 == 0
     s.shirk_days[shirker] = 5
     s.shortfall[shirker] = 1.0
-    m.p.staff_credibility[:] = 1.0  # tp = 1: every checked shirker flagged, no false flags
+    m.pop.staff.credibility[:] = 1.0  # tp = 1: every checked shirker flagged, no false flags
     s.sanction_left[~shirker] = 3  # an earlier sanction running out
     oversee(m.pop, m.p, rng(), 0)
     assert s.detected[shirker].all()
@@ -658,8 +658,8 @@ def test_oversight_trusting_leader_sanctions_only_when_belief_low(world):
     s, p = m.pop.staff, m.p
     s.shirk_days[:] = 5
     s.shortfall[:] = 1.0
-    p.staff_credibility[:] = 1.0  # every shirker flagged
-    p.lead_style[:] = 1.0  # trusting leaders ...
+    s.credibility[:] = 1.0  # every shirker flagged
+    s.lead_style[:] = 1.0  # trusting leaders ...
     trusted = np.arange(len(s)) % 2 == 0
     s.belief[trusted] = 1.0  # ... keep 0.65 after a flag: above belief_sanction 0.5
     s.belief[~trusted] = 0.6  # -> 0.39: below
@@ -674,9 +674,9 @@ def test_oversight_trained_leaders_dismiss_false_flags(world):
     _honest(m)
     s, p = m.pop.staff, m.p
     trained, untrained = halves(len(s))
-    p.lead_trained[trained] = True
+    s.lead_trained[trained] = True
     s.belief[:] = 0.6  # a flag drops it to 0.39 < 0.5: trained leaders sanction it too
-    p.staff_credibility[:] = 0.6  # flagged with p = 0.2; a trained leader dismisses 60%
+    s.credibility[:] = 0.6  # flagged with p = 0.2; a trained leader dismisses 60%
     oversee(m.pop, m.p, rng(), 0)
     n_trained = s.falsely_accused[trained].sum()
     n_untrained = s.falsely_accused[untrained].sum()
@@ -689,8 +689,8 @@ def test_oversight_beliefs_rise_after_clean_checks_and_fall_after_flags(world):
     m = world(verification_rate=1.0)
     _honest(m)
     s, p = m.pop.staff, m.p
-    p.staff_credibility[:] = 1.0  # no false flags, every shirker flagged
-    p.lead_style[:] = 1.0
+    s.credibility[:] = 1.0  # no false flags, every shirker flagged
+    s.lead_style[:] = 1.0
     s.belief[:] = 0.5
     shirker = np.arange(len(s)) % 2 == 0
     s.shirk_days[shirker] = 5
@@ -713,7 +713,7 @@ def test_oversight_trained_leaders_target_checks_at_doubt(world):
     m = world(verification_rate=0.1)
     _honest(m)
     s, p = m.pop.staff, m.p
-    p.lead_trained[:] = True
+    s.lead_trained[:] = True
     doubted, trusted = halves(len(s))
     s.belief[doubted] = 0.2
     s.belief[trusted] = 0.8
@@ -731,7 +731,7 @@ def test_oversight_targeting_keeps_the_average_at_high_rates(world):
     m = world(verification_rate=0.6)
     _honest(m)
     s, p = m.pop.staff, m.p
-    p.lead_trained[:] = True
+    s.lead_trained[:] = True
     s.belief[:] = 0.8  # doubt 0.2, 0.8 and 1 (shares 1/2, 1/3, 1/6; mean 0.53):
     s.belief[::2] = 0.2  # targeted 0.6 x doubt / 0.53 = 0.23, 0.9 and 1.13 -> clipped to 1,
     s.belief[::6] = 0.0  # so the mean share checked is about 0.58, not 0.6
@@ -745,7 +745,7 @@ def test_oversight_presence_watchers_lose_belief_for_unseen_days(world):
     s, p = m.pop.staff, m.p
     away = np.arange(len(s)) % 2 == 0
     s.flex_days[away] = 2
-    p.lead_results[:] = False
+    s.lead_results[:] = False
     oversee(m.pop, m.p, rng(), 0)
     np.testing.assert_allclose(s.belief[~away], 0.6)
     assert s.belief[away].max() < 0.6
@@ -758,7 +758,7 @@ def test_oversight_false_accusation_lowers_morale(world):
     s = m.pop.staff
     s.motivation[:] = 0.5
     s.motivation_base[:] = 0.5
-    m.p.staff_credibility[:] = 0.0
+    m.pop.staff.credibility[:] = 0.0
     oversee(m.pop, m.p, rng(), 0)
     assert s.falsely_accused.sum() > 100
     assert s.motivation[s.falsely_accused].max() < 0.5
@@ -772,7 +772,7 @@ def test_oversight_false_accusation_lowers_trust_in_the_leader(world):
     _honest(m)
     s, p = m.pop.staff, m.p
     s.trust_in_leader[:] = p.trust_in_leader_base  # at rest: no recovery drift
-    p.staff_credibility[:] = 0.0
+    s.credibility[:] = 0.0
     oversee(m.pop, m.p, rng(), 0)
     accused = s.falsely_accused
     assert accused.sum() > 100
@@ -790,7 +790,7 @@ def test_oversight_gaming_inflates_measured_output_of_shirkers_at_low_credibilit
     shirker = np.arange(len(s)) % 2 == 0
     s.shirk_days[shirker] = 5
     s.ability[:] = 1.0
-    p.staff_credibility[:] = 0.0
+    s.credibility[:] = 0.0
     oversee(m.pop, m.p, rng(), 0)
     # true output x quality is 2.1 for everyone; shirkers' measured + gaming 0.3 x 1 x 5
     assert s.measured[shirker].min() > s.measured[~shirker].max()
@@ -804,7 +804,7 @@ def _quiet_citizens(m) -> None:
     c, s = m.pop.citizens, m.pop.staff
     c.trust[:] = 0.5
     c.anchor[:] = 0.5
-    m.p.citizen_online[:] = False
+    m.pop.citizens.online[:] = False
     s.active[:] = True
     s.measured[:] = 0.0
     s.detected[:] = False
@@ -877,12 +877,11 @@ def test_citizens_visibility_penalty_softened_by_proactive_communication(world):
 def test_citizens_proactive_reporting_pulls_trust_toward_reported_results(world):
     m = world(communication_policy="proactive", media_scrutiny=0.0,
               calibration={"need_rate": 0.0, "trust_word_of_mouth": 0.0,
-                           "comm_reach_proactive": 1.0})
+                           "comm_reach_proactive": 1.0, "trust_anchor": 0.0})
     _quiet_citizens(m)
     s, c = m.pop.staff, m.pop.citizens
     good, poor = _agency_groups(m)
     s.measured[good[s.agency]] = 100.0  # far above any standard: reported results = 1
-    m.p.trust_anchor = 0.0
     serve_citizens(m.pop, m.p, rng(), 0)
     np.testing.assert_allclose(c.trust[good[c.agency]], 0.5 + 0.2 * 0.5, rtol=1e-5)
     np.testing.assert_allclose(c.trust[poor[c.agency]], 0.5 - 0.2 * 0.5, rtol=1e-5)
@@ -937,7 +936,7 @@ def test_workforce_retirement_at_legal_age(world):
     s.age[old] = s.retirement_age[old]
     s.age[~old] = np.minimum(s.age[~old], s.retirement_age[~old] - 1.0)
     m.pop.refresh_counts()
-    out = workforce_dynamics(m.pop, m.p, rng(), 0, seed=7)
+    out = workforce_dynamics(m.pop, m.p, rng(), 0)
     assert not s.active[old].any()
     assert out["retirements"] == old.sum()
     assert out["exits"] >= out["retirements"]
@@ -954,7 +953,7 @@ def test_workforce_flexible_days_lower_quit_intent_at_equal_wellbeing(world):
     days = np.arange(len(s)) % 3 * 2  # 0, 2 or 4 days (exits reset theirs to 0 in the call)
     s.flex_days[:] = days
     m.pop.refresh_counts()
-    workforce_dynamics(m.pop, m.p, rng(), 0, seed=7)
+    workforce_dynamics(m.pop, m.p, rng(), 0)
     intent = s.intent_to_leave
     base = intent[days == 0]
     assert np.all(base > 0)
@@ -973,13 +972,13 @@ def test_workforce_wellbeing_rises_with_flexibility_and_falls_with_sanctions(wor
     s.flex_preference[:] = 0.5
     s.coordination[:] = 0.0
     s.sanction_left[:] = 0
-    m.p.lead_style[:] = 0.5
+    m.pop.staff.lead_style[:] = 0.5
     s.belief[:] = 0.5
     kind = np.arange(len(s)) % 3
     s.flex_days[kind == 1] = 2
     s.sanction_left[kind == 2] = 5
     m.pop.refresh_counts()
-    workforce_dynamics(m.pop, m.p, rng(), 0, seed=7)
+    workforce_dynamics(m.pop, m.p, rng(), 0)
     w = s.wellbeing
     assert w[kind == 1].min() > w[kind == 0].max()
     assert w[kind == 2].max() < w[kind == 0].min()
@@ -995,7 +994,7 @@ def test_workforce_lower_wellbeing_raises_quit_intent(world):
     s.wellbeing[happy] = 0.8
     s.wellbeing[unhappy] = 0.3
     m.pop.refresh_counts()
-    workforce_dynamics(m.pop, m.p, rng(), 0, seed=7)
+    workforce_dynamics(m.pop, m.p, rng(), 0)
     assert s.intent_to_leave[unhappy].min() > 2 * s.intent_to_leave[happy].max()
 
 
@@ -1010,7 +1009,7 @@ def test_workforce_vacancies_are_refilled(world):
     s.age[:] = np.minimum(s.age, s.retirement_age - 1)
     hires_before = s.hires.copy()
     m.pop.refresh_counts()
-    out = workforce_dynamics(m.pop, m.p, rng(), 10, seed=7)
+    out = workforce_dynamics(m.pop, m.p, rng(), 10)
     assert out["hires"] == vacant.sum()
     assert s.active[vacant].all()
     assert np.all(s.tenure[vacant] == 0.0)
@@ -1044,7 +1043,7 @@ def test_workforce_recruits_abler_when_flexibility_attracts(world):
         s.flex_days[:] = 2 if enabled else 0
         s.flex_days[::4] = 0
         m.pop.refresh_counts()
-        workforce_dynamics(m.pop, m.p, rng(), 3, seed=11)
+        workforce_dynamics(m.pop, m.p, rng(), 3)
         abilities.append(s.ability[::4].copy())
     # same recruits (hash-keyed draws), shifted by 0.08 (less where clipped at 0.3 / 2.0)
     diff = abilities[1] - abilities[0]

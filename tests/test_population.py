@@ -62,15 +62,18 @@ def test_job_families_and_collaboration(pop):
 
 def test_digital_access_falls_from_java_bali_to_the_east():
     pop = build_population(20000, 0.5, np.random.default_rng(7))
-    from flexisim.mechanisms.common import apply_levers, make_params
+    from flexisim.mechanisms.setup import apply_levers
+    from flexisim.params import make_params
     from flexisim.scenario import DEFAULTS
-    p = make_params(dict(DEFAULTS))
-    apply_levers(pop, p)
-    s = pop.staff
-    device = np.array([s.device[s.region == r].mean() for r in range(6)])
-    internet = np.array([s.internet[s.region == r].mean() for r in range(6)])
-    assert device[0] > device[5] + 0.2 and internet[0] > internet[5] + 0.2
-    assert (np.diff(p.region_internet[[0, 3, 4, 5]]) < 0).all()
+    apply_levers(pop, make_params(dict(DEFAULTS)))
+    s, regions = pop.staff, pop.regions
+    java, papua = regions.index("Java-Bali"), regions.index("Maluku-Papua")
+    device = np.array([s.device[s.region == r].mean() for r in range(len(regions))])
+    internet = np.array([s.internet[s.region == r].mean() for r in range(len(regions))])
+    assert device[java] > device[papua] + 0.2 and internet[java] > internet[papua] + 0.2
+    west_to_east = [regions.index(r) for r in ("Java-Bali", "Sulawesi", "Nusa Tenggara",
+                                               "Maluku-Papua")]
+    assert (np.diff(regions.internet[west_to_east]) < 0).all()
 
 
 def test_citizen_ties_mostly_within_region(pop):

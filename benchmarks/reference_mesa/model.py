@@ -2,40 +2,52 @@
 
 It implements the equations of docs/ODD.md §7 a second time, independently of the columnar
 engine (flexisim/mechanisms/), the way a Mesa tutorial would: every civil servant, leader and
-citizen is a ``mesa.Agent`` with scalar attributes and one method per mechanism; the model
-steps the mechanisms in the order of ODD §3 through ``AgentSet.do``. It shares with flexisim
-only its inputs -- the scenario and calibration files (``flexisim.scenario``,
-``make_params``) and the initial population (``build_population`` + ``apply_levers``, whose
-rows are turned into agents) -- so that both start from the same people.
+citizen is a ``mesa.Agent`` with scalar attributes and one method per mechanism, stepped
+through ``AgentSet.do``. It shares with flexisim only its inputs -- the scenario and
+calibration files (``flexisim.scenario``, ``make_params``), the initial population
+(``build_population`` + ``apply_levers``, whose rows are turned into agents) -- and, from the
+registry of mechanisms, the weekly order and the names of the random streams: ``step`` runs
+:data:`ORACLE` in the registry's order, so a mechanism added to the registry without its
+counterpart here fails loudly (the one deliberate extra place a new mechanism touches).
 
 Update semantics are those of the engine: within a mechanism every agent reads the state left
 by the previous mechanism (aggregates such as the agency's peer effort, the team's remote
 share and doubt, frontline capacity and the ties' trust are computed before the agents act);
 last week's values where ODD §3 says so.
 
-Randomness: each agent draws from the model's ``random.Random`` (Mesa's ``model.random``),
-in agent order. The draw pattern therefore differs from the engine's counter-based uniforms
-(ODD §8), so the two agree in distribution, not run by run: tests/test_oracle.py compares
-the means of the summary outputs over replications. The office-only twin is a second
-``ReferenceModel`` with ``flexiwork_enabled=False`` and the same seed (no common random
-numbers beyond the shared initial population). Used as the oracle (tests/test_oracle.py) and
+Randomness: each mechanism draws from its own ``random.Random``, seeded from the run's
+stream of the same name (``flexisim.streams``), in agent order. The draw pattern differs from
+the engine's counter-based uniforms (ODD §8), so the two agree in distribution, not run by
+run: tests/test_oracle.py compares the means of the summary outputs over replications. The
+office-only twin is a second ``ReferenceModel`` with ``flexiwork_enabled=False`` and the same
+seed. Used as the oracle (tests/test_oracle.py) and
 as the baseline of the speed-up figure (benchmarks/run_all.py).
 """
 
 from __future__ import annotations
 
 import math
+import random
 from typing import Any
 
 import mesa
 import numpy as np
 
-from flexisim.mechanisms.common import apply_levers, make_params
+from flexisim import streams
+from flexisim.mechanisms.registry import STEP
+from flexisim.mechanisms.setup import TRAINING_LITERACY, apply_levers
 from flexisim.metrics import COUNTERFACTUAL_OF, summarize
-from flexisim.population import FRONTLINE, JOB_FAMILIES, OFFSITE, build_population, tables
+from flexisim.params import make_params
+from flexisim.population import (
+    FRONTLINE,
+    JOB_FAMILIES,
+    OFFSITE,
+    REFERENCE_REGION,
+    build_population,
+    tables,
+)
 from flexisim.scenario import Scenario, load_scenario
 
-STREAMS = 10  # flexisim spawns 10 streams; the population comes from the first
 WEEKS = 52.0
 COMMUNICATION = ("silent", "reactive", "proactive")
 
@@ -97,14 +109,14 @@ class CivilServant(mesa.Agent):
         if m.week % p.approval_review_weeks == 0:
             chance = sigmoid(p.approval_slope * (self.belief + 0.5 * self.leader.style
                                                  - p.approval_threshold))
-            self.approved = ok and m.random.random() < chance
+            self.approved = ok and m.rand["eligibility"].random() < chance
         else:
             self.approved = self.approved and ok
 
     # -------------------------------------------------------------- 2. work mode
     def request_days(self) -> None:
         m, p = self.model, self.model.p
-        u = m.random.random()
+        u = m.rand["workmode"].random()
         self.priority = self.belief + 1e-3 * u
         if not p.flexiwork_enabled or not self.active:
             self.flex_days = 0
@@ -134,9 +146,9 @@ class CivilServant(mesa.Agent):
         peer = m.peer_effort[self.agency]
         mix = 1.0 - p.effort_peer
         office = (mix * (own + p.effort_deterrence * severity * catch_office)
-                  + p.effort_peer * peer + uniform_noise(m.random, p.effort_noise))
+                  + p.effort_peer * peer + uniform_noise(m.rand["effort"], p.effort_noise))
         remote = (mix * (own + p.effort_deterrence * severity * catch_remote - p.temptation_remote)
-                  + p.effort_peer * peer + uniform_noise(m.random, p.effort_noise))
+                  + p.effort_peer * peer + uniform_noise(m.rand["effort"], p.effort_noise))
         self.effort_office, self.effort_remote = clip01(office), clip01(remote)
         d = self.flex_days
         office_days = (5 - d) if self.active else 0
@@ -150,11 +162,11 @@ class CivilServant(mesa.Agent):
     # -------------------------------------------------------------- 4. production
     def produce(self) -> None:
         m, p, L = self.model, self.model.p, self.leader
-        luck = 1.0 + uniform_noise(m.random, 0.05)
+        luck = 1.0 + uniform_noise(m.rand["production"], 0.05)
         d = self.flex_days
         remote_share = d / 5.0
         coord = (p.coordination_loss * self.collaboration * L.team_remote
-                 * (1.0 - p.platform_coordination * p.platform)
+                 * (1.0 - p.platform_coordination * m.platform)
                  * (1.0 - p.literacy_coordination * L.literacy))
         infra = (1.0 - p.internet_penalty * (1.0 - self.internet)) if self.device \
             else p.no_device_factor
@@ -172,7 +184,7 @@ class CivilServant(mesa.Agent):
     # -------------------------------------------------------------- 5. oversight
     def be_overseen(self) -> None:
         m, p, L = self.model, self.model.p, self.leader
-        rnd = m.random
+        rnd = m.rand["oversight"]
         u0, u1, u2, u3 = rnd.random(), rnd.random(), rnd.random(), rnd.random()
         z = uniform_noise(rnd, 1.0)
         cred = self.credibility
@@ -215,7 +227,7 @@ class CivilServant(mesa.Agent):
     # -------------------------------------------------------------- 7. workforce
     def live_and_leave(self) -> None:
         m, p = self.model, self.model.p
-        u0, u1 = m.random.random(), m.random.random()
+        u0, u1 = m.rand["workforce"].random(), m.rand["workforce"].random()
         d = self.flex_days / 5.0
         target = (p.wellbeing_base + p.wellbeing_flex * d * (0.5 + self.flex_preference)
                   + p.wellbeing_autonomy * self.leader.style * self.belief
@@ -243,7 +255,7 @@ class CivilServant(mesa.Agent):
     def be_recruited(self, shift: float) -> None:
         """Refill the post with a recruit drawn like flexisim's (ODD §7.7)."""
         m, p, t = self.model, self.model.p, tables()
-        rnd = m.random
+        rnd = m.rand["recruits"]
         lo, hi = t["recruit_age"]
         self.age = lo + rnd.random() * (hi - lo)
         self.tenure = 0.0
@@ -262,7 +274,8 @@ class CivilServant(mesa.Agent):
                            - t["digital_skill_decline_per_year"] * (self.age - 30.0)
                            + 0.15 * rnd.gauss(0, 1))
         self.flex_preference = clip01(0.5 + 0.2 * (self.female and self.age >= 28)
-                                      + 0.1 * (self.region == 0) + 0.2 * rnd.gauss(0, 1))
+                                      + t["flex_preference_shift"][self.region]
+                                      + 0.2 * rnd.gauss(0, 1))
         self.active = True
         self.belief, self.trust_in_leader = 0.5, 0.7
         self.rating, self.performing = 0, False
@@ -304,10 +317,10 @@ class CitizenAgent(mesa.Agent):
 
     def use_service(self) -> None:
         m, p = self.model, self.model.p
-        rnd = m.random
+        rnd = m.rand["citizens"]
         u0, u1, u2, u3, u4 = (rnd.random() for _ in range(5))
         need = u0 < p.need_rate
-        digital = need and self.online and u1 < p.digital_channel * p.platform
+        digital = need and self.online and u1 < p.digital_channel * m.platform
         counter = need and not digital
         avail = m.availability[self.agency]
         well = u2 < avail
@@ -316,7 +329,7 @@ class CitizenAgent(mesa.Agent):
         if counter and u3 < 1.0 - m.presence[self.agency]:
             score -= p.visibility_penalty * (1.0 - m.soften)
         if digital:
-            score = p.score_digital_base + p.score_digital_span * p.platform
+            score = p.score_digital_base + p.score_digital_span * m.platform
         exposed = u4 < m.reach
         t = self.trust
         new = (t + p.trust_experience * need * (score - t) + p.trust_anchor * (self.anchor - t)
@@ -357,10 +370,14 @@ class ReferenceModel(mesa.Model):
         values = self.config.values
         self.p = p = make_params(values, dict(calibration or {}))
         # the same initial population as flexisim (same seed -> same rows), turned into agents
-        seq = np.random.SeedSequence(int(rng)).spawn(STREAMS)
         pop = build_population(values["n_asn"], values["citizens_per_asn"],
-                               np.random.default_rng(seq[0]))
+                               streams.generator(int(rng), "population"))
         apply_levers(pop, p)
+        # one random.Random per stream of the registry (and the recruits'), seeded from it
+        self.rand = {name: random.Random(int(streams.seed_sequence(int(rng), name)
+                                             .generate_state(1, np.uint64)[0]))
+                     for name in (*STEP.names(), "recruits")}
+        self.platform = float(pop.platform)
         self.tables = tables()
         self.region_names = pop.region_names
         self.n_regions = len(pop.region_names)
@@ -370,7 +387,7 @@ class ReferenceModel(mesa.Model):
         self.week = 0
 
         L = pop.leaders
-        literacy = np.clip(L.digital_literacy + 0.25 * L.trained, 0.0, 1.0)
+        literacy = np.clip(L.digital_literacy + TRAINING_LITERACY * L.trained, 0.0, 1.0)
         self.leader_list = [LeaderAgent(self, int(L.agency[j]), float(L.style[j]),
                                         bool(L.trained[j]), bool(L.results_based[j]),
                                         float(literacy[j])) for j in range(len(L))]
@@ -382,7 +399,7 @@ class ReferenceModel(mesa.Model):
                    "performing", "verification", "belief", "trust_in_leader", "wellbeing",
                    "effort", "sanction_left", "cycle_measured", "cycle_weeks")
         lists = {c: getattr(s, c).tolist() for c in columns}
-        credibility = p.credibility.tolist()
+        credibility = pop.agencies.credibility.tolist()
         self.staff_list = []
         for i, leader_row in enumerate(s.leader.tolist()):
             attributes = {c: lists[c][i] for c in columns}
@@ -397,10 +414,12 @@ class ReferenceModel(mesa.Model):
             leader.team.append(agent)
             self.staff_list.append(agent)
         c = pop.citizens
-        online = p.citizen_online.tolist()
+        online = pop.citizens.online.tolist()
         self.citizen_list = [CitizenAgent(self, int(r), int(ag), bool(on), float(an), float(an))
                              for r, ag, on, an in zip(c.region.tolist(), c.agency.tolist(),
                                                       online, c.anchor.tolist(), strict=True)]
+        for citizen, latent in zip(self.citizen_list, c.access_latent.tolist(), strict=True):
+            citizen.access_latent = latent
         ties = c.ties.tocsr()
         for k, citizen in enumerate(self.citizen_list):
             ends = ties.indptr[k], ties.indptr[k + 1]
@@ -469,26 +488,52 @@ class ReferenceModel(mesa.Model):
     def step(self) -> None:
         if self.counterfactual is not None:
             self.counterfactual.step()
-        p = self.p
-        self.week = week = self.steps - 1
-        if p.investment_per_year > 0:
-            for s in self.staff_list:
-                self.set_infrastructure(s)
+        self.week = self.steps - 1
+        self.hires, self.recruit_ability = 0, float("nan")
+        for name in STEP.names():  # the registry's order; each mechanism's own method here
+            if name not in ORACLE:
+                raise NotImplementedError(f"the plain-Mesa oracle has no counterpart of the "
+                                          f"mechanism {name!r} (add it to ORACLE)")
+            ORACLE[name](self)
+        self._collect(self.hires, self.recruit_ability)
+
+    # ------------------------------------------------------------------ the mechanisms
+    def _invest(self) -> None:
+        p, t = self.p, self.tables
+        if p.investment_per_year <= 0:
+            return
+        for s in self.staff_list:
+            self.set_infrastructure(s)
+        closed = 1.0 - (1.0 - p.investment_per_year) ** (self.week / WEEKS)
+        self.platform = p.platform_quality + (1.0 - p.platform_quality) * closed
+        for c in self.citizen_list:
+            c.online = c.access_latent < t["citizen_internet"][c.region] * (1.0 - closed) + closed
+
+    def _eligibility(self) -> None:
         self.staff.do("decide_eligibility")
+
+    def _work_mode(self) -> None:
         self.staff.do("request_days")
-        if p.flexiwork_enabled:
+        if self.p.flexiwork_enabled:
             self._ration()
+
+    def _effort(self) -> None:
         self.peer_effort = self._agency_mean("effort")  # last week's effort
         self.staff.do("choose_effort")
+
+    def _production(self) -> None:
         self.leaders.do("compute_team_remote")
         self.staff.do("produce")
+
+    def _oversight(self) -> None:
         self.leaders.do("compute_team_doubt")
         self.staff.do("be_overseen")
-        self._serve_citizens()
+
+    def _workforce(self) -> None:
+        p = self.p
         self.exits = 0
         self.staff.do("live_and_leave")
         hires = [s for s in self.staff_list if s.hire]
-        recruit_ability = float("nan")
         if hires:
             active = [s for s in self.staff_list if s.active]
             offer = 0.0
@@ -498,11 +543,13 @@ class ReferenceModel(mesa.Model):
                      + p.pool_wage_ability * p.pool_flex_wage * offer)
             for s in hires:
                 s.be_recruited(shift)
-            recruit_ability = sum(s.ability for s in hires) / len(hires)
+            self.recruit_ability = sum(s.ability for s in hires) / len(hires)
+        self.hires = len(hires)
+
+    def _appraisal(self) -> None:
         self.staff.do("accumulate")
-        if (week + 1) % p.appraisal_weeks == 0:
+        if (self.week + 1) % self.p.appraisal_weeks == 0:
             self.staff.do("be_rated")
-        self._collect(len(hires), recruit_ability)
 
     def _serve_citizens(self) -> None:
         p = self.p
@@ -533,7 +580,7 @@ class ReferenceModel(mesa.Model):
         self.reported = [clip01(0.5 * measured[a] / (5.0 * max(heads[a], 1)) / p.report_reference)
                          for a in range(n_ag)]
         self.region_scandals = [
-            _poisson(self.random.random(),
+            _poisson(self.rand["citizens"].random(),
                      p.media_scrutiny * 100.0 * detected[r] / max(heads_r[r], 1))
             for r in range(self.n_regions)]
         self.needs, self.satisfaction, self.served_on_time = 0, 0.0, 0
@@ -559,7 +606,7 @@ class ReferenceModel(mesa.Model):
         east_heads = sum(heads_r[r] for r in range(self.n_regions) if east[r])
         east_perf = (sum(perf_r[r] * heads_r[r] for r in range(self.n_regions) if east[r])
                      / max(east_heads, 1))
-        jb = perf_r[0]
+        jb = perf_r[self.region_names.index(REFERENCE_REGION)]
         self.metrics = {
             "performance": 100.0 * mean(s.output * s.quality / 5.0 for s in active),
             "timeliness": mean(s.on_time for s in active),
@@ -602,3 +649,17 @@ class ReferenceModel(mesa.Model):
                     else self.public_trust_start)
         return summarize(pd.DataFrame(self.rows), public_trust_start=self.public_trust_start,
                          public_trust_start_counterfactual=cf_start)
+
+
+#: The oracle's counterpart of each mechanism of the registry, by the registry's name.
+ORACLE = {
+    "infrastructure": ReferenceModel._invest,
+    "eligibility": ReferenceModel._eligibility,
+    "workmode": ReferenceModel._work_mode,
+    "effort": ReferenceModel._effort,
+    "production": ReferenceModel._production,
+    "oversight": ReferenceModel._oversight,
+    "citizens": ReferenceModel._serve_citizens,
+    "workforce": ReferenceModel._workforce,
+    "appraisal": ReferenceModel._appraisal,
+}

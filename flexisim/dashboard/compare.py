@@ -1,12 +1,9 @@
 """Two settings side by side, each run N times, drawn as bands.
 
 One run is one draw of luck; a workshop should see the spread. The replications run in
-worker processes (a step is numpy-bound but a process per CPU still multiplies throughput,
-and the page's own process stays responsive) while the page shows progress.
-
-All process-pool work goes through :func:`run_replications`, kept deliberately small: when
-``flexisim.experiment.run_experiment`` (same contract: any ``concurrent.futures`` executor,
-seeds from ``SeedSequence.spawn``) lands, that one function is the place to switch over.
+worker processes of one pool per server (the page's own process stays responsive) while the
+page shows progress. They go through the run core (:func:`flexisim.runs.map_runs`), like
+every other run: the same specs, the same thread policy in the workers.
 """
 
 from __future__ import annotations
@@ -16,8 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -29,7 +25,7 @@ from flexisim.dashboard.echarts import Chart
 from flexisim.dashboard.i18n import scenario_description, t
 from flexisim.dashboard.state import Settings, available_scenarios
 from flexisim.experiment.design import replication_seeds
-from flexisim.model import FlexiworkModel
+from flexisim.runs import RunSpec, WorkerDied, map_runs
 from flexisim.scenario import Scenario, load_scenario
 
 #: Columns kept from each run (a worker returns only these, to keep results small).
@@ -85,12 +81,6 @@ def _reset_pool() -> None:
         _pool = None
 
 
-def one_run(scenario: Scenario, seed: int, steps: int) -> pd.DataFrame:
-    """One replication (runs in a worker process; module-level so it pickles)."""
-    model = FlexiworkModel(scenario=scenario, rng=seed)
-    return model.run(steps)[list(COLUMNS)]
-
-
 def run_replications(configs: Mapping[str, Scenario], n: int, steps: int, seed: int, *,
                      executor: Executor | None = None,
                      on_progress: Callable[[int, int], None] | None = None,
@@ -99,33 +89,25 @@ def run_replications(configs: Mapping[str, Scenario], n: int, steps: int, seed: 
 
     Both configurations get the *same* ``n`` seeds (common random numbers: the difference
     between the bands is the settings, not luck). Returns ``{name: [timeseries, ...]}`` in
-    seed order. ``on_progress(done, total)`` is called as runs finish; setting ``cancel``
-    stops waiting and cancels the runs not yet started.
+    seed order (the :data:`COLUMNS` of each run). ``on_progress(done, total)`` is called as
+    runs finish; setting ``cancel`` stops waiting and cancels the runs not yet started
+    (``InterruptedError``).
     """
     pool = executor if executor is not None else shared_executor()
     seeds = replication_seeds(seed, n)
-    futures: dict[Future[pd.DataFrame], tuple[str, int]] = {}
-    for name, scenario in configs.items():
-        for i, s in enumerate(seeds):
-            futures[pool.submit(one_run, scenario, s, steps)] = (name, i)
+    specs = [RunSpec(scenario=scenario, seed=s, steps=steps, timeseries=COLUMNS, key=(name, i))
+             for name, scenario in configs.items() for i, s in enumerate(seeds)]
     results: dict[str, list[pd.DataFrame | None]] = {name: [None] * n for name in configs}
-    total, done = len(futures), 0
+    total = len(specs)
     if on_progress:
         on_progress(0, total)
-    try:
-        for future in as_completed(futures):
-            name, i = futures[future]
-            results[name][i] = future.result()
-            done += 1
-            if on_progress:
-                on_progress(done, total)
-            if cancel is not None and cancel.is_set():
-                break
-    finally:
-        for future in futures:
-            future.cancel()
-    if done < total:
-        raise InterruptedError("cancelled")
+    for done, item in enumerate(map_runs(specs, pool, max_pending=total, cancel=cancel), 1):
+        if item.error is not None:
+            raise item.error
+        name, i = item.spec.key
+        results[name][i] = item.value.raise_for_status().timeseries
+        if on_progress:
+            on_progress(done, total)
     return {name: [r for r in runs if r is not None] for name, runs in results.items()}
 
 
@@ -205,7 +187,7 @@ def ComparePanel(settings: solara.Reactive[Settings]) -> None:
             out = run_replications(configs, n.value, weeks.value, int(a.values["seed"]),
                                    on_progress=lambda d, tot: progress.set((d, tot)),
                                    cancel=cancel)
-        except BrokenProcessPool:
+        except WorkerDied:
             _reset_pool()  # a worker died (e.g. out of memory): the next run gets a fresh pool
             raise
         return out, names

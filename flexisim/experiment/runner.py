@@ -22,12 +22,9 @@ fixed by the definition, not by which worker runs it or when.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import multiprocessing
-import os
 import sys
 import time
-import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,30 +36,20 @@ import pyarrow as pa
 from flexisim.experiment.analysis import derived_outcomes, known_outcomes
 from flexisim.experiment.definition import Experiment, load_experiment
 from flexisim.experiment.design import Design, build_design, run_seeds
-from flexisim.experiment.store import ResultStore, run_id, runs_schema, worker_name, write_part
-from flexisim.scenario import Scenario
+from flexisim.experiment.store import ResultStore, run_id, runs_schema, write_part
+from flexisim.runs import (
+    Done,
+    RunResult,
+    RunSpec,
+    SequentialExecutor,
+    default_executor,
+    map_runs,
+)
 
-__all__ = ["RunTask", "SequentialExecutor", "SweepReport", "execute", "points_hash",
-           "run_experiment", "summary_columns"]
+__all__ = ["StoreSink", "SweepReport", "points_hash", "run_experiment", "summary_columns"]
 
 #: Keys of ``model.summary()`` that are provenance, kept in ``runs`` rather than ``summary``.
 _PROVENANCE = ("scenario", "scenario_hash", "package_version", "seed", "steps")
-
-
-@dataclass(frozen=True)
-class RunTask:
-    """Everything a worker needs for one run (small and picklable)."""
-
-    run_id: str
-    point_id: int
-    replication: int
-    seed: int
-    base: Scenario
-    levers: dict[str, Any]
-    parameters: dict[str, Any]
-    steps: int
-    out: str
-    schema: pa.Schema
 
 
 @dataclass
@@ -101,66 +88,44 @@ class SweepReport:
         return self.skipped + self.done == self.total
 
 
-class SequentialExecutor(cf.Executor):
-    """Run each task in the calling process when it is submitted (no parallelism).
-
-    The reference for bit-identical results, and the cheapest choice for one worker.
-    """
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
-        future: cf.Future = cf.Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # noqa: BLE001 - a Future carries any exception
-            if isinstance(exc, KeyboardInterrupt | SystemExit):
-                raise
-            future.set_exception(exc)
-        return future
-
-
 # --------------------------------------------------------------------------- worker side
 
-def execute(task: RunTask) -> dict[str, Any]:
-    """Run one task and write its part files; return the small record the driver keeps.
+@dataclass(frozen=True)
+class StoreSink:
+    """Writes a finished run into the results folder, in the worker; returns a small record.
 
-    A failure of the model (any exception) is recorded in the run's ``runs`` row with its
-    error text and status ``"failed"``; it does not propagate, so the sweep goes on.
+    The run's ``spec.key`` carries its identity (``run_id``, ``point_id``, ``replication``,
+    ``parameters``). A failure of the model is recorded in the run's ``runs`` row with its
+    error text and status ``"failed"``; the ``runs`` part is written last: it is the run's
+    commit record (see :mod:`flexisim.experiment.store`).
     """
-    from flexisim import __version__
 
-    out = Path(task.out)
-    start = time.perf_counter()
-    status, error, scenario_hash = "ok", None, None
-    try:
-        scenario_hash = task.base.with_values(source="experiment", **task.levers).hash
-        ts, summary = _simulate(task)
-        summary |= derived_outcomes(ts, summary)
-        write_part(out, "timeseries", task.run_id, _timeseries_table(task, ts))
-        write_part(out, "summary", task.run_id, _summary_table(task, summary))
-    except Exception as exc:  # noqa: BLE001 - recorded, and the sweep goes on
-        status = "failed"
-        lines = traceback.format_exception_only(type(exc), exc)
-        tb = traceback.extract_tb(exc.__traceback__)
-        where = f" (at {Path(tb[-1].filename).name}:{tb[-1].lineno})" if tb else ""
-        error = "".join(lines).strip() + where
-    wall = time.perf_counter() - start
-    row = {"run_id": task.run_id, "point_id": task.point_id, "replication": task.replication,
-           "seed": task.seed, **task.parameters, "status": status, "error": error,
-           "wall_time_s": wall, "package_version": __version__, "scenario_hash": scenario_hash,
-           "worker": worker_name()}
-    # the runs part last: it is the run's commit record (see flexisim.experiment.store)
-    write_part(out, "runs", task.run_id, pa.Table.from_pylist([row], schema=task.schema))
-    return {"run_id": task.run_id, "status": status, "error": error, "wall_time_s": wall}
+    out: str
+    schema: pa.Schema
 
+    def __call__(self, result: RunResult) -> dict[str, Any]:
+        from flexisim import __version__
 
-def _simulate(task: RunTask) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The model call itself (a separate function so tests can make it fail)."""
-    from flexisim.model import FlexiworkModel, twin_in_thread_in_workers
+        out, key = Path(self.out), result.spec.key
+        status, error = result.status, result.error
+        if result.ok:
+            try:
+                summary = result.summary | derived_outcomes(result.timeseries, result.summary)
+                write_part(out, "timeseries", key["run_id"],
+                           _timeseries_table(key, result.timeseries))
+                write_part(out, "summary", key["run_id"], _summary_table(key, summary))
+            except Exception as exc:  # noqa: BLE001 - recorded, and the sweep goes on
+                from flexisim.runs.core import _error_text
 
-    twin_in_thread_in_workers()
-    model = FlexiworkModel(scenario=task.base, rng=task.seed, **task.levers)
-    ts = model.run(task.steps)
-    return ts, model.summary()
+                status, error = "failed", _error_text(exc)
+        row = {"run_id": key["run_id"], "point_id": key["point_id"],
+               "replication": key["replication"], "seed": result.spec.seed,
+               **key["parameters"], "status": status, "error": error,
+               "wall_time_s": result.wall_time_s, "package_version": __version__,
+               "scenario_hash": result.scenario_hash, "worker": result.worker}
+        write_part(out, "runs", key["run_id"], pa.Table.from_pylist([row], schema=self.schema))
+        return {"run_id": key["run_id"], "status": status, "error": error,
+                "wall_time_s": result.wall_time_s}
 
 
 def summary_columns() -> list[str]:
@@ -168,9 +133,9 @@ def summary_columns() -> list[str]:
     return known_outcomes()
 
 
-def _summary_table(task: RunTask, summary: dict[str, Any]) -> pa.Table:
-    row: dict[str, Any] = {"run_id": task.run_id, "point_id": task.point_id,
-                           "replication": task.replication}
+def _summary_table(key: dict[str, Any], summary: dict[str, Any]) -> pa.Table:
+    row: dict[str, Any] = {"run_id": key["run_id"], "point_id": key["point_id"],
+                           "replication": key["replication"]}
     for key in summary_columns():
         value = summary.get(key, np.nan)
         row[key] = float(value) if value is not None else np.nan
@@ -180,14 +145,14 @@ def _summary_table(task: RunTask, summary: dict[str, Any]) -> pa.Table:
     return pa.Table.from_pylist([row], schema=schema)
 
 
-def _timeseries_table(task: RunTask, ts: pd.DataFrame) -> pa.Table:
+def _timeseries_table(key: dict[str, Any], ts: pd.DataFrame) -> pa.Table:
     # straight from numpy: pandas -> Arrow conversion (from_pandas) spends ~30 ms per run in
     # thread start-up and metadata, as long as a small model run itself
     n = len(ts)
     columns: dict[str, pa.Array] = {
-        "run_id": pa.array([task.run_id] * n, pa.string()),
-        "point_id": pa.array(np.full(n, task.point_id, np.int32)),
-        "replication": pa.array(np.full(n, task.replication, np.int32)),
+        "run_id": pa.array([key["run_id"]] * n, pa.string()),
+        "point_id": pa.array(np.full(n, key["point_id"], np.int32)),
+        "replication": pa.array(np.full(n, key["replication"], np.int32)),
         "step": pa.array(np.asarray(ts.index, dtype=np.int32)),
     }
     for name in ts.columns:
@@ -206,9 +171,9 @@ def points_hash(design: Design) -> str:
     return hashlib.sha256(data + text).hexdigest()[:16]
 
 
-def _tasks(experiment: Experiment, design: Design, seeds: np.ndarray, out: Path,
-           skip: set[str]) -> Iterator[RunTask]:
-    """Tasks of the runs not in `skip`, generated lazily in design order."""
+def _specs(experiment: Experiment, design: Design, seeds: np.ndarray,
+           skip: set[str]) -> Iterator[RunSpec]:
+    """Specs of the runs not in `skip`, generated lazily in design order."""
     schema = runs_schema(experiment)
     lever_cols = [f.name for f in schema][4 + len(experiment.parameters):-6]
     for point in range(len(design)):
@@ -220,23 +185,10 @@ def _tasks(experiment: Experiment, design: Design, seeds: np.ndarray, out: Path,
             rid = run_id(point, rep)
             if rid in skip:
                 continue
-            yield RunTask(run_id=rid, point_id=point, replication=rep,
-                          seed=int(seeds[point, rep]), base=experiment.base, levers=levers,
-                          parameters=params, steps=experiment.steps, out=str(out),
-                          schema=schema)
-
-
-def default_executor(workers: int | None, preload: tuple[str, ...] = (
-        "flexisim.model", "flexisim.experiment.runner")) -> tuple[cf.Executor, int]:
-    """A process pool of ``workers`` (default: every core), or in-process for one worker."""
-    n = workers or os.cpu_count() or 1
-    if n == 1:
-        return SequentialExecutor(), 1
-    # forkserver: workers start from a clean, single-threaded server process (fork from a
-    # driver running tqdm's monitor thread is unsafe), with the model preloaded once
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(list(preload))
-    return cf.ProcessPoolExecutor(max_workers=n, mp_context=ctx), n
+            yield RunSpec(scenario=experiment.base, seed=int(seeds[point, rep]),
+                          steps=experiment.steps, levers=levers,
+                          key={"run_id": rid, "point_id": point, "replication": rep,
+                               "parameters": params})
 
 
 def run_experiment(definition: Experiment | str | Path, executor: cf.Executor | None = None,
@@ -305,27 +257,12 @@ def run_experiment(definition: Experiment | str | Path, executor: cf.Executor | 
     # a few tasks per worker keep every worker busy; more would only hold memory
     limit = max_pending or (4 * n_workers if own else max(4 * n_workers, 64))
     bar = _Progress(experiment.name, todo, report.skipped, enabled=progress)
-    tasks = _tasks(experiment, design, seeds, folder, done)
-    pending: set[cf.Future] = set()
+    specs = _specs(experiment, design, seeds, done)
+    sink = StoreSink(str(folder), runs_schema(experiment))
     try:
-        exhausted = False
-        while pending or not exhausted:
-            while not exhausted and len(pending) < limit:
-                task = next(tasks, None)
-                if task is None:
-                    exhausted = True
-                    break
-                pending.add(executor.submit(execute, task))
-            if not pending:
-                break
-            finished, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-            for future in finished:
-                _collect(future, report)
+        for item in map_runs(specs, executor, sink=sink, max_pending=limit):
+            _collect(item, report)
             bar.update(report)
-    except BaseException:
-        for future in pending:
-            future.cancel()
-        raise
     finally:
         bar.close(report)
         if own:
@@ -334,17 +271,12 @@ def run_experiment(definition: Experiment | str | Path, executor: cf.Executor | 
     return report
 
 
-def _collect(future: cf.Future, report: SweepReport) -> None:
-    try:
-        record = future.result()
-    except cf.BrokenExecutor as exc:
-        # a worker process died (out of memory, killed): nothing more can run on this pool
-        raise RuntimeError(f"a worker process died ({exc}); the finished runs are saved: "
-                           "run the same command again to resume") from exc
-    except Exception as exc:  # noqa: BLE001 - the task failed outside the model call
+def _collect(item: Done, report: SweepReport) -> None:
+    if item.error is not None:  # the task failed outside the model call (e.g. a write error)
         report.lost += 1
-        report.errors.append(f"{type(exc).__name__}: {exc}")
+        report.errors.append(f"{type(item.error).__name__}: {item.error}")
         return
+    record = item.value
     report.done += 1
     if record["status"] != "ok":
         report.failed += 1

@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -94,11 +92,6 @@ def write_part(folder: Path, dataset: str, rid: str, table: pa.Table) -> None:
     tmp = target.with_name(f"{_TMP_PREFIX}{rid}-{uuid.uuid4().hex[:8]}.parquet")
     pq.write_table(table, tmp, compression="zstd")
     os.replace(tmp, target)
-
-
-def worker_name() -> str:
-    """``host:pid`` of the process running a task (recorded per run, for diagnosis)."""
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class ResultStore:
@@ -243,8 +236,3 @@ def _atomic_text(path: Path, text: str) -> None:
     tmp = path.with_name(f"{_TMP_PREFIX}{path.name}-{uuid.uuid4().hex[:8]}")
     tmp.write_text(text)
     os.replace(tmp, path)
-
-
-def clear(folder: Path) -> None:
-    """Remove a results folder (tests and benchmarks)."""
-    shutil.rmtree(folder, ignore_errors=True)

@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 from scipy import optimize
 
-from flexisim.mechanisms.common import calibration_defaults
+from flexisim.params import calibration_defaults
 from flexisim.validation.runner import run_targets, summarize_results
 from flexisim.validation.targets import Target
 

@@ -75,10 +75,10 @@ def add_parsers(sub: Any) -> None:
 
 def _executor(workers: int | None) -> cf.Executor:
     """The sweep's executor (a process pool, or in-process for one worker)."""
-    from flexisim.experiment.runner import default_executor
+    from flexisim.runs import default_executor
 
-    return default_executor(workers, preload=("flexisim.model",
-                                              "flexisim.validation.runner"))[0]
+    return default_executor(workers, preload=("flexisim.model", "flexisim.runs.core",
+                                              "flexisim.validation.measures"))[0]
 
 
 def _progress(label: str, quiet: bool) -> Any:
@@ -94,7 +94,7 @@ def _progress(label: str, quiet: bool) -> Any:
 
 
 def cmd_validate_model(args: argparse.Namespace) -> int:
-    from flexisim.mechanisms.common import calibration_defaults
+    from flexisim.params import calibration_defaults
     from flexisim.validation import load_targets
     from flexisim.validation.report import summary_text, write_report
     from flexisim.validation.runner import run_targets, summarize_results

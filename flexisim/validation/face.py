@@ -24,11 +24,12 @@ import pandas as pd
 
 from flexisim.experiment.analysis import mean_ci
 from flexisim.experiment.design import replication_seeds
+from flexisim.runs import RunResult, RunSpec, run_all
 from flexisim.scenario import ScenarioError, load_scenario
-from flexisim.validation.runner import map_tasks
 from flexisim.validation.targets import validation_dir
 
-__all__ = ["FaceDesign", "OUTCOMES", "face_verdicts", "load_face", "run_face"]
+__all__ = ["FaceDesign", "OUTCOMES", "face_verdicts", "load_face", "outcome_spec", "outcomes",
+           "run_face"]
 
 OUTCOMES = ("performance_change_pct", "trust_effect_pp")
 
@@ -81,24 +82,19 @@ def load_face(path: str | Path | None = None) -> FaceDesign:
     return design
 
 
-def paired_outcomes(scenario: str, seed: int, n_asn: int, steps: int,
-                    levers: dict[str, Any] | None = None,
-                    calibration: dict[str, float] | None = None) -> dict[str, float]:
-    """One run's :data:`OUTCOMES` (paired with its own office-only twin)."""
-    from flexisim.model import FlexiworkModel, twin_in_thread_in_workers
-
-    twin_in_thread_in_workers()
-    model = FlexiworkModel(scenario=scenario, rng=seed, n_asn=n_asn, calibration=calibration,
-                           **(levers or {}))
-    model.run(steps)
-    summary = model.summary()
-    return {k: float(summary[k]) for k in OUTCOMES}
+def outcome_spec(scenario: str, seed: int, n_asn: int, steps: int,
+                 levers: dict[str, Any] | None = None,
+                 calibration: dict[str, float] | None = None, key: Any = None) -> RunSpec:
+    """A run whose :data:`OUTCOMES` (paired with its own office-only twin) are wanted."""
+    return RunSpec(scenario=load_scenario(scenario), seed=seed, steps=steps,
+                   levers={"n_asn": n_asn, **(levers or {})}, calibration=calibration or {},
+                   timeseries=False, key=key)
 
 
-def _one(task: tuple[str, str, dict[str, Any], int, int, int, int]) -> dict[str, Any]:
-    name, scenario, levers, seed, replication, n_asn, steps = task
-    return {"configuration": name, "replication": replication, "seed": seed,
-            **paired_outcomes(scenario, seed, n_asn, steps, levers=levers)}
+def outcomes(result: RunResult) -> dict[str, Any]:
+    """The run's key fields and its :data:`OUTCOMES` (raises if the run failed)."""
+    result.raise_for_status()
+    return {**result.spec.key, **{k: float(result.summary[k]) for k in OUTCOMES}}
 
 
 def run_face(design: FaceDesign, *, replications: int | None = None, n_asn: int | None = None,
@@ -107,10 +103,11 @@ def run_face(design: FaceDesign, *, replications: int | None = None, n_asn: int 
     """One row per (configuration, replication): the paired outcomes of each run."""
     n = replications or design.replications
     seeds = replication_seeds(design.seed, n)
-    tasks = [(name, scenario, levers, seed, r, n_asn or design.n_asn, design.steps)
+    specs = [outcome_spec(scenario, seed, n_asn or design.n_asn, design.steps, levers,
+                          key={"configuration": name, "replication": r, "seed": seed})
              for name, (scenario, levers) in design.configurations().items()
              for r, seed in enumerate(seeds)]
-    rows = map_tasks(_one, tasks, executor, progress)
+    rows = [outcomes(r) for r in run_all(specs, executor, progress=progress)]
     return pd.DataFrame(rows).sort_values(["configuration", "replication"]).reset_index(drop=True)
 
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import sys
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -19,80 +18,46 @@ import pandas as pd
 
 from flexisim.experiment.analysis import mean_ci
 from flexisim.experiment.design import replication_seeds
+from flexisim.runs import Observe, RunResult, RunSpec, run_all
 from flexisim.validation.measures import make_probe
 from flexisim.validation.targets import Target
 
-__all__ = ["RunSpec", "map_tasks", "simulate", "run_targets", "summarize_results"]
+__all__ = ["run_targets", "summarize_results", "target_spec"]
 
 
-@dataclass(frozen=True)
-class RunSpec:
-    """One run of one target (picklable: sent to worker processes)."""
+def target_spec(target: Target, replication: int, seed: int, n_asn: int,
+                calibration: Mapping[str, float] | None = None) -> RunSpec:
+    """The run of one replication of a target: its setting, its reference world and its probe.
 
-    target: Target
-    replication: int
-    seed: int
-    n_asn: int
-    calibration: tuple[tuple[str, float], ...] = ()
-
-
-def simulate(spec: RunSpec) -> dict[str, Any]:
-    """Run the target's setting (and its reference world) and return the measured value."""
-    from flexisim.model import FlexiworkModel, twin_in_thread_in_workers
-
-    target = spec.target
-    twin_in_thread_in_workers()
-    start = time.perf_counter()
-    # the setting's own coefficients (e.g. "forced" choice) win over the ones being fitted
-    calibration = {**dict(spec.calibration), **target.setting_calibration}
-    contrast = target.contrast_scenario(spec.n_asn)
-    probe = make_probe(target.measure, target.measure_options)
-    paired = probe.PAIRED
-    model = FlexiworkModel(scenario=target.base(spec.n_asn), rng=spec.seed,
-                           counterfactual=paired and contrast is None, calibration=calibration)
-    reference = None
-    if paired:
-        reference = model.counterfactual if contrast is None else FlexiworkModel(
-            scenario=contrast, rng=spec.seed, counterfactual=False, calibration=calibration)
-    for week in range(target.steps):
-        model.step()
-        if contrast is not None and reference is not None:
-            reference.step()
-        if week >= target.burn_in:
-            probe.observe(model, reference)
-    return {"id": target.id, "replication": spec.replication, "seed": spec.seed,
-            "n_asn": spec.n_asn, "value": float(probe.value()),
-            "wall_time_s": time.perf_counter() - start}
+    The reference world is the target's ``[contrast]`` world if it has one, else the
+    office-only twin; only probes that compare two worlds get one. The setting's own
+    coefficients (e.g. "forced" choice) win over the ones being fitted.
+    """
+    paired = make_probe(target.measure, target.measure_options).PAIRED
+    return RunSpec(
+        scenario=target.base(n_asn), seed=seed, steps=target.steps,
+        calibration={**dict(calibration or {}), **target.setting_calibration},
+        counterfactual=paired, reference=target.contrast_scenario(n_asn) if paired else None,
+        observers=(Observe("value", partial(make_probe, target.measure,
+                                            target.measure_options), start=target.burn_in),),
+        timeseries=False,
+        key={"id": target.id, "replication": replication, "seed": seed, "n_asn": n_asn})
 
 
-def map_tasks(fn: Callable[[Any], dict[str, Any]], tasks: Sequence[Any],
-              executor: cf.Executor | None = None,
-              progress: Callable[[int, int], None] | None = None) -> list[dict[str, Any]]:
-    """``fn`` over ``tasks`` in this process or on ``executor``, reporting progress; results
-    in completion order (callers sort them)."""
-    rows: list[dict[str, Any]] = []
-    if executor is None:
-        for k, task in enumerate(tasks):
-            rows.append(fn(task))
-            if progress:
-                progress(k + 1, len(tasks))
-        return rows
-    futures = [executor.submit(fn, task) for task in tasks]
-    for k, future in enumerate(cf.as_completed(futures)):
-        rows.append(future.result())
-        if progress:
-            progress(k + 1, len(tasks))
-    return rows
+def _row(result: RunResult) -> dict[str, Any]:
+    result.raise_for_status()
+    return {**result.spec.key, "value": float(result.observations["value"]),
+            "wall_time_s": result.wall_time_s}
 
 
 def _specs(targets: Iterable[Target], replications: int | None, reduced: bool,
            calibration: Mapping[str, float] | None) -> list[RunSpec]:
-    cal = tuple(sorted((calibration or {}).items()))
     specs = []
     for t in targets:
         n = replications or (t.reduced_replications if reduced else t.replications)
         n_asn = t.reduced_n_asn if reduced else t.n_asn
-        specs += [RunSpec(t, r, s, n_asn, cal) for r, s in enumerate(replication_seeds(t.seed, n))]
+        specs += [target_spec(t, r, s, n_asn, calibration)
+                  for r, s in enumerate(replication_seeds(t.seed, n))]
     return specs
 
 
@@ -118,7 +83,8 @@ def run_targets(targets: Iterable[Target], *, replications: int | None = None,
         Called after each finished run.
     """
     specs = _specs(targets, replications, reduced, calibration)
-    df = pd.DataFrame(map_tasks(simulate, specs, executor, progress))
+    rows = [_row(r) for r in run_all(specs, executor, progress=progress)]
+    df = pd.DataFrame(rows)
     return df.sort_values(["id", "replication"], kind="stable").reset_index(drop=True)
 
 

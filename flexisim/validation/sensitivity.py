@@ -19,9 +19,9 @@ import pandas as pd
 
 from flexisim.experiment.analysis import mean_ci
 from flexisim.experiment.design import replication_seeds
-from flexisim.mechanisms.common import calibration_defaults
-from flexisim.validation.face import OUTCOMES, paired_outcomes
-from flexisim.validation.runner import map_tasks
+from flexisim.params import calibration_defaults
+from flexisim.runs import run_all
+from flexisim.validation.face import OUTCOMES, outcome_spec, outcomes
 
 __all__ = ["HEADLINE", "UNPINNED", "run_unpinned", "unpinned_table"]
 
@@ -51,14 +51,6 @@ _SHARES = {"visibility_penalty", "comm_soften_reactive", "comm_soften_proactive"
 HEADLINE = ("permenpan_4_2025", "trust_but_verify")
 
 
-def _one(task: tuple[str, str, float, int, int, int, int, str]) -> dict[str, Any]:
-    name, level, value, seed, replication, n_asn, steps, scenario = task
-    calibration = {} if name == "baseline" else {name: value}
-    return {"scenario": scenario, "coefficient": name, "level": level, "value": value,
-            "replication": replication,
-            **paired_outcomes(scenario, seed, n_asn, steps, calibration=calibration)}
-
-
 def run_unpinned(*, scenarios: tuple[str, ...] = HEADLINE, replications: int = 10,
                  n_asn: int = 4000, steps: int = 104, seed: int = 6060,
                  coefficients: tuple[str, ...] | None = None,
@@ -72,9 +64,13 @@ def run_unpinned(*, scenarios: tuple[str, ...] = HEADLINE, replications: int = 1
         for level, factor in (("x0.5", 0.5), ("x1.5", 1.5)):
             value = defaults[name] * factor
             settings.append((name, level, min(value, 1.0) if name in _SHARES else value))
-    tasks = [(n, lvl, v, s, r, n_asn, steps, sc) for sc in scenarios for n, lvl, v in settings
+    specs = [outcome_spec(sc, s, n_asn, steps,
+                          calibration={} if name == "baseline" else {name: value},
+                          key={"scenario": sc, "coefficient": name, "level": level,
+                               "value": value, "replication": r})
+             for sc in scenarios for name, level, value in settings
              for r, s in enumerate(seeds)]
-    rows = map_tasks(_one, tasks, executor, progress)
+    rows = [outcomes(r) for r in run_all(specs, executor, progress=progress)]
     return pd.DataFrame(rows)
 
 

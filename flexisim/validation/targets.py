@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flexisim.mechanisms.common import calibration_defaults
+from flexisim.params import calibration_defaults
 from flexisim.scenario import (
     Scenario,
     ScenarioError,
