@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from flexisim.errors import InputError, UsageError
 from flexisim.scenario import ScenarioError, list_scenarios, load_scenario
 
 EXIT_USAGE = 2
@@ -39,14 +40,6 @@ SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
     ("share_under_35", "Share of staff under 35", "{:.1%}"),
     ("regional_performance_gap", "Java-Bali vs eastern regions gap", "{:+.2f} %"),
 )
-
-
-class UsageError(Exception):
-    """Bad command-line input: reported as lines on stderr with exit status 2."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 class _Parser(argparse.ArgumentParser):
@@ -217,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
-    except (ScenarioError, UsageError) as err:
+    except InputError as err:
         for line in err.problems:
             print(line, file=sys.stderr)
         return EXIT_USAGE

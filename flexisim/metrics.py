@@ -72,7 +72,8 @@ VIEW = ViewSpec(
                      "falsely_accused", "eligible", "flex_days", "wellbeing", "age",
                      "performing"),
            "citizens": ("region", "trust"),
-           "regions": ("staff_rows",)})
+           "regions": ("staff_rows",)},
+    parameters=("distrust_threshold",))
 
 
 class StaffTotals(NamedTuple):
@@ -176,7 +177,7 @@ def step_metrics(pop: Population, p: Params, stats: Mapping[str, Any]) -> dict[s
     """
     c = pop.citizens
     n_active = max(pop.n_active, 1)
-    v = pop.views(VIEW)
+    v = pop.views(VIEW, p)
     totals, perf_sum, uptake_sum = _staff_pass(v)
     trust_sum, citizens_region, distrustful = _citizen_pass(
         v, float(p.distrust_threshold), len(pop.regions))

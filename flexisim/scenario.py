@@ -60,6 +60,8 @@ from typing import Any
 
 import numpy as np
 
+from flexisim.errors import ScenarioError
+
 __all__ = [
     "DEFAULTS",
     "DEFAULT_SCENARIO",
@@ -89,33 +91,6 @@ _MAX_SHOWN = 60  # longest value rendering in an error message
 
 
 # --------------------------------------------------------------------------- errors
-
-
-class ScenarioError(ValueError):
-    """One or more problems in a scenario, one line each.
-
-    Parameters
-    ----------
-    problems : iterable of str
-        The problems, each a single line ``SOURCE: where: value: what (allowed: ...)``.
-
-    Attributes
-    ----------
-    problems : list of str
-        The problems in the order they were found; ``str(error)`` joins them
-        with newlines.
-    """
-
-    def __init__(self, problems: Iterable[str]) -> None:
-        self.problems: list[str] = list(problems)
-        super().__init__("\n".join(self.problems))
-
-    def __str__(self) -> str:
-        return "\n".join(self.problems)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Keep the problem list intact when pickled (process pools, Dask workers).
-        return (type(self), (self.problems,))
 
 
 # --------------------------------------------------------------------------- levers

@@ -18,8 +18,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import flexisim.mechanisms as mech
+from flexisim.mechanisms.registry import STEP
 from flexisim.metrics import OUTPUTS, summarize
+from flexisim.params import coefficient_names
 from flexisim.scenario import LEVERS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -118,10 +119,80 @@ def test_tables_cover_every_lever_and_coefficient():
 
 # ------------------------------------------------------------------ names in the prose
 def test_every_mechanism_function_is_described():
-    functions = [n for n in mech.__all__ if callable(getattr(mech, n))]
-    assert len(functions) == len(mech.STEP_ORDER)
+    functions = [m.function for m in STEP] + ["apply_levers", "infrastructure_levels"]
     missing = missing_names(functions, code_text(prose()))
     assert missing == [], f"mechanisms not named (as code) in docs/ODD.md: {missing}"
+
+
+def test_every_registered_mechanism_has_its_own_odd_section():
+    """Each mechanism of the registry has a section of ODD §7 whose heading names its
+    function."""
+    headings = re.findall(r"^### 7\.\d+ .*$", prose(), flags=re.M)
+    for m in STEP:
+        assert any(f"`{m.function}`" in h for h in headings), (m.name, headings)
+
+
+# ------------------------------------------------------------------ declarations
+def _declared_views():
+    """Every ViewSpec of the model: the registry's, setting up, the weekly indicators."""
+    from flexisim import metrics
+    from flexisim.mechanisms import setup
+    from flexisim.state import COUNTS
+
+    return [m.view for m in STEP] + [setup.SETUP, metrics.VIEW, COUNTS]
+
+
+#: levers read where a run is set up rather than by a mechanism
+RUN_LEVERS = {"steps", "seed", "n_asn", "citizens_per_asn"}
+
+
+def test_declared_parameters_exist_and_every_parameter_is_declared_somewhere():
+    known = set(LEVERS) | set(coefficient_names())
+    declared = {n for v in _declared_views() for n in v.parameters}
+    assert declared - known == set(), "declared parameters that do not exist"
+    assert known - declared - RUN_LEVERS == set(), "levers or coefficients no mechanism declares"
+
+
+def test_declared_columns_exist():
+    from flexisim.state import Agencies, Citizens, Leaders, Regions, Staff
+
+    tables = {"staff": Staff, "leaders": Leaders, "agencies": Agencies, "citizens": Citizens,
+              "regions": Regions}
+    for view in _declared_views():
+        for where in (view.reads, view.writes):
+            for table, columns in where.items():
+                unknown = set(columns) - set(tables[table].COLUMNS)
+                assert unknown == set(), (view.name, table, unknown)
+
+
+def _parameter_uses(module) -> set[str]:
+    """Names read as ``p.<name>`` (the Params argument) or ``k.<name>`` (a kernel's
+    parameter record) in a module's source."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(module))
+    return {node.attr for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+            and node.value.id in ("p", "k")}
+
+
+def test_mechanisms_use_only_the_parameters_they_declare():
+    """A mechanism's module reads exactly its declared levers and coefficients (kernels
+    cannot read undeclared ones: their parameter record has no such field)."""
+    import sys
+
+    from flexisim.mechanisms.mechanism import Mechanism
+    from flexisim.state import ViewSpec
+
+    for name in {m.run.__module__ for m in STEP} | {"flexisim.metrics"}:
+        module = sys.modules[name]
+        views = [v.view if isinstance(v, Mechanism) else v for v in vars(module).values()
+                 if isinstance(v, ViewSpec | Mechanism)]
+        declared = {n for v in views for n in v.parameters}
+        methods = {"levers", "coefficients", "replace", "build"}
+        undeclared = _parameter_uses(module) - declared - methods
+        assert undeclared == set(), f"{name} uses undeclared parameters {sorted(undeclared)}"
 
 
 def test_every_lever_keyword_is_described():

@@ -307,7 +307,7 @@ def test_workmode_min_onsite_frontline_respected(world):
 # ================================================================== 3. effort and shirking
 def _neutral_effort(m) -> None:
     """Identical staff and leaders, so a test can vary one attribute between groups."""
-    s, p = m.pop.staff, m.p
+    s = m.pop.staff
     s.active[:] = True
     s.motivation[:] = 0.6
     s.control_sensitivity[:] = 0.0
@@ -345,7 +345,7 @@ def test_effort_verification_raises_remote_effort_of_results_based_staff(world):
 def test_effort_crowding_out_of_control_sensitive_staff(world):
     m = world()
     _neutral_effort(m)
-    s, p = m.pop.staff, m.p
+    s = m.pop.staff
     n = len(s)
     sensitive = np.arange(n) % 2 == 0
     s.control_sensitivity[sensitive] = 1.0
@@ -367,7 +367,7 @@ def test_effort_crowding_out_of_control_sensitive_staff(world):
 def test_effort_reciprocity_of_trust(world):
     m = world()
     _neutral_effort(m)
-    s, p = m.pop.staff, m.p
+    s = m.pop.staff
     n = len(s)
     trusted = np.arange(n) % 2 == 0
     s.belief[trusted] = 0.95
@@ -388,7 +388,7 @@ def test_effort_reciprocity_of_trust(world):
 def test_effort_reciprocity_stronger_when_flexibility_granted(world):
     m = world()
     _neutral_effort(m)
-    s, p = m.pop.staff, m.p
+    s = m.pop.staff
     s.lead_style[:] = 1.0
     s.belief[:] = 1.0
     s.motivation[:] = 0.45
@@ -402,7 +402,7 @@ def test_effort_reciprocity_stronger_when_flexibility_granted(world):
 def test_effort_reciprocity_needs_trust_in_the_leader(world):
     m = world()
     _neutral_effort(m)
-    s, p = m.pop.staff, m.p
+    s = m.pop.staff
     s.lead_style[:] = 1.0
     s.belief[:] = 1.0
     s.motivation[:] = 0.45
@@ -588,7 +588,7 @@ def test_production_platform_reduces_coordination_loss(world):
 # ========================================================================= 5. oversight
 def _honest(m) -> None:
     """Everyone active and honest (no shirked day), leaders controlling and untrained."""
-    s, p = m.pop.staff, m.p
+    s = m.pop.staff
     s.active[:] = True
     s.shirk_days[:] = 0
     s.shortfall[:] = 0.0
@@ -655,7 +655,7 @@ def test_oversight_sanction_revokes_approval_and_starts_the_clock(world):
 def test_oversight_trusting_leader_sanctions_only_when_belief_low(world):
     m = world(verification_rate=1.0)
     _honest(m)
-    s, p = m.pop.staff, m.p
+    s = m.pop.staff
     s.shirk_days[:] = 5
     s.shortfall[:] = 1.0
     s.credibility[:] = 1.0  # every shirker flagged
@@ -672,7 +672,7 @@ def test_oversight_trained_leaders_dismiss_false_flags(world):
     # a large false-positive rate makes the comparison sharp inside one call
     m = world(verification_rate=1.0, calibration={"false_positive_max": 0.5})
     _honest(m)
-    s, p = m.pop.staff, m.p
+    s = m.pop.staff
     trained, untrained = halves(len(s))
     s.lead_trained[trained] = True
     s.belief[:] = 0.6  # a flag drops it to 0.39 < 0.5: trained leaders sanction it too
@@ -712,7 +712,7 @@ def test_oversight_unchecked_beliefs_stay(world):
 def test_oversight_trained_leaders_target_checks_at_doubt(world):
     m = world(verification_rate=0.1)
     _honest(m)
-    s, p = m.pop.staff, m.p
+    s = m.pop.staff
     s.lead_trained[:] = True
     doubted, trusted = halves(len(s))
     s.belief[doubted] = 0.2
@@ -730,7 +730,7 @@ def test_oversight_trained_leaders_target_checks_at_doubt(world):
 def test_oversight_targeting_keeps_the_average_at_high_rates(world):
     m = world(verification_rate=0.6)
     _honest(m)
-    s, p = m.pop.staff, m.p
+    s = m.pop.staff
     s.lead_trained[:] = True
     s.belief[:] = 0.8  # doubt 0.2, 0.8 and 1 (shares 1/2, 1/3, 1/6; mean 0.53):
     s.belief[::2] = 0.2  # targeted 0.6 x doubt / 0.53 = 0.23, 0.9 and 1.13 -> clipped to 1,

@@ -838,3 +838,19 @@ def test_any_in_range_numbers_validate_and_round_trip(numbers):
     again = parse_scenario_text(scenario.to_toml())
     assert again.values == values
     assert again.hash == scenario.hash
+
+
+def test_every_input_error_shares_one_base_class():
+    """Scenario, experiment, target, folder and usage errors are all InputError: the CLI
+    turns any of them into exit 2 with one line per problem."""
+    import pickle
+
+    from flexisim import errors
+
+    for cls in (errors.ScenarioError, errors.ExperimentError, errors.TargetError,
+                errors.FolderError, errors.UsageError):
+        assert issubclass(cls, errors.InputError) and issubclass(cls, ValueError)
+        err = cls(["a: b: c", "d: e: f"])
+        assert str(err) == "a: b: c\nd: e: f"
+        again = pickle.loads(pickle.dumps(err))
+        assert type(again) is cls and again.problems == err.problems

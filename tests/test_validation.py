@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from flexisim.scenario import ScenarioError
+from flexisim.errors import TargetError
 from flexisim.validation import load_target, load_targets, run_targets, summarize_results
 from flexisim.validation.calibrate import blocks, calibrate, write_calibration
 from flexisim.validation.face import face_verdicts, load_face, run_face
@@ -187,7 +187,7 @@ def test_bad_target_files_name_file_field_value(tmp_path: Path, change: tuple[st
     old, new = change
     assert old in GOOD
     path = _write(tmp_path, GOOD.replace(old, new))
-    with pytest.raises(ScenarioError) as err:
+    with pytest.raises(TargetError) as err:
         load_target(path)
     text = str(err.value)
     assert str(path) in text and expected in text, text
@@ -196,15 +196,15 @@ def test_bad_target_files_name_file_field_value(tmp_path: Path, change: tuple[st
 def test_unknown_lever_and_missing_field(tmp_path: Path) -> None:
     path = _write(tmp_path, GOOD.replace("[measure_options]",
                                          "[levers]\nverification_rat = 0.2\n\n[measure_options]"))
-    with pytest.raises(ScenarioError, match="verification_rat.*did you mean 'verification_rate'"):
+    with pytest.raises(TargetError, match="verification_rat.*did you mean 'verification_rate'"):
         load_target(path)
     path = _write(tmp_path, GOOD.replace("unit = \"share\"\n", ""))
-    with pytest.raises(ScenarioError, match="unit: missing"):
+    with pytest.raises(TargetError, match="unit: missing"):
         load_target(path)
 
 
 def test_only_unknown_id_is_an_error() -> None:
-    with pytest.raises(ScenarioError, match="unknown target id.*E99"):
+    with pytest.raises(TargetError, match="unknown target id.*E99"):
         load_targets(only=["E99"])
 
 

@@ -18,7 +18,6 @@ from mesa.experimental.scenarios import Scenario as MesaScenario
 from flexisim.model import FlexiworkModel
 from flexisim.scenario import (
     DEFAULT_SCENARIO,
-    LEVERS,
     Scenario,
     list_scenarios,
     load_scenario,
@@ -153,9 +152,3 @@ class DashboardModel(FlexiworkModel):
         super().step()
         if self.steps >= self.horizon:
             self.running = False
-
-
-def lever_range(kwarg: str) -> tuple[float, float]:
-    lever = LEVERS[kwarg]
-    assert lever.min is not None and lever.max is not None, kwarg
-    return lever.min, lever.max

@@ -51,7 +51,7 @@ def add_parsers(sub: Any) -> None:
 
 def _parse_dask(spec: str) -> tuple[str, int | None]:
     """``"local"``, ``"local:N"`` or ``"tcp://host:port"`` -> (kind, workers or None)."""
-    from flexisim.cli import UsageError
+    from flexisim.errors import UsageError
 
     allowed = "local, local:N (N >= 1) or tcp://HOST:PORT"
     if spec == "local":
@@ -75,7 +75,7 @@ def dask_executor(spec: str) -> tuple[Any, Any, int]:
         ``client.get_executor()``, the client (close it when done; it closes a local
         cluster too) and the number of worker threads.
     """
-    from flexisim.cli import UsageError
+    from flexisim.errors import UsageError
 
     kind, n = _parse_dask(spec)
     try:
@@ -110,14 +110,14 @@ def dask_executor(spec: str) -> tuple[Any, Any, int]:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run (or resume) a sweep; exit 0 when every run is recorded, 1 otherwise."""
-    from flexisim.cli import UsageError
+    from flexisim.errors import UsageError
     from flexisim.experiment.definition import load_experiment
 
     if args.workers is not None and args.workers < 1:
         raise UsageError([f"--workers: {args.workers}: must be at least 1"])
     if args.dask is not None:
         _parse_dask(args.dask)  # check the spelling before anything starts
-    experiment = load_experiment(args.experiment)  # ScenarioError -> exit 2, nothing written
+    experiment = load_experiment(args.experiment)  # ExperimentError -> exit 2, nothing written
     out = args.out or Path("results") / experiment.name
 
     from flexisim.experiment.design import build_design
@@ -172,7 +172,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     """Write the analysis of a results folder into DIR/analysis/."""
-    from flexisim.cli import UsageError
+    from flexisim.errors import UsageError
 
     problems = []
     for name, value in (("--performance-threshold", args.performance_threshold),

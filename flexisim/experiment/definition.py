@@ -39,7 +39,7 @@ from ``numpy.random.SeedSequence(seed).spawn(...)`` and are recorded with every 
 Errors
 ------
 Every problem is collected and raised together as one
-:class:`~flexisim.scenario.ScenarioError`, one line each, in the format of scenario files:
+:class:`~flexisim.errors.ExperimentError`, one line each, in the format of scenario files:
 ``FILE: field: value: what is wrong (allowed: ...)``.
 """
 
@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flexisim.errors import ExperimentError
 from flexisim.scenario import (
     LEVERS,
     Lever,
@@ -297,12 +298,6 @@ class Experiment:
         text = json.dumps(self.spec(), sort_keys=True, separators=(",", ":"), allow_nan=False)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
-    def with_analysis(self, **settings: Any) -> Experiment:
-        """A copy with some analysis settings changed (validated by the caller)."""
-        from dataclasses import replace
-
-        return replace(self, analysis=self.analysis | settings)
-
 
 # --------------------------------------------------------------------------- parsing
 
@@ -338,19 +333,19 @@ def load_experiment(spec: str | Path) -> Experiment:
 
     Raises
     ------
-    ScenarioError
+    ExperimentError
         With every problem found, one line each.
     """
     path = _locate(spec)
     if path is None:
         names = sorted(p.stem for p in experiments_dir().glob("*.toml"))
-        raise ScenarioError([f"{spec}: file not found (available experiments: "
+        raise ExperimentError([f"{spec}: file not found (available experiments: "
                              f"{', '.join(names) or 'none'})"])
     shown = str(spec) if Path(spec).is_file() else display_path(path)
     problems: list[str] = []
     doc = read_toml_file(path, shown, problems)
     if doc is None:
-        raise ScenarioError(problems)
+        raise ExperimentError(problems)
     return parse_experiment(doc, shown, name=path.stem, folder=path.parent, path=path)
 
 
@@ -374,14 +369,14 @@ def parse_experiment(doc: Mapping[str, Any] | str, source: str = "<experiment>",
 
     Raises
     ------
-    ScenarioError
+    ExperimentError
         With every problem found, one line each.
     """
     problems: list[str] = []
     if isinstance(doc, str):
         parsed = parse_toml(doc, source, problems)
         if parsed is None:
-            raise ScenarioError(problems)
+            raise ExperimentError(problems)
         doc = parsed
 
     def bad(where: str, value: Any, what: str, allowed: str | None = None) -> None:
@@ -496,7 +491,7 @@ def parse_experiment(doc: Mapping[str, Any] | str, source: str = "<experiment>",
     analysis = _analysis(_table(doc, "analysis", bad), [p.name for p in parameters], bad)
 
     if problems:
-        raise ScenarioError(problems)
+        raise ExperimentError(problems)
 
     assert base is not None and kind is not None and steps is not None  # for the type checker
     assert replications is not None and seed is not None and levels is not None
@@ -504,7 +499,7 @@ def parse_experiment(doc: Mapping[str, Any] | str, source: str = "<experiment>",
     try:
         base = base.with_values(source=source, **fixed, steps=steps)
     except ScenarioError as err:  # cannot happen: each value was checked above
-        raise ScenarioError(err.problems) from None
+        raise ExperimentError(err.problems) from None
     experiment = Experiment(
         name=name, description=description, base=base, parameters=tuple(parameters),
         design=kind, size=size, levels=levels, second_order=second_order,
@@ -512,9 +507,9 @@ def parse_experiment(doc: Mapping[str, Any] | str, source: str = "<experiment>",
         analysis=analysis, path=path)
     n_points = _count_points(experiment)
     if n_points * replications > _MAX_RUNS:
-        raise ScenarioError([format_problem(source, "design", f"{n_points} points x {replications} "
-                                      "replications", "too many runs",
-                                      f"at most {_MAX_RUNS:,} runs")])
+        raise ExperimentError([format_problem(
+            source, "design", f"{n_points} points x {replications} replications",
+            "too many runs", f"at most {_MAX_RUNS:,} runs")])
     return experiment
 
 

@@ -224,7 +224,7 @@ def run_experiment(definition: Experiment | str | Path, executor: cf.Executor | 
 
     Raises
     ------
-    ScenarioError
+    ExperimentError
         If the experiment file is invalid (nothing is written).
     FolderError
         If `out` holds something else.

@@ -38,6 +38,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from flexisim.errors import FolderError
 from flexisim.experiment.definition import Experiment
 
 __all__ = ["DATASETS", "FolderError", "ResultStore", "run_id", "runs_schema", "write_part"]
@@ -45,14 +46,6 @@ __all__ = ["DATASETS", "FolderError", "ResultStore", "run_id", "runs_schema", "w
 DATASETS = ("runs", "timeseries", "summary")
 _TMP_PREFIX = ".tmp-"
 _IDENTITY = "experiment.json"
-
-
-class FolderError(Exception):
-    """An output folder that cannot take this experiment's results (one line per problem)."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 def run_id(point: int, replication: int) -> str:

@@ -24,6 +24,21 @@ WEEKS_PER_YEAR = 52.0
 TRAINING_LITERACY = 0.25
 
 
+#: what setting a world up reads and writes (apply_levers; the docs list it with the registry)
+SETUP = ViewSpec(
+    "setup",
+    reads={"staff": ("leader", "agency", "ability", "motivation"),
+           "leaders": ("style_latent", "training_latent", "mode_latent", "digital_literacy"),
+           "agencies": ("credibility_latent",)},
+    writes={"staff": ("lead_style", "lead_trained", "lead_results", "lead_literacy",
+                      "credibility", "rating", "performing", "verification"),
+            "leaders": ("style", "trained", "results_based", "literacy"),
+            "agencies": ("credibility",)},
+    parameters=("trust_culture", "training_share", "results_based_share",
+                "measurement_credibility", "planning_integration", "quality_base",
+                "performing_standard", "verification_rate"))
+
+
 def apply_levers(pop: Population, p: Params, year: float = 0.0) -> None:
     """Map the population's latent draws to attributes under the levers (at set-up).
 

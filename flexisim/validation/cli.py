@@ -100,11 +100,11 @@ def cmd_validate_model(args: argparse.Namespace) -> int:
     from flexisim.validation.runner import run_targets, summarize_results
 
     only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
-    targets = load_targets(args.targets, only=only)  # ScenarioError -> exit 2, nothing run
+    targets = load_targets(args.targets, only=only)  # TargetError -> exit 2, nothing run
     if args.replications is not None and args.replications < 2:
-        from flexisim.scenario import ScenarioError
+        from flexisim.errors import UsageError
 
-        raise ScenarioError(["--replications: at least 2 are needed for an interval"])
+        raise UsageError(["--replications: at least 2 are needed for an interval"])
     start = time.perf_counter()
     face = unpinned = None
     # only a complete validation (every target, >= 20 runs each) replaces docs/validation.md
@@ -195,7 +195,7 @@ def _saved_version(folder: Path) -> str | None:
 def _load_saved(folder: Path, targets: Any) -> tuple[Any, Any, Any]:
     import pandas as pd
 
-    from flexisim.scenario import ScenarioError as UsageError  # same exit 2 from `main`
+    from flexisim.errors import UsageError
     from flexisim.validation.face import face_verdicts, load_face
 
     if not (folder / "targets.csv").exists():

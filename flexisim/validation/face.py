@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from flexisim.errors import TargetError
 from flexisim.experiment.analysis import mean_ci
 from flexisim.experiment.design import replication_seeds
 from flexisim.runs import RunResult, RunSpec, run_all
@@ -78,7 +79,7 @@ def load_face(path: str | Path | None = None) -> FaceDesign:
         except ScenarioError as exc:
             problems.extend(exc.problems)
     if problems:
-        raise ScenarioError(problems)
+        raise TargetError(problems)
     return design
 
 

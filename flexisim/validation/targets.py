@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flexisim.errors import InputError, TargetError
 from flexisim.params import calibration_defaults
 from flexisim.scenario import (
     Scenario,
-    ScenarioError,
     did_you_mean,
     format_problem,
     load_scenario,
@@ -130,7 +130,7 @@ def _int(problems: list[str], shown: str, where: str, value: Any, low: int) -> i
 
 
 def parse_target(doc: Mapping[str, Any], shown: str, path: Path | None = None) -> Target:
-    """A :class:`Target` from a parsed TOML document; raises ``ScenarioError`` listing every
+    """A :class:`Target` from a parsed TOML document; raises ``TargetError`` listing every
     problem."""
     problems: list[str] = []
     known = set(_REQUIRED) | set(_OPTIONAL) | set(_TABLES)
@@ -141,7 +141,7 @@ def parse_target(doc: Mapping[str, Any], shown: str, path: Path | None = None) -
         if key not in doc:
             problems.append(f"{shown}: {key}: missing (required)")
     if problems:
-        raise ScenarioError(problems)
+        raise TargetError(problems)
     out: dict[str, Any] = {k: doc[k] for k in _REQUIRED}
     for key in ("id", "title", "source", "setting", "outcome", "unit", "band_reason",
                 "scenario", "measure"):
@@ -196,13 +196,13 @@ def parse_target(doc: Mapping[str, Any], shown: str, path: Path | None = None) -
         else:
             _number(problems, shown, f"setting_calibration.{key}", value)
     if problems:
-        raise ScenarioError(problems)
+        raise TargetError(problems)
     target = Target(**out, path=path)
     # the scenario, its levers, the contrast and the measure's options, checked by their owners
     try:
         target.base()
         target.contrast_scenario()
-    except ScenarioError as exc:
+    except InputError as exc:
         problems.extend(f"{shown}: {line}" for line in exc.problems)
     try:
         probe = make_probe(target.measure, target.measure_options)
@@ -214,7 +214,7 @@ def parse_target(doc: Mapping[str, Any], shown: str, path: Path | None = None) -
     except (ValueError, TypeError) as exc:
         _bad(problems, shown, "measure_options", target.measure_options, str(exc))
     if problems:
-        raise ScenarioError(problems)
+        raise TargetError(problems)
     return target
 
 
@@ -224,7 +224,7 @@ def load_target(path: str | Path) -> Target:
     problems: list[str] = []
     doc = read_toml_file(path, str(path), problems)
     if doc is None:
-        raise ScenarioError(problems)
+        raise TargetError(problems)
     return parse_target(doc, str(path), path)
 
 
@@ -235,24 +235,24 @@ def load_targets(folder: str | Path | None = None, only: list[str] | None = None
     folder = Path(folder) if folder is not None else validation_dir()
     files = sorted(folder.glob("*.toml"))
     if not files:
-        raise ScenarioError([f"{folder}: no validation target files (*.toml)"])
+        raise TargetError([f"{folder}: no validation target files (*.toml)"])
     problems: list[str] = []
     targets: list[Target] = []
     for file in files:
         try:
             targets.append(load_target(file))
-        except ScenarioError as exc:
+        except InputError as exc:
             problems.extend(exc.problems)
     if problems:
-        raise ScenarioError(problems)
+        raise TargetError(problems)
     ids = [t.id for t in targets]
     duplicated = sorted({i for i in ids if ids.count(i) > 1})
     if duplicated:
-        raise ScenarioError([f"{folder}: target id(s) used twice: {duplicated}"])
+        raise TargetError([f"{folder}: target id(s) used twice: {duplicated}"])
     if only:
         unknown = [i for i in only if i not in ids]
         if unknown:
-            raise ScenarioError([f"--only: unknown target id(s) {unknown} (allowed: "
+            raise TargetError([f"--only: unknown target id(s) {unknown} (allowed: "
                                  f"{', '.join(ids)})"])
         targets = [t for t in targets if t.id in only]
     return targets
