@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install flexisim with its test tools into .venv (first time only) and run the whole test suite.
-# Extra arguments go to pytest, e.g. ./test.sh -k scenario
+# Install flexisim with its test tools into .venv (first time only), check the code with ruff
+# and run the whole test suite. Extra arguments go to pytest, e.g. ./test.sh -k scenario, or
+# ./test.sh -m "not slow and not browser" for the fast subset (about a minute).
 set -euo pipefail
 cd "$(dirname "$0")"
 source tools/venv.sh
@@ -14,4 +15,6 @@ if [ ! -x /usr/bin/chromium ]; then
         echo "Chromium (/usr/bin/chromium) is missing and we are not root: browser tests will be skipped" >&2
     fi
 fi
+echo "ruff check ." >&2
+.venv/bin/ruff check .
 exec .venv/bin/python -m pytest -n "${FLEXISIM_TEST_WORKERS:-2}" "$@"

@@ -1,21 +1,41 @@
-"""Matplotlib figures shared by the command line, reports and the dashboard."""
+"""Matplotlib figures of runs, sweeps and the validation report (written to files).
+
+The command line (``flexisim run``'s overview figure), the experiment analysis and the
+validation report draw with these helpers; the dashboard draws its charts in the browser
+(ECharts, flexisim/dashboard/charts.py) and does not use this module. Figures are made
+with matplotlib's object-oriented API (:class:`~matplotlib.figure.Figure`), not through
+pyplot: importing this module neither chooses nor changes the backend (a notebook keeps its
+own), and the figures need no display.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # files, not windows: the CLI and CI have no display
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.figure import Figure
 
 POLICY = "#1f77b4"
 COUNTERFACTUAL = "#7f7f7f"
 ALERT = "#d62728"
+
+
+def subplots(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float] | None = None,
+             constrained_layout: bool = True, **kwargs: Any) -> tuple[Figure, Any]:
+    """A figure and its axes (``Figure.subplots``), made outside pyplot.
+
+    Keyword arguments go to :meth:`matplotlib.figure.Figure.subplots` (``squeeze``,
+    ``sharex``, ``width_ratios``...).
+    """
+    fig = Figure(figsize=figsize, layout="constrained" if constrained_layout else None)
+    return fig, fig.subplots(nrows, ncols, **kwargs)
+
+
+def colormap(name: str) -> Any:
+    """A registered matplotlib colormap by name."""
+    return colormaps[name]
 
 
 def _weeks(ts: pd.DataFrame) -> Any:
@@ -35,7 +55,7 @@ def overview_figure(ts: pd.DataFrame, summary: dict[str, Any], regions: list[str
     regions : list of str, optional
         Region names for the regional panel (columns ``performance[REGION]``).
     """
-    fig, axes = plt.subplots(2, 3, figsize=(15, 8.2), constrained_layout=True)
+    fig, axes = subplots(2, 3, figsize=(15, 8.2))
     x = _weeks(ts)
 
     ax = axes[0, 0]
@@ -108,8 +128,7 @@ def overview_figure(ts: pd.DataFrame, summary: dict[str, Any], regions: list[str
 
 
 def save_figure(fig: Figure, path: str | Path, dpi: int = 110) -> Path:
-    """Write a figure to ``path`` and release its memory."""
+    """Write a figure to ``path`` (its format from the suffix)."""
     path = Path(path)
     fig.savefig(path, dpi=dpi)
-    plt.close(fig)
     return path

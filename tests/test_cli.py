@@ -137,6 +137,7 @@ def test_run_writes_the_results_folder(tmp_path, capsys):
     assert again.hash == summary["scenario_hash"]
 
 
+@pytest.mark.slow
 def test_the_installed_command_runs_the_default_scenario(tmp_path):
     """The real entry point in a subprocess; default scenario; same seed -> same summary."""
     outs = []

@@ -264,6 +264,7 @@ def test_compare_runs_replications_with_common_seeds() -> None:
     assert compare.replication_seeds(7, 3) == compare.replication_seeds(7, 3)
 
 
+@pytest.mark.slow
 def test_compare_in_worker_processes() -> None:
     """The default path: the shared spawn-based process pool."""
     a = load_scenario("permenpan_4_2025").with_values(n_asn=600)
@@ -279,6 +280,7 @@ def _alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_compare_workers_exit_when_the_server_is_killed() -> None:
     """A killed server (not shut down) must not leave its pool's workers behind."""
     code = ("import os, sys, time\n"

@@ -14,6 +14,8 @@ import pytest
 from flexisim import FlexiworkModel
 from flexisim.mechanisms.production import remote_productivity
 
+pytestmark = pytest.mark.slow  # statistical tests with many runs
+
 N_ASN, WEEKS, SEEDS = 3000, 52, range(6)
 
 

@@ -130,6 +130,7 @@ def _frames(folder: Path) -> dict[str, pd.DataFrame]:
             "summary": read(folder, "summary"), "timeseries": read(folder, "timeseries")}
 
 
+@pytest.mark.slow
 def test_bit_identical_sequential_process_pool_and_dask(tmp_path: Path) -> None:
     exp = parse_experiment(quick(), "t.toml", name="t")
     run_experiment(exp, executor=SequentialExecutor(), out=tmp_path / "seq", progress=False)
@@ -193,6 +194,7 @@ def test_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path,
     assert len(read(tmp_path / "r", "summary")) == 12
 
 
+@pytest.mark.slow
 def test_resume_after_sigkill(tmp_path: Path) -> None:
     text = quick(steps=6, replications=2).replace(
         "trust_culture = [0.2, 0.8]", "trust_culture = [0.1, 0.3, 0.5, 0.7, 0.9]")
@@ -315,6 +317,7 @@ def test_cli_sweep_then_analyze(tmp_path: Path, capsys) -> None:
     assert (out / "analysis" / "heatmap_trust_risk.png").is_file()
 
 
+@pytest.mark.slow
 def test_cli_dask_local_cluster(tmp_path: Path, capsys) -> None:
     pytest.importorskip("distributed")
     path = write(tmp_path, quick(replications=1))

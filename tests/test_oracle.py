@@ -29,6 +29,8 @@ from flexisim import FlexiworkModel
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from reference_mesa import ReferenceModel  # noqa: E402
 
+pytestmark = pytest.mark.slow  # statistical tests with many runs
+
 N_ASN, WEEKS, REPS, Z = 600, 13, 5, 4.0
 SCENARIOS = ("office_only", "permenpan_4_2025", "trust_without_verify", "digital_divide")
 KEYS = ("performance_mean", "performance_change_pct", "shirking_rate", "detected_shirking_rate",

@@ -89,6 +89,7 @@ print(json.dumps({"peaks": peaks, "same_arrays": same, "own_bytes_per_row": own}
 """
 
 
+@pytest.mark.slow
 def test_a_step_allocates_no_large_temporaries():
     """Traced in a fresh process: tracemalloc counts every thread's allocations, and in the
     test session other tests' threads (a Dask client, a server) would be counted too.
@@ -214,6 +215,7 @@ print(json.dumps(out))
 """
 
 
+@pytest.mark.slow
 def test_row_kernels_compute_in_float32(tmp_path):
     """The hot kernels do their arithmetic in float32, the columns' own precision.
 

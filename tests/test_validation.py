@@ -56,6 +56,7 @@ def test_every_required_target_has_an_experiment() -> None:
         assert t.band[0] <= t.target <= t.band[1], f"{t.id}: published value outside its band"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("target_id", sorted(TARGETS))
 def test_reduced_validation_meets_band(target_id: str) -> None:
     """The reduced experiment (fixed seeds, ``reduced_replications`` runs at ``reduced_n_asn``
@@ -217,6 +218,7 @@ def test_blocks_follow_shared_coefficients_and_order() -> None:
     assert not held_out & {i for _, ids in found for i in ids}
 
 
+@pytest.mark.slow
 def test_calibration_moves_toward_the_target() -> None:
     from dataclasses import replace
 
@@ -253,6 +255,7 @@ def test_write_calibration_keeps_comments(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------ face validity
+@pytest.mark.slow
 def test_face_validity_machinery() -> None:
     design = load_face()
     assert set(design.remove) == {"measurement", "infrastructure", "trust", "leadership"}
@@ -274,6 +277,7 @@ def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
                           text=True, timeout=600, cwd=cwd)
 
 
+@pytest.mark.slow
 def test_cli_validate_model_only_writes_report(tmp_path: Path) -> None:
     out = tmp_path / "validation.md"
     proc = _cli("validate-model", "--only", "E13", "--replications", "2", "--workers", "1",
@@ -285,6 +289,7 @@ def test_cli_validate_model_only_writes_report(tmp_path: Path) -> None:
     assert (tmp_path / "img" / "validation" / "E13.png").stat().st_size > 1000
 
 
+@pytest.mark.slow
 def test_cli_validate_model_bad_input() -> None:
     proc = _cli("validate-model", "--only", "E99", "--no-docs")
     assert proc.returncode == 2
@@ -293,6 +298,7 @@ def test_cli_validate_model_bad_input() -> None:
     assert proc.returncode == 2 and "whole number >= 1" in proc.stderr
 
 
+@pytest.mark.slow
 def test_cli_exit_code_reports_failure(tmp_path: Path) -> None:
     # a target whose band the model cannot meet: exit 1 (a finding), the table still printed
     text = GOOD.replace("band = [0.35, 0.45]", "band = [0.0, 0.01]").replace(
@@ -307,6 +313,7 @@ def test_cli_exit_code_reports_failure(tmp_path: Path) -> None:
     assert "FAIL" in proc.stdout and "0 of 1 targets inside their band" in proc.stdout
 
 
+@pytest.mark.slow
 def test_cli_report_only_rebuilds_from_saved_runs(tmp_path: Path) -> None:
     saved = tmp_path / "saved"
     saved.mkdir()

@@ -436,10 +436,7 @@ def time_bands(folder: Path, results: Results, by: str | None,
 
 def _save(fig: Any, table: pd.DataFrame, path: Path) -> list[Path]:
     """Save a figure as PNG with the CSV of its numbers beside it."""
-    import matplotlib.pyplot as plt
-
     fig.savefig(path, dpi=130, bbox_inches="tight")
-    plt.close(fig)
     csv = path.with_suffix(".csv")
     table.to_csv(csv, index=False, float_format="%.6g")
     return [path, csv]
@@ -454,12 +451,12 @@ def _fmt(value: Any) -> str:
 def heatmap_figure(risk: pd.DataFrame, results: Results, column: str, title: str,
                    x: str, y: str, panels: str | None) -> Any:
     """Risk heatmap: `x` across, `y` up, one panel per value of `panels`."""
-    import matplotlib.pyplot as plt
+    from flexisim.plots import subplots
 
     panel_values = results.levels(panels) if panels else [None]
     xs, ys = results.levels(x), results.levels(y)
-    fig, axes = plt.subplots(1, len(panel_values), figsize=(3.6 * len(panel_values) + 1.2, 3.6),
-                             squeeze=False, constrained_layout=True)
+    fig, axes = subplots(1, len(panel_values), figsize=(3.6 * len(panel_values) + 1.2, 3.6),
+                         squeeze=False)
     image = None
     for ax, pv in zip(axes[0], panel_values, strict=True):
         sub = risk if pv is None else risk[risk[panels] == pv]
@@ -485,13 +482,13 @@ def heatmap_figure(risk: pd.DataFrame, results: Results, column: str, title: str
 
 def sensitivity_figure(tables: dict[str, pd.DataFrame], design: str) -> Any:
     """Bar chart of sensitivity indices with their bootstrap intervals, one panel per outcome."""
-    import matplotlib.pyplot as plt
+    from flexisim.plots import subplots
 
     n = len(tables)
     first = next(iter(tables.values()))
     height = 0.5 + 0.35 * len(first)
-    fig, axes = plt.subplots(1, n, figsize=(4.2 * n, height + 1), squeeze=False,
-                             constrained_layout=True)
+    fig, axes = subplots(1, n, figsize=(4.2 * n, height + 1), squeeze=False,
+                         constrained_layout=True)
     keys = ("S1", "ST") if design == "sobol" else ("mu_star",)
     for ax, (outcome, table) in zip(axes[0], tables.items(), strict=True):
         table = table.sort_values(keys[-1])
@@ -514,11 +511,11 @@ def sensitivity_figure(tables: dict[str, pd.DataFrame], design: str) -> Any:
 
 def effects_figure(table: pd.DataFrame, top: int = 10) -> Any:
     """Factorial effects with 95% intervals, one panel per outcome, largest effects first."""
-    import matplotlib.pyplot as plt
+    from flexisim.plots import subplots
 
     outcomes = list(dict.fromkeys(table["outcome"]))
-    fig, axes = plt.subplots(1, len(outcomes), figsize=(4.6 * len(outcomes), 0.4 * top + 1.2),
-                             squeeze=False, constrained_layout=True)
+    fig, axes = subplots(1, len(outcomes), figsize=(4.6 * len(outcomes), 0.4 * top + 1.2),
+                         squeeze=False)
     for ax, outcome in zip(axes[0], outcomes, strict=True):
         sub = table[table["outcome"] == outcome].head(top).iloc[::-1]
         pos = np.arange(len(sub))
@@ -536,14 +533,14 @@ def effects_figure(table: pd.DataFrame, top: int = 10) -> Any:
 
 def bands_figure(bands: pd.DataFrame, by: str | None, labels: list[Any] | None) -> Any:
     """Outcomes over time: mean line and 5-95% band per group."""
-    import matplotlib.pyplot as plt
+    from flexisim.plots import colormap, subplots
 
     cols = [("performance_change_pct", "performance vs office-only (%)"),
             ("trust_effect_pp", "public trust vs office-only (points)"),
             ("public_trust", "public trust (0-100)")]
-    fig, axes = plt.subplots(1, len(cols), figsize=(13, 3.6), constrained_layout=True)
+    fig, axes = subplots(1, len(cols), figsize=(13, 3.6))
     groups = labels if by else [None]
-    cmap = plt.get_cmap("viridis")
+    cmap = colormap("viridis")
     for g_i, g in enumerate(groups):
         sub = bands if g is None else bands[bands[by] == g]
         color = cmap(g_i / max(len(groups) - 1, 1))
@@ -586,9 +583,6 @@ def analyze(folder: str | Path, performance_threshold_pct: float | None = None,
     list of Path
         The files written (``summary.txt`` first, which lists them with notes).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only; no display needed on a cluster node
     results = load_results(folder)
     target = Path(out) if out is not None else results.folder / "analysis"
     target.mkdir(parents=True, exist_ok=True)
@@ -675,14 +669,14 @@ def analyze(folder: str | Path, performance_threshold_pct: float | None = None,
 
 def _mean_heatmap(means: pd.DataFrame, results: Results, x: str, y: str,
                   panels: str | None) -> Any:
-    import matplotlib.pyplot as plt
+    from flexisim.plots import subplots
 
     panel_values = results.levels(panels) if panels else [None]
     xs, ys = results.levels(x), results.levels(y)
     vals = means["performance_change_pct"].to_numpy(dtype=float)
     lim = float(np.nanmax(np.abs(vals))) if np.isfinite(vals).any() else 1.0
-    fig, axes = plt.subplots(1, len(panel_values), figsize=(3.6 * len(panel_values) + 1.2, 3.6),
-                             squeeze=False, constrained_layout=True)
+    fig, axes = subplots(1, len(panel_values), figsize=(3.6 * len(panel_values) + 1.2, 3.6),
+                         squeeze=False)
     image = None
     for ax, pv in zip(axes[0], panel_values, strict=True):
         sub = means if pv is None else means[means[panels] == pv]

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from flexisim.plots import ALERT, POLICY, plt
+from flexisim.plots import ALERT, POLICY, subplots
 from flexisim.validation.calibrate import BOUNDS, ORDER
 from flexisim.validation.face import OUTCOMES, FaceDesign
 from flexisim.validation.sensitivity import UNPINNED
@@ -48,7 +48,7 @@ def _fmt(x: float, unit: str) -> str:
 
 def target_figure(target: Target, values: np.ndarray, row: pd.Series, path: Path) -> None:
     """The band (shaded), the published value (line), every run (dots), mean and 95% CI."""
-    fig, ax = plt.subplots(figsize=(7.2, 2.1), constrained_layout=True)
+    fig, ax = subplots(figsize=(7.2, 2.1))
     lo, hi = target.band
     ax.axvspan(lo, hi, color="#2ca02c", alpha=0.18, label="tolerance band")
     ax.axvline(target.target, color="#2ca02c", lw=2, label=f"published: {target.target:g}")
@@ -69,13 +69,12 @@ def target_figure(target: Target, values: np.ndarray, row: pd.Series, path: Path
     ax.set_title(textwrap.fill(title, 70), fontsize=9, loc="left")
     ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def face_figure(verdicts: pd.DataFrame, path: Path) -> None:
     """Paired differences with 95% intervals, one panel per outcome."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 0.55 * len(verdicts) + 1.4),
-                             constrained_layout=True, sharey=True)
+    fig, axes = subplots(1, 2, figsize=(11, 0.55 * len(verdicts) + 1.4),
+                         sharey=True)
     y = np.arange(len(verdicts))[::-1]
     for ax, outcome in zip(axes, OUTCOMES, strict=True):
         m = verdicts[outcome].to_numpy()
@@ -89,7 +88,6 @@ def face_figure(verdicts: pd.DataFrame, path: Path) -> None:
     axes[0].set_yticks(y, verdicts["comparison"], fontsize=8)
     fig.suptitle("Face validity: paired differences (same worlds), mean and 95% CI", fontsize=10)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def sensitivity_figure(table: pd.DataFrame, path: Path) -> None:
@@ -97,8 +95,8 @@ def sensitivity_figure(table: pd.DataFrame, path: Path) -> None:
     one row of panels per headline scenario."""
     scenarios = list(dict.fromkeys(table["scenario"]))
     names = list(dict.fromkeys(table["coefficient"]))
-    fig, axes = plt.subplots(len(scenarios), 2, squeeze=False, constrained_layout=True,
-                             figsize=(11, (0.42 * len(names) + 1.2) * len(scenarios)))
+    fig, axes = subplots(len(scenarios), 2, squeeze=False,
+                         figsize=(11, (0.42 * len(names) + 1.2) * len(scenarios)))
     y = np.arange(len(names))[::-1]
     for row, scenario in zip(axes, scenarios, strict=True):
         sub_s = table[table["scenario"] == scenario]
@@ -115,7 +113,6 @@ def sensitivity_figure(table: pd.DataFrame, path: Path) -> None:
             ax.set_yticks(y, names, fontsize=8)
         row[1].legend(fontsize=8, frameon=False)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def _table_md(df: pd.DataFrame) -> str:
