@@ -62,13 +62,15 @@ def overhead(n_asn: int, steps: int, runs: int, repeats: int) -> tuple[float, fl
     The two are measured in interleaved pairs (the same run, model call then runner task),
     so that load from other processes, which drifts over seconds, hits both alike; the
     median of the per-pair ratios is the overhead. A runner task is what a worker executes:
-    the model call plus the scenario hash and the three Parquet part files.
+    the run core's ``execute`` (the model, the scenario hash) and the results store's sink
+    (the three Parquet part files).
     """
     import statistics
 
     from flexisim import FlexiworkModel
-    from flexisim.experiment.runner import RunTask, execute, points_hash
+    from flexisim.experiment.runner import StoreSink, points_hash
     from flexisim.experiment.store import ResultStore, runs_schema
+    from flexisim.runs import RunSpec, execute
 
     exp = parse_experiment(experiment_text(n_asn, steps, runs, 1), "bench", name="bench")
     design = build_design(exp)
@@ -88,12 +90,13 @@ def overhead(n_asn: int, steps: int, runs: int, repeats: int) -> tuple[float, fl
                 model.run(exp.steps)
                 model.summary()
                 a = time.perf_counter() - start
-                task = RunTask(run_id=f"p{p:06d}-r000", point_id=p, replication=0, seed=seed,
-                               base=exp.base, levers=levers,
-                               parameters={"trust_culture": design.values[p]["trust_culture"]},
-                               steps=exp.steps, out=str(out), schema=schema)
+                spec = RunSpec(scenario=exp.base, seed=seed, steps=exp.steps, levers=levers,
+                               key={"run_id": f"p{p:06d}-r000", "point_id": p, "replication": 0,
+                                    "parameters": {"trust_culture":
+                                                   design.values[p]["trust_culture"]}})
+                sink = StoreSink(str(out), schema)
                 start = time.perf_counter()
-                execute(task)
+                sink(execute(spec))
                 b = time.perf_counter() - start
                 t_model.append(a)
                 t_task.append(b)
@@ -106,7 +109,7 @@ def overhead(n_asn: int, steps: int, runs: int, repeats: int) -> tuple[float, fl
 
 def pool(n: int) -> cf.ProcessPoolExecutor:
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["flexisim.model", "flexisim.experiment.runner"])
+    ctx.set_forkserver_preload(["flexisim.model", "flexisim.runs.core"])
     return cf.ProcessPoolExecutor(max_workers=n, mp_context=ctx)
 
 

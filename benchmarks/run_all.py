@@ -30,8 +30,6 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-MECHANISMS = ("eligibility_and_approval", "work_mode_choice", "effort_and_shirking",
-              "produce_output", "oversee", "serve_citizens", "workforce_dynamics", "appraise")
 
 
 # ----------------------------------------------------------------- worker (in a subprocess)
@@ -64,37 +62,32 @@ def _time_steps(model, steps: int) -> tuple[list[float], list[float]]:
 
 
 def worker_breakdown(asn: int, steps: int) -> dict:
-    from collections import defaultdict
-
+    """Seconds per step in each mechanism of the registry and in data collection (both
+    worlds; ``World.timings``), the twin stepped in the same thread."""
     from flexisim import FlexiworkModel
-    from flexisim import mechanisms as mech
-    from flexisim import model as model_module
 
-    spent: dict[str, float] = defaultdict(float)
-
-    def timed(name, fn):
-        def wrapper(*args, **kwargs):
-            t = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                spent[name] += time.perf_counter() - t
-        return wrapper
-
-    for name in MECHANISMS:
-        setattr(mech, name, timed(name, getattr(mech, name)))
-    model_module.step_metrics = timed("data collection", model_module.step_metrics)
     model = FlexiworkModel(rng=1, n_asn=asn)
     model.step()  # warm
-    for world in (model, model.counterfactual):
-        world.pop.refresh_counts = timed("refresh_counts", world.pop.refresh_counts)
-        world.datacollector.collect = timed("data collection", world.datacollector.collect)
-    spent.clear()
+    spent: dict[str, float] = {}
+    for world in (model.world, model.counterfactual):
+        world.timings = spent  # both worlds add to the same clock
+        collect = model.datacollector.collect
+    start_collect = [0.0]
+
+    def timed_collect(m):
+        t = time.perf_counter()
+        collect(m)
+        start_collect[0] += time.perf_counter() - t
+
+    model.datacollector.collect = timed_collect
     start = time.perf_counter()
     for _ in range(steps):
         model.step()
     spent["total"] = time.perf_counter() - start
-    return {k: v / steps for k, v in spent.items()} | {"load": os.getloadavg()[0]}
+    spent["data collection"] = spent.get("data collection", 0.0) + start_collect[0]
+    memory = model.pop.memory()
+    return ({k: v / steps for k, v in spent.items()} | {"load": os.getloadavg()[0]}
+            | {"memory": memory})
 
 
 def worker_reference(asn: int, steps: int) -> dict:
@@ -186,9 +179,14 @@ def main() -> None:
         parts = run("breakdown", asn, steps, threads=False)
         total = parts.pop("total")
         load = parts.pop("load")
+        memory = parts.pop("memory")
         cells = ", ".join(f"{k} {1000 * v:.1f} ms ({100 * v / total:.0f}%)"
                           for k, v in sorted(parts.items(), key=lambda kv: -kv[1]))
         print(f"- {asn:,} ASN: {1000 * total:.1f} ms/step (load {load:.1f}): {cells}", flush=True)
+        static = sum(t["static"] for t in memory.values())
+        own = sum(v for t in memory.values() for k, v in t.items() if k != "static")
+        print(f"  columns (from their declarations): {static / 1e6:.0f} MB static, shared by "
+              f"the two worlds, and {own / 1e6:.0f} MB per world", flush=True)
 
     print("\n| ASN | plain Mesa s/step | columnar s/step | speed-up | load |")
     print("|---|---|---|---|---|")

@@ -49,32 +49,46 @@ def record_class(name: str, fields: Sequence[str]) -> type:
     return cls
 
 
+#: scalar types whose numba type is their Python or numpy type alone
+_SCALARS = frozenset({float, bool, np.float32, np.float64, np.bool_, np.int8, np.int16,
+                      np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64})
+#: deep type keys of stamped records -> a small token (hashing a deep key on every call of a
+#: kernel would cost as much as the call)
+_TOKENS: dict[Any, int] = {}
+
+
 def type_key(value: Any) -> Any:
     """A hashable key that determines the numba type of ``value``.
 
     Two values with the same key get the same compiled overload of a kernel. Arrays: dtype,
     dimensions and the flags numba types by; named tuples: their class and their members'
-    keys; scalars: their Python or numpy type (a Python int also by whether it fits int64,
-    as numba types larger ones as uint64).
+    keys (a record stamped by :func:`stamp`: a small token for that); scalars: their Python or
+    numpy type (a Python int also by whether it fits int64, as numba types larger ones as
+    uint64).
     """
+    t = type(value)
+    if t in _SCALARS:
+        return t
+    if t is int:
+        return (int, -(2**63) <= value < 2**63)
     key = getattr(value, "_type_key", None)
     if key is not None:
         return key
-    if isinstance(value, np.ndarray):
+    if t is np.ndarray:
         f = value.flags
         return ("array", value.dtype.str, value.ndim, f.c_contiguous, f.f_contiguous,
                 f.writeable, f.aligned)
     if isinstance(value, tuple):
-        return (type(value), tuple(type_key(v) for v in value))
-    if type(value) is int:
-        return (int, -(2**63) <= value < 2**63)
-    return type(value)
+        return (t, tuple([type_key(v) for v in value]))
+    return t
 
 
 def stamp(record: Any) -> Any:
-    """Store ``type_key(record)`` on ``record`` (a record class instance); return it."""
+    """Store a small token of ``type_key(record)`` on ``record`` (a record class instance):
+    records with the same types get the same token. Returns ``record``."""
     record._type_key = None
-    record._type_key = type_key(record)
+    deep = type_key(record)
+    record._type_key = ("record", _TOKENS.setdefault(deep, len(_TOKENS)))
     return record
 
 
