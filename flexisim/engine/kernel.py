@@ -112,12 +112,11 @@ class Kernel:
         entry = self._entries.get(key)
         if entry is not None:
             return entry(*args)
-        result = self.dispatcher(*args)  # compiles for new types, then runs
+        # new argument types: type them once, compile (or load from numba's disk cache)
         signature = tuple(self.dispatcher.typeof_pyval(a) for a in args)
-        overload = self.dispatcher.overloads.get(signature)
-        if overload is not None:
-            self._entries[key] = overload.entry_point
-        return result
+        entry = self.dispatcher.compile(signature)
+        self._entries[key] = entry
+        return entry(*args)
 
     def _check_records(self, args: tuple) -> None:
         """Refuse arrays that did not come in a record checked by ``Population.views``."""

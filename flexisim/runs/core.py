@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from flexisim.engine import twin
+from flexisim.model import FlexiworkModel
 from flexisim.scenario import Scenario
 
 __all__ = ["Done", "Observe", "RunResult", "RunSpec", "SequentialExecutor", "WorkerDied",
@@ -179,8 +180,6 @@ def _error_text(exc: BaseException) -> str:
 
 def _model(spec: RunSpec, config: Scenario) -> Any:
     """The run's model (a separate function so that tests can make a run fail)."""
-    from flexisim.model import FlexiworkModel
-
     return FlexiworkModel(scenario=config, rng=spec.seed, counterfactual=spec.counterfactual,
                           reference=spec.reference, calibration=spec.calibration)
 
