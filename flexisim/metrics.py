@@ -73,7 +73,7 @@ VIEW = ViewSpec(
                      "performing"),
            "citizens": ("region", "trust"),
            "regions": ("staff_rows",)},
-    parameters=("distrust_threshold",))
+    parameters=("distrust_threshold",), precision=np.float64)
 
 
 class StaffTotals(NamedTuple):
@@ -141,9 +141,10 @@ def _staff_pass(v):
 
 
 @kernel
-def _citizen_pass(v, threshold, n_regions):
+def _citizen_pass(v, n_regions):
     """Citizens' trust per region, headcount per region and the distrustful count."""
     region, trust = v.citizens.region, v.citizens.trust
+    threshold = v.params.distrust_threshold
     trust_region = np.zeros(n_regions)
     count_region = np.zeros(n_regions)
     distrustful = 0
@@ -179,8 +180,7 @@ def step_metrics(pop: Population, p: Params, stats: Mapping[str, Any]) -> dict[s
     n_active = max(pop.n_active, 1)
     v = pop.views(VIEW, p)
     totals, perf_sum, uptake_sum = _staff_pass(v)
-    trust_sum, citizens_region, distrustful = _citizen_pass(
-        v, float(p.distrust_threshold), len(pop.regions))
+    trust_sum, citizens_region, distrustful = _citizen_pass(v, len(pop.regions))
     # six regions: plain Python floats (numpy calls on arrays this small cost more than the
     # arithmetic; data collection must stay a small share of the step even at 10,000 ASN)
     weights = pop.regions.headcount.tolist()

@@ -39,6 +39,7 @@ from flexisim.engine.twin import step_side_by_side
 from flexisim.mechanisms.registry import STEP, Registry
 from flexisim.mechanisms.setup import apply_levers
 from flexisim.metrics import COUNTERFACTUAL_OF, OUTPUTS, region_columns, step_metrics, summarize
+from flexisim.metrics import VIEW as METRICS_VIEW
 from flexisim.params import Params, make_params
 from flexisim.population import build_population
 from flexisim.scenario import Scenario, load_scenario
@@ -76,6 +77,9 @@ class World:
         self.pop = pop
         apply_levers(pop, self.p)
         pop.freeze()
+        # every view now, in this thread (checked once; none is made while two worlds step)
+        for view in (*(v for m in mechanisms for v in (m.view, *m.uses)), METRICS_VIEW):
+            pop.views(view, self.p)
         self.public_trust_start = 100.0 * float(pop.citizens.trust.mean())
         self.metrics: dict[str, float] = {}
         self.timings: dict[str, float] | None = None  # seconds per mechanism, when profiled
@@ -96,8 +100,8 @@ class World:
                     time.perf_counter() - start)
         start = time.perf_counter() if clock is not None else 0.0
         metrics = step_metrics(pop, p, stats)
-        for name in self._outputs:
-            metrics[name] = float(stats[name])
+        for name in self._outputs:  # a week a mechanism does not report it: NaN
+            metrics[name] = float(stats.get(name, np.nan))
         self.metrics = metrics
         if clock is not None:
             clock["data collection"] = clock.get("data collection", 0.0) + (

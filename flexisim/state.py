@@ -524,9 +524,9 @@ class Population:
         numeric parameters (of ``params``, at the spec's precision). Checks, when made, that
         no written array overlaps any other array in the record.
         """
-        key = (spec.name, id(params))
+        key = (id(spec), id(params))
         view = self._views.get(key)
-        if view is not None and view[1] is params:
+        if view is not None and view[1] is params and view[2] is spec:
             return view[0]
         classes = spec.record_classes()
         members = {t: stamp(cls(*(getattr(getattr(self, t), c) for c in spec.fields(t))))
@@ -544,18 +544,22 @@ class Population:
         for member in members.values():
             member._checked = True
         stamp(outer)
-        self._views[key] = (outer, params)
+        self._views[key] = (outer, params, spec)
         return outer
 
     def _check_disjoint(self, spec: ViewSpec, view: Any) -> None:
+        """No two arrays of the view overlap (a kernel compiled with ``noalias`` may write
+        any of them, declared or not); a written one is named in the error."""
         arrays = arrays_in(view)
-        written = [(f"{t}.{c}", getattr(getattr(self, t), c))
-                   for t, cols in spec.writes.items() for c in cols]
-        for name, w in written:
-            hits = [path for path, a in arrays if a is w or np.may_share_memory(a, w)]
-            if len(hits) != 1:
-                raise ValueError(f"{spec.name}: the written array {name} overlaps another "
-                                 f"array of the view ({', '.join(hits)})")
+        written = {f"{t}.{c}" for t, cols in spec.writes.items() for c in cols}
+        for i, (name, a) in enumerate(arrays):
+            for other, b in arrays[i + 1:]:
+                if a is b or np.may_share_memory(a, b):
+                    first, second = (name, other) if name in written or other not in written \
+                        else (other, name)
+                    kind = "written array" if first in written else "array"
+                    raise ValueError(f"{spec.name}: the {kind} {first} overlaps another array "
+                                     f"of the view ({second})")
 
     # ------------------------------------------------------------------ copies and memory
     def copy(self) -> Population:

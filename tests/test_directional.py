@@ -61,7 +61,7 @@ def test_worse_regional_infrastructure_lowers_remote_productivity_and_widens_the
         b = run("trust_but_verify", seed, regional_gap=2.0)
         for model, sink in ((a, equal), (b, divided)):
             east = model.pop.regions.eastern[model.pop.staff.region]
-            sink.append(remote_productivity(model.pop.staff, model.p)[east].mean())
+            sink.append(remote_productivity(model.pop, model.p)[east].mean())
         gap_change.append(b.summary()["regional_gap_change_pp"]
                           - a.summary()["regional_gap_change_pp"])
         east_b = b.pop.regions.eastern[b.pop.staff.region]

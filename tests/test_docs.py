@@ -15,6 +15,7 @@ import sys
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -133,13 +134,15 @@ def test_every_registered_mechanism_has_its_own_odd_section():
 
 
 # ------------------------------------------------------------------ declarations
-def _declared_views():
-    """Every ViewSpec of the model: the registry's, setting up, the weekly indicators."""
+def _declared_views(registry=STEP):
+    """Every ViewSpec of the model: the registry's (with the helpers its mechanisms use),
+    setting up, the weekly indicators."""
     from flexisim import metrics
     from flexisim.mechanisms import setup
     from flexisim.state import COUNTS
 
-    return [m.view for m in STEP] + [setup.SETUP, metrics.VIEW, COUNTS]
+    return ([v for m in registry for v in (m.view, *m.uses)]
+            + [setup.SETUP, metrics.VIEW, COUNTS])
 
 
 #: levers read where a run is set up rather than by a mechanism
@@ -153,16 +156,24 @@ def test_declared_parameters_exist_and_every_parameter_is_declared_somewhere():
     assert known - declared - RUN_LEVERS == set(), "levers or coefficients no mechanism declares"
 
 
-def test_declared_columns_exist():
+def declared_columns_problems(registry=STEP) -> list[str]:
+    """Columns a view of ``registry`` declares that no table (nor a mechanism) declares."""
     from flexisim.state import Agencies, Citizens, Leaders, Regions, Staff
 
     tables = {"staff": Staff, "leaders": Leaders, "agencies": Agencies, "citizens": Citizens,
               "regions": Regions}
-    for view in _declared_views():
+    added = registry.columns()
+    problems = []
+    for view in _declared_views(registry):
         for where in (view.reads, view.writes):
             for table, columns in where.items():
-                unknown = set(columns) - set(tables[table].COLUMNS)
-                assert unknown == set(), (view.name, table, unknown)
+                known = set(tables[table].COLUMNS) | set(added.get(table, {}))
+                problems += [f"{view.name}: {table}.{c}" for c in columns if c not in known]
+    return problems
+
+
+def test_declared_columns_exist():
+    assert declared_columns_problems() == []
 
 
 def _parameter_uses(module) -> set[str]:
@@ -216,3 +227,32 @@ def test_every_summary_key_is_described():
     keys = summarize(ts, public_trust_start=50.0, public_trust_start_counterfactual=50.0)
     missing = missing_names(list(keys), prose())
     assert missing == [], f"summary keys (summarize) not described in docs/ODD.md: {missing}"
+
+
+def _state_arrays(pop) -> dict[tuple[str, str], np.ndarray]:
+    return {(t, c): getattr(table, c).copy() for t, table in pop.tables().items()
+            for c in table.columns if table.columns[c].kind != "scratch"}
+
+
+def test_every_mechanism_writes_only_what_it_declares():
+    """Run each mechanism of the registry on a world in mid-run (flexiwork on, investment,
+    sanctions and hires happening) and compare every column before and after: each one that
+    changed must be among the mechanism's declared writes (its view and the helpers it uses),
+    so the generated table of the ODD is true."""
+    from flexisim import FlexiworkModel
+
+    model = FlexiworkModel(rng=4, n_asn=3000, counterfactual=False, investment_per_year=0.3,
+                           verification_rate=0.6, hiring_delay_weeks=1)
+    model.run(13)
+    pop, p = model.pop, model.p
+    undeclared = {}
+    for week, mechanism in enumerate(STEP, start=13):
+        before = _state_arrays(pop)
+        mechanism.run(pop, p, model.world.streams.get(mechanism.name), week)
+        after = _state_arrays(pop)
+        changed = {key for key in before
+                   if not np.array_equal(before[key], after[key], equal_nan=True)}
+        declared = {(t, c) for t, cols in mechanism.writes.items() for c in cols}
+        if changed - declared:
+            undeclared[mechanism.name] = sorted(changed - declared)
+    assert undeclared == {}

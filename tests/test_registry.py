@@ -78,8 +78,11 @@ def test_a_new_mechanisms_state_is_declared_and_follows_the_declarations():
     a, b = model.pop.staff, model.counterfactual.pop.staff
     assert a.columns["desk_visited"].kind == "dynamic"
     assert not np.shares_memory(a.desk_visited, b.desk_visited)  # each world's own copy
-    assert model.pop.memory()["staff"]["dynamic"] == sum(
-        getattr(a, c).nbytes for c in a.names("dynamic"))
+    assert "desk_visited" in a.names("dynamic")  # counted in the memory accounting
+    held = sum(v.nbytes for v in vars(a).values() if isinstance(v, np.ndarray))
+    assert model.pop.memory()["staff"] == {k: a.nbytes(k) for k in ("static", "dynamic",
+                                                                      "derived", "scratch")}
+    assert sum(model.pop.memory()["staff"].values()) == held
     with pytest.raises(AttributeError, match="in place"):
         a.desk_visited = np.zeros(len(a), bool)
 
@@ -107,3 +110,30 @@ def test_the_oracle_follows_the_registry_and_refuses_an_unknown_mechanism(monkey
     reference = oracle.ReferenceModel(rng=1, n_asn=600, counterfactual=False)
     with pytest.raises(NotImplementedError, match="desk_visits"):
         reference.step()
+
+
+def test_the_docs_checks_accept_a_mechanism_with_state_of_its_own():
+    """Following docs/contributing.md gives a registry the docs checks accept: the toy's own
+    column is known, and it writes only what it declares."""
+    from test_docs import _state_arrays, declared_columns_problems
+
+    registry = STEP.insert(toy.MECHANISM, after="oversight")
+    assert declared_columns_problems(registry) == []
+    model = FlexiworkModel(rng=2, n_asn=1000, counterfactual=False, mechanisms=registry)
+    model.run(2)
+    before = _state_arrays(model.pop)
+    toy.MECHANISM.run(model.pop, model.p, model.world.streams["desk_visits"], 2)
+    after = _state_arrays(model.pop)
+    changed = {k for k in before if not np.array_equal(before[k], after[k], equal_nan=True)}
+    assert changed == {("staff", "desk_visited")}
+
+
+def test_the_registry_refuses_reserved_names_and_clashing_outputs():
+    from dataclasses import replace
+
+    from flexisim.state import ViewSpec
+
+    with pytest.raises(ValueError, match="reserved"):
+        Registry([replace(toy.MECHANISM, view=ViewSpec("population"))])
+    with pytest.raises(ValueError, match="outputs declared twice"):
+        Registry([replace(toy.MECHANISM, outputs={"public_trust": ("points", "again")})])

@@ -193,3 +193,39 @@ def test_a_dead_worker_raises_worker_died():
     ctx = multiprocessing.get_context("spawn")
     with cf.ProcessPoolExecutor(1, mp_context=ctx) as pool, pytest.raises(WorkerDied):
         list(map_runs([spec(steps=1)], pool, sink=die))
+
+
+def test_in_process_runs_report_each_run_before_the_next_starts():
+    events = []
+
+    def note(result):
+        events.append(("ran", result.spec.key))
+        return result.spec.key
+
+    run_all([spec(steps=1, key=k, timeseries=False) for k in range(3)],
+            progress=lambda done, total: events.append(("progress", done)), sink=note)
+    assert events == [("ran", 0), ("progress", 1), ("ran", 1), ("progress", 2), ("ran", 2),
+                      ("progress", 3)]
+
+
+@pytest.mark.slow
+def test_a_pool_broken_while_idle_raises_worker_died_at_submit():
+    """A worker killed between two comparisons (the out-of-memory killer) breaks the pool;
+    the next map_runs must say so as WorkerDied, so that the dashboard makes a new pool."""
+    import signal
+    import time
+
+    ctx = multiprocessing.get_context("spawn")
+    pool = cf.ProcessPoolExecutor(1, mp_context=ctx)
+    try:
+        assert run_all([spec(steps=1, timeseries=False)], pool)[0].ok
+        for pid in list(pool._processes):
+            os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while not pool._broken and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pool._broken
+        with pytest.raises(WorkerDied):
+            list(map_runs([spec(steps=1)], pool))
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)

@@ -199,15 +199,24 @@ def mechanism_table() -> str:
 
 
 def state_table() -> str:
-    """Markdown table of every declared column of the state (flexisim/state.py)."""
+    """Markdown table of every declared column of the state (flexisim/state.py, and the
+    columns mechanisms of the registry add)."""
+    from flexisim.mechanisms.registry import STEP
     from flexisim.state import Agencies, Citizens, Leaders, Regions, Staff
 
     rows = ["| table | column | type | kind | meaning |", "|---|---|---|---|---|"]
+    added = {}
+    for m in STEP:
+        for table, cols in m.columns.items():
+            for name, col in cols.items():
+                added.setdefault(table, []).append((name, col, m.name))
     for cls in (Staff, Leaders, Agencies, Citizens, Regions):
-        for name, col in cls.COLUMNS.items():
+        columns = [(n, c, None) for n, c in cls.COLUMNS.items()]
+        for name, col, owner in columns + added.get(cls.__name__.lower(), []):
+            doc = _cell(col.doc) + (f" (added by the mechanism `{owner}`)" if owner else "")
             rows.append("| " + " | ".join([
                 f"`{cls.__name__}`", f"`{name}`", f"`{col.dtype.name}`"
-                + ("" if col.rows else " (own length)"), col.kind, _cell(col.doc)]) + " |")
+                + ("" if col.rows else " (own length)"), col.kind, doc]) + " |")
     return "\n".join(rows)
 
 

@@ -185,19 +185,6 @@ def pick_within_kernel(groups_of_rows, counts, group, u):
 
 
 @kernel
-def count_at_or_below(values, bands):
-    """For each value, how many of the (sorted) ``bands`` are at or below it."""
-    out = np.empty(len(values), np.int8)
-    for i in range(len(values)):
-        c = 0
-        for b in bands:
-            if values[i] >= b:
-                c += 1
-        out[i] = c
-    return out
-
-
-@kernel
 def local_ties_kernel(key, region, region_rows, spec, out):
     """``spec.k`` word-of-mouth ties per citizen, written as CSR column indices.
 

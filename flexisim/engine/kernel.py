@@ -119,15 +119,24 @@ class Kernel:
         return entry(*args)
 
     def _check_records(self, args: tuple) -> None:
-        """Refuse arrays that did not come in a record checked by ``Population.views``."""
+        """Refuse arrays that did not come in a record checked by ``Population.views``, and
+        more than one such record (two records were checked each on its own, not against
+        each other)."""
+        holders = 0
         for a in args:
             if isinstance(a, np.ndarray):
                 raise TypeError(f"{self.__qualname__}: a disjoint kernel takes its arrays in "
                                 "records made by Population.views, not bare")
-            if isinstance(a, tuple) and getattr(a, "_checked", None) is not True and \
-                    any(isinstance(x, np.ndarray | tuple) for x in a):
+            if not isinstance(a, tuple) or not any(isinstance(x, np.ndarray | tuple)
+                                                   for x in a):
+                continue
+            if getattr(a, "_checked", None) is not True:
                 raise TypeError(f"{self.__qualname__}: record {type(a).__name__} holds arrays "
                                 "but was not made (and checked) by Population.views")
+            holders += 1
+        if holders > 1:
+            raise TypeError(f"{self.__qualname__}: a disjoint kernel takes its arrays in one "
+                            "view (pass the view, not several of its records)")
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.dispatcher, name)

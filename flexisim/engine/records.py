@@ -7,14 +7,16 @@ numba compiles attribute access on a named tuple to a plain load, so the loop is
 machine code as with positional arguments, and the ``noalias`` promise reaches every array
 inside (numba passes a tuple's members as separate arguments).
 
-The record classes are made once, at import time, by :func:`record_class` and live in this
-module's namespace: numba's on-disk cache pickles a kernel's signature, and a named tuple's
-class is pickled by reference (module and name), so it must be importable.
+The record classes are made by :func:`record_class` -- those of the model's views when a
+world is set up -- and live in this module's namespace: numba's on-disk cache pickles a
+kernel's signature, and a named tuple's class is pickled by reference (module and name), so
+it must be findable there before a cached kernel is loaded.
 """
 
 from __future__ import annotations
 
 import sys
+import threading
 from collections import namedtuple
 from collections.abc import Sequence
 from typing import Any
@@ -24,6 +26,7 @@ import numpy as np
 __all__ = ["record_class", "type_key"]
 
 _MODULE = sys.modules[__name__]
+_LOCK = threading.Lock()  # two worlds may set up their views in two threads
 
 
 def record_class(name: str, fields: Sequence[str]) -> type:
@@ -34,19 +37,20 @@ def record_class(name: str, fields: Sequence[str]) -> type:
     Making the same class twice with the same fields returns the first one; other fields
     under a taken name are an error (two record types must not share a pickled name).
     """
-    existing = getattr(_MODULE, name, None)
-    if existing is not None:
-        if tuple(existing._fields) != tuple(fields):
-            raise ValueError(f"record class {name!r} already exists with other fields")
-        return existing
-    base = namedtuple(f"{name}_fields", fields)  # noqa: PYI024 - generated from declarations
-    base.__module__ = __name__
-    setattr(_MODULE, base.__name__, base)
-    # a subclass without __slots__ has a __dict__, where a record keeps its type key
-    cls = type(name, (base,), {"__module__": __name__, "__doc__": f"Record {name}."})
-    cls.__qualname__ = name
-    setattr(_MODULE, name, cls)
-    return cls
+    with _LOCK:
+        existing = getattr(_MODULE, name, None)
+        if existing is not None:
+            if tuple(existing._fields) != tuple(fields):
+                raise ValueError(f"record class {name!r} already exists with other fields")
+            return existing
+        base = namedtuple(f"{name}_fields", fields)  # noqa: PYI024 - from declarations
+        base.__module__ = __name__
+        setattr(_MODULE, base.__name__, base)
+        # a subclass without __slots__ has a __dict__, where a record keeps its type key
+        cls = type(name, (base,), {"__module__": __name__, "__doc__": f"Record {name}."})
+        cls.__qualname__ = name
+        setattr(_MODULE, name, cls)
+        return cls
 
 
 #: scalar types whose numba type is their Python or numpy type alone
@@ -78,9 +82,13 @@ def type_key(value: Any) -> Any:
         f = value.flags
         return ("array", value.dtype.str, value.ndim, f.c_contiguous, f.f_contiguous,
                 f.writeable, f.aligned)
-    if isinstance(value, tuple):
+    if t is tuple or (isinstance(value, tuple) and hasattr(value, "_fields")):
         return (t, tuple([type_key(v) for v in value]))
-    return t
+    # anything else (lists, functions, array subclasses, other scalars): numba's own type,
+    # slower to compute but never wrong
+    from numba import typeof
+
+    return ("numba", typeof(value))
 
 
 def stamp(record: Any) -> Any:
@@ -88,7 +96,9 @@ def stamp(record: Any) -> Any:
     records with the same types get the same token. Returns ``record``."""
     record._type_key = None
     deep = type_key(record)
-    record._type_key = ("record", _TOKENS.setdefault(deep, len(_TOKENS)))
+    with _LOCK:
+        token = _TOKENS.setdefault(deep, len(_TOKENS))
+    record._type_key = ("record", token)
     return record
 
 

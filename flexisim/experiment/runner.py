@@ -186,7 +186,7 @@ def _specs(experiment: Experiment, design: Design, seeds: np.ndarray,
             if rid in skip:
                 continue
             yield RunSpec(scenario=experiment.base, seed=int(seeds[point, rep]),
-                          steps=experiment.steps, levers=levers,
+                          steps=experiment.steps, levers=levers, source="experiment",
                           key={"run_id": rid, "point_id": point, "replication": rep,
                                "parameters": params})
 

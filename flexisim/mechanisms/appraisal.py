@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from flexisim.engine import kernel
-from flexisim.engine.compiled import count_at_or_below
 from flexisim.mechanisms.mechanism import Mechanism
 from flexisim.params import Params
 from flexisim.state import Population, ViewSpec
@@ -20,9 +20,28 @@ VIEW = ViewSpec(
     parameters=("appraisal_weeks", "performing_standard"))
 
 
+@njit(inline="always")
+def _rating(per_day, bands):
+    """The e-Kinerja rating 1-5 of a measured output-quality per day: 1 plus the number of
+    bands (shares of the standard) it reaches."""
+    r = 1
+    for b in bands:
+        if per_day >= b:
+            r += 1
+    return r
+
+
+@kernel
+def _rate_values(values, bands, out):
+    for i in range(len(values)):
+        out[i] = _rating(values[i], bands)
+
+
 def rate(per_day: np.ndarray, standard: float) -> np.ndarray:
     """Rating 1-5 from measured output-quality per day and the performing standard."""
-    return count_at_or_below(np.asarray(per_day), RATING_BANDS * standard) + np.int8(1)
+    out = np.empty(len(per_day), np.int8)
+    _rate_values(np.asarray(per_day), RATING_BANDS * standard, out)
+    return out
 
 
 @kernel
@@ -43,10 +62,7 @@ def _rate_all(v, bands):
             # float32 arithmetic, as the e-Kinerja accumulators are stored
             per_day = np.float32(np.float32(s.cycle_measured[i] / np.float32(s.cycle_weeks[i]))
                                  / np.float32(5.0))
-            r = 1
-            for b in bands:
-                if per_day >= b:
-                    r += 1
+            r = _rating(per_day, bands)
         s.rating[i] = r
         s.performing[i] = r >= PERFORMING
         s.cycle_measured[i] = 0.0

@@ -11,6 +11,10 @@ by :func:`flexisim.metrics.step_metrics`, and reported as outputs when declared 
   uses (a :class:`~flexisim.state.ViewSpec`). Its kernels see exactly these, by name
   (``v.staff.effort``, ``v.params.effort_crowding``): a column or parameter used but not
   declared does not compile, and the declaration is what the docs and tests list;
+* ``uses``: the declarations of helpers it calls that touch other columns (the workforce's
+  recruitment, the head counts, infrastructure for recruits); the mechanism's reads, writes
+  and parameters are the union (tests/test_docs.py checks, by running every mechanism, that
+  it writes nothing it does not declare);
 * ``stream``: whether it draws random numbers (its stream is keyed by its name,
   :mod:`flexisim.streams`);
 * ``columns``: columns it adds to the state (a new mechanism's own state, declared with
@@ -43,6 +47,8 @@ class Mechanism:
         ``run(pop, p, rng, week) -> mapping or None``.
     stream : bool
         Draws from its own random stream (named like the mechanism).
+    uses : tuple of ViewSpec
+        Declarations of helpers the mechanism calls outside its kernels.
     columns : mapping of table name to {column name: Column}
         Columns this mechanism adds to the state.
     outputs : mapping of output name to (unit, description)
@@ -52,6 +58,7 @@ class Mechanism:
     view: ViewSpec
     run: Callable[..., Mapping[str, float] | None]
     stream: bool = True
+    uses: tuple[ViewSpec, ...] = ()
     columns: Mapping[str, Mapping[str, Column]] = field(default_factory=dict)
     outputs: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
@@ -66,16 +73,22 @@ class Mechanism:
         return self.run.__name__
 
     @property
-    def reads(self) -> Mapping[str, tuple[str, ...]]:
-        return self.view.reads
+    def reads(self) -> dict[str, tuple[str, ...]]:
+        """Columns it reads, by table (its view's and those of the helpers it uses)."""
+        return _union(v.reads for v in (self.view, *self.uses))
 
     @property
-    def writes(self) -> Mapping[str, tuple[str, ...]]:
-        return self.view.writes
+    def writes(self) -> dict[str, tuple[str, ...]]:
+        """Columns it writes, by table."""
+        return _union(v.writes for v in (self.view, *self.uses))
 
     @property
     def parameters(self) -> tuple[str, ...]:
-        return self.view.parameters
+        """Levers and coefficients it uses."""
+        names: list[str] = []
+        for v in (self.view, *self.uses):
+            names += [n for n in v.parameters if n not in names]
+        return tuple(names)
 
     @property
     def title(self) -> str:
@@ -84,3 +97,12 @@ class Mechanism:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Mapping[str, float] | None:
         return self.run(*args, **kwargs)
+
+
+def _union(parts: Any) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for part in parts:
+        for table, columns in part.items():
+            out.setdefault(table, [])
+            out[table] += [c for c in columns if c not in out[table]]
+    return {table: tuple(columns) for table, columns in out.items()}

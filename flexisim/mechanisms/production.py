@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numba import njit
 
 from flexisim.engine import FIVE, HALF, ONE, TWO, ZERO, clip01, counter_uniform, kernel, week_key
 from flexisim.mechanisms.mechanism import Mechanism
 from flexisim.params import Params
-from flexisim.state import F, Population, Staff, ViewSpec
+from flexisim.state import F, Population, ViewSpec
 
 LUCK_SD = 0.05  # task luck, fixed in code
 
@@ -31,16 +32,37 @@ class Terms(NamedTuple):
     platform_factor: np.float32  # coordination loss left by the platform: 1 - share x quality
 
 
-def remote_productivity(s: Staff, p: Params) -> np.ndarray:
-    """Multiplier of output on a flexible day, before coordination loss.
+@njit(inline="always")
+def _remote_productivity(device, internet, skill, k):
+    """Multiplier of output on a flexible day, before coordination loss (the equation).
 
     ``(1 + remote_gain)`` for commute time and focus (E1, E6), times infrastructure
     ``1 - internet_penalty (1 - internet)`` with a device or ``no_device_factor`` without
-    (D1), times ``1 - skill_penalty (1 - digital skill)``. (Vectorised form for inspection;
-    the weekly step computes the same inside ``_production_rows``.)
+    (D1), times ``1 - skill_penalty (1 - digital skill)``.
     """
-    infra = np.where(s.device, 1.0 - p.internet_penalty * (1.0 - s.internet), p.no_device_factor)
-    return (1.0 + p.remote_gain) * infra * (1.0 - p.skill_penalty * (1.0 - s.skill))
+    infra = ONE - k.internet_penalty * (ONE - internet) if device else k.no_device_factor
+    return (ONE + k.remote_gain) * infra * (ONE - k.skill_penalty * (ONE - skill))
+
+
+#: remote productivity of every civil servant, for inspection
+PRODUCTIVITY = ViewSpec(
+    "remote_productivity", reads={"staff": ("device", "internet", "skill")},
+    parameters=("remote_gain", "internet_penalty", "no_device_factor", "skill_penalty"))
+
+
+@kernel
+def _productivity_rows(v, out):
+    s, k = v.staff, v.params
+    for i in range(len(s.device)):
+        out[i] = _remote_productivity(s.device[i], s.internet[i], s.skill[i], k)
+
+
+def remote_productivity(pop: Population, p: Params) -> np.ndarray:
+    """Each civil servant's multiplier of output on a flexible day, before coordination loss
+    (``_remote_productivity``, the weekly step's own equation)."""
+    out = np.empty(len(pop.staff), F)
+    _productivity_rows(pop.views(PRODUCTIVITY, p), out)
+    return out
 
 
 @kernel(disjoint=True)
@@ -54,14 +76,8 @@ def _production_rows(key, v, t):
         remote_share = d / FIVE
         coord = (k.coordination_loss * s.collaboration[i] * team_remote[s.leader[i]]
                  * t.platform_factor * (ONE - k.literacy_coordination * s.lead_literacy[i]))
-        if s.device[i]:
-            infra = ONE - k.internet_penalty * (ONE - s.internet[i])
-            weak_link = (ONE - s.internet[i]) * remote_share
-        else:
-            infra = k.no_device_factor
-            weak_link = remote_share
-        productivity = (ONE + k.remote_gain) * infra * (ONE - k.skill_penalty
-                                                        * (ONE - s.skill[i]))
+        productivity = _remote_productivity(s.device[i], s.internet[i], s.skill[i], k)
+        weak_link = ((ONE - s.internet[i]) if s.device[i] else ONE) * remote_share
         office = s.ability[i] * s.effort_office[i] * (ONE - HALF * coord)
         remote = s.ability[i] * s.effort_remote[i] * productivity * (ONE - coord)
         s.coordination[i] = coord

@@ -32,18 +32,34 @@ from flexisim.mechanisms import (
 )
 from flexisim.mechanisms.mechanism import Mechanism
 
-__all__ = ["STEP", "Registry"]
+__all__ = ["RESERVED", "STEP", "Registry"]
+
+#: names a mechanism may not take: the run's other streams and the state's other views
+RESERVED = frozenset({"population", "recruits", "counts", "metrics", "setup", "recruitment",
+                      "remote_productivity"})
 
 
 class Registry:
     """An ordered, immutable list of mechanisms with unique names."""
 
     def __init__(self, mechanisms: Iterable[Mechanism]) -> None:
+        from flexisim.metrics import COUNTERFACTUAL_OF, OUTPUTS
+
         self._items = tuple(mechanisms)
         names = [m.name for m in self._items]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"mechanism names used twice: {duplicates}")
+        reserved = sorted(set(names) & RESERVED)
+        if reserved:
+            raise ValueError(f"mechanism names {reserved} are reserved (streams of the run, "
+                             "views of the state)")
+        outputs = [o for m in self._items for o in m.outputs]
+        clash = sorted({o for o in outputs if outputs.count(o) > 1}
+                       | (set(outputs) & (set(OUTPUTS) | set(COUNTERFACTUAL_OF))))
+        if clash:
+            raise ValueError(f"outputs declared twice (or already outputs of the model): "
+                             f"{clash}")
 
     def __iter__(self) -> Iterator[Mechanism]:
         return iter(self._items)

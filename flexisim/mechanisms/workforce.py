@@ -19,10 +19,10 @@ from flexisim.engine import (
     week_key,
 )
 from flexisim.mechanisms.mechanism import Mechanism
-from flexisim.mechanisms.setup import infrastructure_levels
+from flexisim.mechanisms.setup import INFRASTRUCTURE, infrastructure_levels
 from flexisim.params import Params
 from flexisim.population import skill_base, tables
-from flexisim.state import F, Population, ViewSpec
+from flexisim.state import COUNTS, F, Population, ViewSpec
 
 WEEKS_PER_YEAR = 52.0
 
@@ -76,12 +76,26 @@ VIEW = ViewSpec(
                      "coordination", "retirement_age")},
     writes={"staff": ("active", "flex_days", "age", "tenure", "wellbeing", "intent_to_leave",
                       "approved", "hire", "hired_rows")},
-    parameters=("flexiwork_enabled", "wellbeing_base", "wellbeing_flex", "wellbeing_autonomy",
-                "wellbeing_sanction", "sanction_severity", "wellbeing_overload",
-                "wellbeing_rate", "quit_pppk_annual", "quit_pns_annual", "quit_wellbeing",
-                "quit_flex", "hiring_delay_weeks", "recruitment_attractiveness",
-                "pool_attractiveness", "pool_wage_ability", "pool_flex_wage",
-                "pppk_share_of_hires"))
+    parameters=("wellbeing_base", "wellbeing_flex", "wellbeing_autonomy", "wellbeing_sanction",
+                "sanction_severity", "wellbeing_overload", "wellbeing_rate", "quit_pppk_annual",
+                "quit_pns_annual", "quit_wellbeing", "quit_flex", "hiring_delay_weeks"))
+
+
+#: recruits' device, internet and skill under this week's infrastructure levels
+RECRUIT_INFRASTRUCTURE = INFRASTRUCTURE.view
+
+#: recruitment (``_recruit``): a new person in each refilled post
+RECRUITMENT = ViewSpec(
+    "recruitment",
+    reads={"staff": ("job", "region", "hires", "flex_days", "active")},
+    writes={"staff": ("age", "tenure", "pppk", "female", "ability", "motivation",
+                      "motivation_base", "control_sensitivity", "ict_doable", "device_latent",
+                      "internet_latent", "skill_base", "flex_preference", "active", "hires",
+                      "belief", "trust_in_leader", "rating", "wellbeing", "effort",
+                      "sanction_left", "performing", "cycle_measured", "cycle_weeks")},
+    parameters=("pppk_share_of_hires", "wellbeing_base", "flexiwork_enabled",
+                "recruitment_attractiveness", "pool_attractiveness", "pool_wage_ability",
+                "pool_flex_wage"))
 
 
 class Terms(NamedTuple):
@@ -218,4 +232,5 @@ def _recruit(pop: Population, p: Params, rows: np.ndarray, week: int) -> None:
     infrastructure_levels(pop, p, week / WEEKS_PER_YEAR, rows)
 
 
-MECHANISM = Mechanism(VIEW, workforce_dynamics)
+MECHANISM = Mechanism(VIEW, workforce_dynamics,
+                      uses=(RECRUITMENT, RECRUIT_INFRASTRUCTURE, COUNTS))

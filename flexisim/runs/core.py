@@ -77,13 +77,16 @@ class RunSpec:
     counterfactual : bool
         Run a reference world beside it (default: the office-only twin).
     reference : Scenario, optional
-        The reference world's scenario instead of the office-only twin.
+        The reference world's scenario instead of the office-only twin (``levers`` are not
+        applied to it: give it complete, e.g. with the same ``n_asn``).
     observers : tuple of Observe
         Observers of the run.
     timeseries : bool or tuple of str
         Keep the timeseries in the result: all columns, none, or these columns.
     key : any
         The caller's label of the run (returned with the result).
+    source : str
+        Names the run's origin in the messages of a bad lever value.
     """
 
     scenario: Scenario
@@ -96,6 +99,7 @@ class RunSpec:
     observers: tuple[Observe, ...] = ()
     timeseries: bool | tuple[str, ...] = True
     key: Any = None
+    source: str = "run"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "seed", int(self.seed))
@@ -133,7 +137,8 @@ class RunResult:
     scenario_hash : str or None
         Hash of the scenario as run (``levers`` applied).
     wall_time_s : float
-        Seconds from building the worlds to the summary.
+        Seconds from building the worlds to the summary (a sink's own work, such as writing
+        files, is not counted).
     worker : str
         ``host:pid`` of the process that ran it.
     """
@@ -194,7 +199,7 @@ def execute(spec: RunSpec, *,
     start = time.perf_counter()
     result = RunResult(spec=spec, status="ok", worker=worker_name())
     try:
-        config = (spec.scenario.with_values(source="run", **spec.levers) if spec.levers
+        config = (spec.scenario.with_values(source=spec.source, **spec.levers) if spec.levers
                   else spec.scenario)
         result.scenario_hash = config.hash
         model = _model(spec, config)
@@ -262,6 +267,11 @@ class WorkerDied(RuntimeError):
     """A worker process of the executor died (out of memory, killed): the pool is broken."""
 
 
+def _died(exc: BaseException) -> WorkerDied:
+    return WorkerDied(f"a worker process died ({exc}); the finished runs are saved: run the "
+                      "same command again to resume")
+
+
 class Done(NamedTuple):
     """A finished task of :func:`map_runs`: the spec, what the worker returned (a
     :class:`RunResult`, or the sink's record), or the exception the worker raised outside
@@ -300,7 +310,9 @@ def map_runs(specs: Iterable[RunSpec], executor: cf.Executor | None = None, *,
         ``cancel`` was set.
     """
     pool = executor if executor is not None else SequentialExecutor()
-    limit = max_pending or 64
+    # a sequential executor runs a task when it is submitted: one at a time, so that each
+    # finished run is reported (and a failure seen) before the next one starts
+    limit = 1 if isinstance(pool, SequentialExecutor) else (max_pending or 64)
     todo = enumerate(specs)
     pending: dict[cf.Future, tuple[int, RunSpec]] = {}
     exhausted = False
@@ -313,7 +325,10 @@ def map_runs(specs: Iterable[RunSpec], executor: cf.Executor | None = None, *,
                 if item is None:
                     exhausted = True
                     break
-                pending[pool.submit(_run, item[1], sink)] = item
+                try:
+                    pending[pool.submit(_run, item[1], sink)] = item
+                except cf.BrokenExecutor as exc:  # a worker died while the pool was idle
+                    raise _died(exc) from exc
             if not pending:
                 break
             finished, _ = cf.wait(pending, timeout=0.25 if cancel is not None else None,
@@ -323,8 +338,7 @@ def map_runs(specs: Iterable[RunSpec], executor: cf.Executor | None = None, *,
                 try:
                     value, error = future.result(), None
                 except cf.BrokenExecutor as exc:
-                    raise WorkerDied(f"a worker process died ({exc}); the finished runs are "
-                                     "saved: run the same command again to resume") from exc
+                    raise _died(exc) from exc
                 except Exception as exc:  # noqa: BLE001 - the task failed outside the model
                     value, error = None, exc
                 yield Done(spec, value, error, index)

@@ -108,7 +108,7 @@ def run_face(design: FaceDesign, *, replications: int | None = None, n_asn: int 
                           key={"configuration": name, "replication": r, "seed": seed})
              for name, (scenario, levers) in design.configurations().items()
              for r, seed in enumerate(seeds)]
-    rows = [outcomes(r) for r in run_all(specs, executor, progress=progress)]
+    rows = run_all(specs, executor, sink=outcomes, progress=progress)
     return pd.DataFrame(rows).sort_values(["configuration", "replication"]).reset_index(drop=True)
 
 

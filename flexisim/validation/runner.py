@@ -83,7 +83,7 @@ def run_targets(targets: Iterable[Target], *, replications: int | None = None,
         Called after each finished run.
     """
     specs = _specs(targets, replications, reduced, calibration)
-    rows = [_row(r) for r in run_all(specs, executor, progress=progress)]
+    rows = run_all(specs, executor, sink=_row, progress=progress)  # a failed run stops here
     df = pd.DataFrame(rows)
     return df.sort_values(["id", "replication"], kind="stable").reset_index(drop=True)
 

@@ -70,7 +70,7 @@ def run_unpinned(*, scenarios: tuple[str, ...] = HEADLINE, replications: int = 1
                                "value": value, "replication": r})
              for sc in scenarios for name, level, value in settings
              for r, s in enumerate(seeds)]
-    rows = [outcomes(r) for r in run_all(specs, executor, progress=progress)]
+    rows = run_all(specs, executor, sink=outcomes, progress=progress)
     return pd.DataFrame(rows)
 
 
