@@ -264,6 +264,24 @@ def test_compare_runs_replications_with_common_seeds() -> None:
     assert compare.replication_seeds(7, 3) == compare.replication_seeds(7, 3)
 
 
+def test_compare_cancel_stops_the_runs_not_started() -> None:
+    import threading
+
+    a = load_scenario("permenpan_4_2025").with_values(n_asn=600)
+    cancel = threading.Event()
+    seen: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append(done)
+        if done == 1:
+            cancel.set()  # the facilitator presses Cancel after the first run
+
+    with ThreadPoolExecutor(1) as pool, pytest.raises(InterruptedError):
+        compare.run_replications({"A": a}, 12, 2, 1, executor=pool, on_progress=progress,
+                                 cancel=cancel)
+    assert max(seen) < 12
+
+
 @pytest.mark.slow
 def test_compare_in_worker_processes() -> None:
     """The default path: the shared spawn-based process pool."""

@@ -6,7 +6,8 @@ Layout::
     DIR/experiment.toml   a copy of the experiment file as given
     DIR/points.parquet    the design points (parameter values and SALib coordinates)
     DIR/runs/part-<run id>.parquet        one row: id, point, replication, seed, parameters,
-                                          status, error, wall time, version, scenario hash
+                                          status, error, wall time of the run itself (not the
+                                          writing of its files), version, scenario hash
     DIR/timeseries/part-<run id>.parquet  one row per week of a successful run
     DIR/summary/part-<run id>.parquet     one row of scalar outcomes of a successful run
 
