@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from flexisim.engine.records import type_key
+from flexisim.engine.records import numba_type, type_key
 
 __all__ = ["JIT", "JIT_DISJOINT", "KERNELS", "MAX_POSITIONAL", "Kernel", "kernel"]
 
@@ -113,7 +113,7 @@ class Kernel:
         if entry is not None:
             return entry(*args)
         # new argument types: type them once, compile (or load from numba's disk cache)
-        signature = tuple(self.dispatcher.typeof_pyval(a) for a in args)
+        signature = tuple(numba_type(a) for a in args)
         entry = self.dispatcher.compile(signature)
         self._entries[key] = entry
         return entry(*args)

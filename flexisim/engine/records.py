@@ -50,7 +50,21 @@ def record_class(name: str, fields: Sequence[str]) -> type:
         cls = type(name, (base,), {"__module__": __name__, "__doc__": f"Record {name}."})
         cls.__qualname__ = name
         setattr(_MODULE, name, cls)
+        _register_with_numba(cls)
         return cls
+
+
+def _register_with_numba(cls: type) -> None:
+    """Type ``cls`` the way numba types any tuple, without its search for a matching type.
+
+    numba's ``typeof`` dispatches on the class (``functools.singledispatch``); for a class it
+    has not seen it walks the class hierarchy against every registered abstract type, about
+    1.5 ms per record class -- on the first call of every kernel of every process. A class
+    registered directly is found at once.
+    """
+    from numba.core.typing.typeof import typeof_impl
+
+    typeof_impl.register(cls, typeof_impl.dispatch(tuple))
 
 
 #: scalar types whose numba type is their Python or numpy type alone
@@ -89,6 +103,23 @@ def type_key(value: Any) -> Any:
     from numba import typeof
 
     return ("numba", typeof(value))
+
+
+_NUMBA_TYPES: dict[Any, Any] = {}
+
+
+def numba_type(value: Any) -> Any:
+    """numba's type of ``value``; computed once per type token for stamped records (the
+    two worlds of a run, and the kernels of one mechanism, share their records' types)."""
+    from numba import typeof
+
+    key = getattr(value, "_type_key", None)
+    if key is None:
+        return typeof(value)
+    found = _NUMBA_TYPES.get(key)
+    if found is None:
+        found = _NUMBA_TYPES.setdefault(key, typeof(value))
+    return found
 
 
 def stamp(record: Any) -> Any:
