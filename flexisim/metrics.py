@@ -191,7 +191,7 @@ def step_metrics(pop: Population, p: Params, stats: Mapping[str, Any]) -> dict[s
     citizens_region = citizens_region.tolist()
     trust_sum = trust_sum.tolist()
     trust_region = [x / max(n, 1.0) for x, n in zip(trust_sum, citizens_region, strict=True)]
-    east = _eastern(pop)
+    ref, east = _region_rows(pop.region_names, pop.regions.eastern.tobytes())
 
     def east_mean(values: list[float], w: list[float]) -> float:
         return sum(values[r] * w[r] for r in east) / max(sum(w[r] for r in east), 1)
@@ -199,7 +199,6 @@ def step_metrics(pop: Population, p: Params, stats: Mapping[str, Any]) -> dict[s
     east_perf = east_mean(perf_region, weights)
     east_trust = east_mean(trust_region, citizens_region)
     east_uptake = east_mean(uptake_region, weights)
-    ref = _reference_region(pop)
     jb = perf_region[ref]
     out = {
         "performance": 100.0 * (totals.performance / n_active),
@@ -235,18 +234,10 @@ def step_metrics(pop: Population, p: Params, stats: Mapping[str, Any]) -> dict[s
 
 
 @cache
-def _region_lookup(names: tuple[str, ...], eastern: tuple[bool, ...]) -> tuple[int, tuple]:
+def _region_rows(names: tuple[str, ...], eastern: bytes) -> tuple[int, tuple[int, ...]]:
+    """The row of the region the gaps compare with (``population.REFERENCE_REGION``) and
+    the rows of the eastern regions (``eastern``: the regions' flags as bytes)."""
     return names.index(REFERENCE_REGION), tuple(r for r, e in enumerate(eastern) if e)
-
-
-def _reference_region(pop: Population) -> int:
-    """Row of the region the gaps compare with (``population.REFERENCE_REGION``)."""
-    return _region_lookup(pop.region_names, tuple(pop.regions.eastern.tolist()))[0]
-
-
-def _eastern(pop: Population) -> tuple[int, ...]:
-    """Rows of the eastern regions."""
-    return _region_lookup(pop.region_names, tuple(pop.regions.eastern.tolist()))[1]
 
 
 def summarize(timeseries: pd.DataFrame, *, public_trust_start: float,

@@ -41,7 +41,7 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from flexisim.engine.compiled import group_sums
+from flexisim.engine.compiled import active_sum_count, group_sums
 from flexisim.engine.kernel import kernel
 from flexisim.engine.records import arrays_in, record_class, stamp
 
@@ -511,8 +511,6 @@ class Population:
 
     def mean(self, values: np.ndarray) -> float:
         """Mean of a staff column over active staff."""
-        from flexisim.engine.compiled import active_sum_count
-
         total, count = active_sum_count(np.asarray(values), self.staff.active)
         return total / max(count, 1)
 

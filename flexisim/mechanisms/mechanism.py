@@ -90,14 +90,6 @@ class Mechanism:
             names += [n for n in v.parameters if n not in names]
         return tuple(names)
 
-    @property
-    def title(self) -> str:
-        """First line of the function's docstring."""
-        return (self.run.__doc__ or "").strip().splitlines()[0] if self.run.__doc__ else ""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Mapping[str, float] | None:
-        return self.run(*args, **kwargs)
-
 
 def _union(parts: Any) -> dict[str, tuple[str, ...]]:
     out: dict[str, list[str]] = {}
