@@ -23,11 +23,13 @@ EXIT_USAGE = 2
 
 #: Rows of the terminal summary: key, label, format.
 SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("performance_change_pct", "Performance vs office-only counterfactual", "{:+.2f} %"),
-    ("public_trust_start", "Public trust at start (0-100)", "{:.1f}"),
+    ("performance_change_pct", "Performance vs office-only twin", "{:+.2f} %"),
+    ("trust_effect_pp", "Public trust vs office-only twin at end", "{:+.2f} points"),
+    ("trust_worst_effect_pp", "Public trust vs office-only twin, worst week", "{:+.2f} points"),
+    ("public_trust_start", "Public trust when the policy starts (0-100)", "{:.1f}"),
     ("public_trust_end", "Public trust at end (0-100)", "{:.1f}"),
-    ("trust_change_pp", "Change in public trust", "{:+.2f} points"),
-    ("trust_effect_pp", "Trust vs office-only counterfactual at end", "{:+.2f} points"),
+    ("trust_change_pp", "Change since the policy started (both worlds drift)",
+     "{:+.2f} points"),
     ("shirking_rate", "True shirking (share of staff-days)", "{:.1%}"),
     ("detected_shirking_rate", "Detected shirking (per staff-week)", "{:.2%}"),
     ("false_accusation_rate", "False accusations (per staff-week)", "{:.2%}"),

@@ -24,6 +24,7 @@ measured against that world and not against luck.
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -45,7 +46,7 @@ from flexisim.population import build_population
 from flexisim.scenario import Scenario, load_scenario
 from flexisim.state import Population
 
-__all__ = ["FlexiworkModel", "World", "build_worlds"]
+__all__ = ["FlexiworkModel", "World", "build_worlds", "office_only", "warm_up"]
 
 
 class World:
@@ -63,19 +64,26 @@ class World:
         Overrides of behavioural coefficients.
     mechanisms : Registry
         The weekly mechanisms, in order (default: :data:`~flexisim.mechanisms.registry.STEP`).
+    start : World, optional
+        A warmed-up world to continue from (:func:`warm_up`): ``pop`` is its state (or a
+        copy of it), and the streams continue where the warm-up left them. Only the
+        attributes derived from the levers are set again; ratings and expected checks are
+        the warm-up's.
     """
 
     def __init__(self, config: Scenario, seed: int, pop: Population,
                  calibration: Mapping[str, float] | None = None,
-                 mechanisms: Registry = STEP) -> None:
+                 mechanisms: Registry = STEP, start: World | None = None) -> None:
         self.config = config
         self.seed = int(seed)
         self.mechanisms = mechanisms
         self.p: Params = make_params(config.values, calibration)
-        self.streams = {name: streams.generator(self.seed, name)
-                        for name in mechanisms.streams()}
+        self.streams = ({name: copy.deepcopy(g) for name, g in start.streams.items()}
+                        if start is not None else
+                        {name: streams.generator(self.seed, name)
+                         for name in mechanisms.streams()})
         self.pop = pop
-        apply_levers(pop, self.p)
+        apply_levers(pop, self.p, initial=start is None)
         pop.freeze()
         # every view now, in this thread (checked once; none is made while two worlds step)
         for view in (*(v for m in mechanisms for v in (m.view, *m.uses)), METRICS_VIEW):
@@ -85,8 +93,11 @@ class World:
         self.timings: dict[str, float] | None = None  # seconds per mechanism, when profiled
         self._outputs = tuple(mechanisms.outputs())
 
-    def step(self, week: int) -> None:
-        """The week's mechanisms in registry order, then the week's outputs."""
+    def step(self, week: int, *, collect: bool = True) -> None:
+        """The week's mechanisms in registry order, then (``collect``) the week's outputs.
+
+        ``week`` counts from 0, the first policy week; warm-up weeks are negative.
+        """
         pop, p = self.pop, self.p
         stats: dict[str, Any] = {}
         clock = self.timings
@@ -98,6 +109,8 @@ class World:
             if clock is not None:
                 clock[mechanism.name] = clock.get(mechanism.name, 0.0) + (
                     time.perf_counter() - start)
+        if not collect:
+            return
         start = time.perf_counter() if clock is not None else 0.0
         metrics = step_metrics(pop, p, stats)
         for name in self._outputs:  # a week a mechanism does not report it: NaN
@@ -118,23 +131,61 @@ def build_worlds(config: Scenario, seed: int, *,
     (the reference gets a copy: static columns shared, the rest copied), and draw from the
     same named streams. ``reference`` is the scenario of the second world (``None``: no
     second world); a reference of another size draws its own population from the same seed.
+
+    Each world first settles under its office-only institutions for ``warmup_weeks``
+    (:func:`warm_up`). Before the policy starts the policy world and its office-only twin
+    are the same world, so the warm-up runs once and the twin continues from a copy of it;
+    a reference with other institutions (a validation target's contrast world) warms up on
+    its own.
     """
     v = config.values
     columns = mechanisms.columns()
-    pop = build_population(v["n_asn"], v["citizens_per_asn"],
-                           streams.generator(seed, "population"), columns=columns,
-                           recruit_seed=streams.recruit_seed(seed))
+
+    def draw(values: Mapping[str, Any]) -> Population:
+        return build_population(values["n_asn"], values["citizens_per_asn"],
+                                streams.generator(seed, "population"), columns=columns,
+                                recruit_seed=streams.recruit_seed(seed))
+
+    pop = draw(v)
+    shared = False
     twin_pop = None
     if reference is not None:
         r = reference.values
         same = (r["n_asn"], r["citizens_per_asn"]) == (v["n_asn"], v["citizens_per_asn"])
-        twin_pop = pop.copy() if same else build_population(
-            r["n_asn"], r["citizens_per_asn"], streams.generator(seed, "population"),
-            columns=columns, recruit_seed=streams.recruit_seed(seed))
-    world = World(config, seed, pop, calibration, mechanisms)
-    twin = (World(reference, seed, twin_pop, calibration, mechanisms)
+        shared = same and office_only(reference).values == office_only(config).values
+        if not shared:
+            twin_pop = pop.copy() if same else draw(r)
+    start = warm_up(config, seed, pop, calibration, mechanisms)
+    twin_start = start
+    if reference is not None:
+        if shared:
+            twin_pop = pop.copy()
+        else:
+            twin_start = warm_up(reference, seed, twin_pop, calibration, mechanisms)
+    world = World(config, seed, pop, calibration, mechanisms, start)
+    twin = (World(reference, seed, twin_pop, calibration, mechanisms, twin_start)
             if reference is not None else None)
     return world, twin
+
+
+def warm_up(config: Scenario, seed: int, pop: Population,
+            calibration: Mapping[str, float] | None = None,
+            mechanisms: Registry = STEP) -> World | None:
+    """The office-only world of ``config`` run for its ``warmup_weeks`` (weeks -W..-1).
+
+    The warm-up lets the institutions that exist without flexiwork -- leaders' beliefs,
+    checks and sanctions, citizens' trust, vacancies, appraisal -- settle from the drawn
+    population into their steady state before the policy starts (docs/ODD.md, "Warm-up").
+    Nothing of it is reported; ``pop`` is changed in place. ``None`` when there is no
+    warm-up (``warmup_weeks = 0``).
+    """
+    weeks = int(config.values["warmup_weeks"])
+    if weeks <= 0:
+        return None
+    start = World(office_only(config), seed, pop, calibration, mechanisms)
+    for week in range(-weeks, 0):
+        start.step(week, collect=False)
+    return start
 
 
 def office_only(config: Scenario) -> Scenario:
@@ -272,6 +323,7 @@ class FlexiworkModel(mesa.Model):
             "package_version": __version__,
             "seed": self.seed,
             "steps": int(self.steps),
+            "warmup_weeks": int(self.config.values["warmup_weeks"]),
             "n_asn": self.n_asn,
             "n_citizens": len(self.pop.citizens),
             "scale_factor": self.pop.scale,

@@ -73,7 +73,8 @@ def overview_figure(ts: pd.DataFrame, summary: dict[str, Any], regions: list[str
     ax2 = ax.twinx()
     ax2.plot(x, 100 * ts["share_distrustful"], color=ALERT, lw=0.8, alpha=0.7)
     ax2.set_ylabel("% distrustful", color=ALERT)
-    ax.set_title(f"Public trust: {summary['trust_change_pp']:+.1f} points over the run")
+    ax.set_title(f"Public trust: {summary['trust_effect_pp']:+.1f} points vs office only "
+                 "at the end")
     ax.set_ylabel("mean trust (0-100)")
     ax.legend(loc="lower left", fontsize=8)
 

@@ -224,6 +224,7 @@ class Staff(Table):
     active = dynamic(bool, "in post (False: a vacancy)", fill=True)
     eligible = dynamic(bool, "eligible for flexible work this week")
     approved = dynamic(bool, "the leader approved flexible work")
+    grant_signal = dynamic(F, "effort added by being granted flexibility (signalling) this week")
     flex_days = dynamic(np.int8, "flexible days this week")
     effort_office = dynamic(F, "effort on an office day 0-1")
     effort_remote = dynamic(F, "effort on a flexible day 0-1")

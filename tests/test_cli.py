@@ -123,7 +123,7 @@ def test_run_writes_the_results_folder(tmp_path, capsys):
     assert main(["run", "trust_but_verify", "--steps", "14", "--seed", "9", "--asn", "1200",
                  "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "Performance vs office-only counterfactual" in printed
+    assert "Performance vs office-only twin" in printed
     assert sorted(p.name for p in out.iterdir()) == ["overview.png", "scenario.toml",
                                                      "summary.json", "timeseries.csv"]
     summary = json.loads((out / "summary.json").read_text())

@@ -44,12 +44,24 @@ def test_more_verification_means_less_shirking_under_flexiwork():
     assert (low - high).mean() > 0.015
 
 
-def test_trust_without_verify_declines_more_than_trust_but_verify():
+def test_verification_lowers_shirking_and_the_grant_signal_decides_the_ranking():
+    # trust_but_verify's verification and credible measurement deter shirking in every seed
+    # (observed 0.146-0.159 vs 0.182-0.190 of staff-days)
+    twv, tbv = paired("shirking_rate", ("trust_without_verify", {}), ("trust_but_verify", {}))
+    assert (tbv < twv - 0.02).all()
+    # but with a fair twin (no grant signal) their performance effects are about the same:
+    # observed -1.7 to -1.8% vs -1.8 to -1.9% (the first version's "+0.2% vs -2.0%" came
+    # from the approval signal the twin lacked, ODD §7.3)
     twv, tbv = paired("performance_change_pct", ("trust_without_verify", {}),
                       ("trust_but_verify", {}))
-    # observed: about -2.0% vs +0.2% in every seed
-    assert (twv < tbv).all()
-    assert (tbv - twv).mean() > 1.0
+    assert (tbv < 0).all() and (twv < 0).all()
+    assert abs((tbv - twv).mean()) < 0.6
+    # with the signal at the first version's size the ranking of the first version returns:
+    # observed +2.6 to +2.8% vs +0.4 to +0.5%
+    signal = {"calibration": {"grant_signal": 0.085}}
+    twv_s, tbv_s = paired("performance_change_pct", ("trust_without_verify", signal),
+                          ("trust_but_verify", signal))
+    assert ((tbv_s - twv_s) > 1.2).all()
 
 
 def test_worse_regional_infrastructure_lowers_remote_productivity_and_widens_the_gap():
@@ -70,13 +82,13 @@ def test_worse_regional_infrastructure_lowers_remote_productivity_and_widens_the
     # remote productivity in the east: observed 0.92 with equal infrastructure, 0.71 with the
     # gap doubled; require a clear drop in every seed
     assert (np.array(equal) - np.array(divided) > 0.1).all()
-    # the Java-Bali minus east performance gap (relative to each run's own counterfactual)
-    # widens: observed +0.01 to +0.48 points across seeds, mean +0.22, with the engine's
-    # former sequential draws; -0.12 to +0.40, mean +0.23, with the counter-based draws of
-    # ODD §8 (one seed of six dips below zero): require the mean and five seeds of six
-    assert np.mean(gap_change) > 0.05
-    assert (np.array(gap_change) > 0.0).sum() >= 5
-    assert (np.array(gap_change) > -0.25).all()
+    # the Java-Bali minus east performance gap (relative to each run's own counterfactual):
+    # the first version found it widening (+0.23 points on average), when flexiwork raised
+    # performance through the approval signal. With a fair twin flexiwork costs performance,
+    # and fewer eastern staff take the costly days, so the divide *narrows* the gap against
+    # the twin: observed -0.25 to -0.69 points, mean -0.53. Require the mean and five of six
+    assert np.mean(gap_change) < -0.2
+    assert (np.array(gap_change) < 0.0).sum() >= 5
     # and access to flexible work itself becomes unequal
     assert np.mean(uptake_gap) > 0.05
 

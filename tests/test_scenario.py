@@ -86,7 +86,7 @@ def test_levers_schema_is_consistent():
     text = (REPO / "flexisim" / "data" / "levers.toml").read_text(encoding="utf-8")
     raw = tomllib.loads(text)
     assert [lv.key for lv in LEVERS.values()] == list(raw)  # file order
-    assert list(LEVERS)[:2] == ["steps", "seed"]
+    assert list(LEVERS)[:3] == ["steps", "warmup_weeks", "seed"]
     assert LEVERS["flexiwork_enabled"].key == "flexiwork.enabled"
     assert LEVERS["verification_rate"].kwarg == "verification_rate"  # kwarg defaults to field
     for kwarg, lever in LEVERS.items():
@@ -279,7 +279,7 @@ def test_to_toml_escapes_description():
 
 def test_to_toml_refuses_incomplete_values():
     broken = Scenario(name="broken", description="", values={"steps": 3})
-    assert "values missing for seed" in problems(broken.to_toml)[0]
+    assert "values missing for warmup_weeks, seed" in problems(broken.to_toml)[0]
 
 
 # ------------------------------------------------------------------- extends
@@ -709,7 +709,8 @@ def test_validate_values_problems():
         "<arguments>: n_asn: 10: below the minimum (allowed: an integer from 600 to 6000000)",
     ]
     unknown = one(validate_values, {"qqqq": 1}, source="model")
-    assert unknown.startswith("model: qqqq: 1: unknown parameter (allowed: steps, seed, ")
+    assert unknown.startswith("model: qqqq: 1: unknown parameter (allowed: steps, "
+                              "warmup_weeks, seed, ")
 
 
 def test_with_values():

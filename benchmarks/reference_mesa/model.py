@@ -129,6 +129,12 @@ class CivilServant(mesa.Agent):
                  + p.day_slack * (m.mean_motivation - self.motivation))
         self.flex_days = int(math.floor(allowed * sigmoid(logit) + u))
 
+    # -------------------------------------------------------------- 2b. signalling
+    def receive_signal(self) -> None:
+        p, L = self.model.p, self.leader
+        self.grant_signal = (p.grant_signal * L.style * self.belief * self.trust_in_leader
+                             if self.approved else 0.0)
+
     # -------------------------------------------------------------- 3. effort
     def choose_effort(self) -> None:
         m, p, L = self.model, self.model.p, self.leader
@@ -140,9 +146,9 @@ class CivilServant(mesa.Agent):
         control = ((1.0 - L.style) * (0.5 + 0.5 * (not L.results_based))
                    * (1.0 - 0.5 * L.trained)
                    + 0.5 * self.verification * (1.0 - L.style) * (not L.trained))
-        reciprocity = L.style * self.belief * self.trust_in_leader * (0.5 + 0.5 * self.approved)
+        reciprocity = L.style * self.belief * self.trust_in_leader
         own = (self.motivation - p.effort_crowding * control * self.control_sensitivity
-               + p.effort_reciprocity * reciprocity - p.temptation_office)
+               + p.effort_reciprocity * reciprocity + self.grant_signal - p.temptation_office)
         peer = m.peer_effort[self.agency]
         mix = 1.0 - p.effort_peer
         office = (mix * (own + p.effort_deterrence * severity * catch_office)
@@ -406,7 +412,8 @@ class ReferenceModel(mesa.Model):
             leader = self.leader_list[leader_row]
             agent = CivilServant(
                 self, **attributes, leader=leader, credibility=credibility[attributes["agency"]],
-                active=True, eligible=False, approved=False, flex_days=0, effort_office=0.0,
+                active=True, eligible=False, approved=False, grant_signal=0.0, flex_days=0,
+                effort_office=0.0,
                 effort_remote=0.0, shirk_days=0, office_shirk_days=0, shortfall=0.0,
                 office_shortfall=0.0, output=0.0, quality=0.0, on_time=0.0, coordination=0.0,
                 measured=0.0, detected=False, falsely_accused=False, intent_to_leave=0.0,
@@ -427,6 +434,15 @@ class ReferenceModel(mesa.Model):
         self.staff = self.agents_by_type[CivilServant]
         self.leaders = self.agents_by_type[LeaderAgent]
         self.citizens = self.agents_by_type[CitizenAgent]
+        # the warm-up: the office-only world for warmup_weeks (weeks -W..-1, ODD §5), here
+        # run by each of the two models on its own (same seed, same draws: the same state)
+        policy = self.p
+        self.p = policy.replace(flexiwork_enabled=False)
+        for week in range(-int(values["warmup_weeks"]), 0):
+            self.week = week
+            self._mechanisms()
+        self.p = policy
+        self.week = 0
         self.public_trust_start = (100.0 * sum(x.trust for x in self.citizen_list)
                                    / len(self.citizen_list))
         self.rows: list[dict[str, float]] = []
@@ -441,7 +457,7 @@ class ReferenceModel(mesa.Model):
     def set_infrastructure(self, agent: CivilServant) -> None:
         """A recruit's device, internet and skill under today's regional levels (ODD §7.0)."""
         p, t = self.p, self.tables
-        year = self.week / WEEKS
+        year = max(self.week, 0) / WEEKS  # no investment during the warm-up
         closed = 1.0 - (1.0 - p.investment_per_year) ** year
         gap = min(max(p.regional_gap * t["digital_gap"][agent.region], 0.0), 1.0) * (1.0 - closed)
         device = (p.device_access + (1.0 - p.device_access) * closed) * (1.0 - gap)
@@ -489,13 +505,16 @@ class ReferenceModel(mesa.Model):
         if self.counterfactual is not None:
             self.counterfactual.step()
         self.week = self.steps - 1
+        self._mechanisms()
+        self._collect(self.hires, self.recruit_ability)
+
+    def _mechanisms(self) -> None:
         self.hires, self.recruit_ability = 0, float("nan")
         for name in STEP.names():  # the registry's order; each mechanism's own method here
             if name not in ORACLE:
                 raise NotImplementedError(f"the plain-Mesa oracle has no counterpart of the "
                                           f"mechanism {name!r} (add it to ORACLE)")
             ORACLE[name](self)
-        self._collect(self.hires, self.recruit_ability)
 
     # ------------------------------------------------------------------ the mechanisms
     def _invest(self) -> None:
@@ -504,7 +523,7 @@ class ReferenceModel(mesa.Model):
             return
         for s in self.staff_list:
             self.set_infrastructure(s)
-        closed = 1.0 - (1.0 - p.investment_per_year) ** (self.week / WEEKS)
+        closed = 1.0 - (1.0 - p.investment_per_year) ** (max(self.week, 0) / WEEKS)
         self.platform = p.platform_quality + (1.0 - p.platform_quality) * closed
         for c in self.citizen_list:
             c.online = c.access_latent < t["citizen_internet"][c.region] * (1.0 - closed) + closed
@@ -516,6 +535,9 @@ class ReferenceModel(mesa.Model):
         self.staff.do("request_days")
         if self.p.flexiwork_enabled:
             self._ration()
+
+    def _signalling(self) -> None:
+        self.staff.do("receive_signal")
 
     def _effort(self) -> None:
         self.peer_effort = self._agency_mean("effort")  # last week's effort
@@ -656,6 +678,7 @@ ORACLE = {
     "infrastructure": ReferenceModel._invest,
     "eligibility": ReferenceModel._eligibility,
     "workmode": ReferenceModel._work_mode,
+    "signalling": ReferenceModel._signalling,
     "effort": ReferenceModel._effort,
     "production": ReferenceModel._production,
     "oversight": ReferenceModel._oversight,

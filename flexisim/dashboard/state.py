@@ -50,7 +50,7 @@ MAIN_LEVERS: tuple[str, ...] = (
     "min_onsite_frontline",
 )
 #: Levers the page sets elsewhere (population selector, seed) or that make no sense live.
-HIDDEN_LEVERS: frozenset[str] = frozenset({"n_asn", "seed", "steps"})
+HIDDEN_LEVERS: frozenset[str] = frozenset({"n_asn", "seed", "steps", "warmup_weeks"})
 
 
 @dataclasses.dataclass(frozen=True)

@@ -40,7 +40,6 @@ import pandas as pd
 __all__ = [
     "Results",
     "analyze",
-    "derived_outcomes",
     "factorial_effects",
     "known_outcomes",
     "load_results",
@@ -52,8 +51,8 @@ __all__ = [
 ]
 
 #: Outcomes tabulated per point (when present).
-MAIN_OUTCOMES = ("performance_change_pct", "trust_change_pp", "trust_worst_change_pp",
-                 "trust_effect_pp", "public_trust_end", "shirking_rate",
+MAIN_OUTCOMES = ("performance_change_pct", "trust_worst_effect_pp", "trust_effect_pp",
+                 "trust_change_pp", "trust_worst_change_pp", "public_trust_end", "shirking_rate",
                  "service_availability", "flex_uptake", "wellbeing", "attrition_rate_annual")
 _PROVENANCE = ("scenario", "scenario_hash", "package_version", "seed", "steps")
 
@@ -74,26 +73,9 @@ def known_outcomes() -> list[str]:
     """Scalar outcomes stored in the ``summary`` dataset, in a fixed order.
 
     The model's summary (:func:`flexisim.metrics.summarize`) plus
-    ``n_asn``/``n_citizens``/``scale_factor`` and the derived outcomes of
-    :func:`derived_outcomes`.
+    ``n_asn``/``n_citizens``/``scale_factor``.
     """
-    return [*_summary_keys(), "n_asn", "n_citizens", "scale_factor", "trust_worst_change_pp",
-            "trust_worst_effect_pp"]
-
-
-def derived_outcomes(ts: pd.DataFrame, summary: dict[str, Any]) -> dict[str, float]:
-    """Outcomes the sweep adds to the model's summary.
-
-    ``trust_worst_change_pp``
-        Lowest public trust at any week minus trust at the start: a fall "within the
-        horizon" (MODEL.md, Risk), which the end-of-horizon change can hide.
-    ``trust_worst_effect_pp``
-        Lowest weekly gap of public trust to the office-only counterfactual.
-    """
-    trust = ts["public_trust"].to_numpy(dtype=float)
-    gap = trust - ts["public_trust_counterfactual"].to_numpy(dtype=float)
-    return {"trust_worst_change_pp": float(trust.min() - summary["public_trust_start"]),
-            "trust_worst_effect_pp": float(gap.min())}
+    return [*_summary_keys(), "n_asn", "n_citizens", "scale_factor"]
 
 
 # --------------------------------------------------------------------------- loading
@@ -243,9 +225,10 @@ def risk_table(results: Results, performance_threshold_pct: float | None = None,
     trust_drop_pp : float, optional
         Risk to trust: the trust outcome ``< -trust_drop_pp`` (default 10 points).
     trust_outcome : str, optional
-        ``"trust_worst_change_pp"`` (default: the worst fall at any week),
-        ``"trust_change_pp"`` (the fall at the end) or ``"trust_effect_pp"`` (the gap to
-        the office-only counterfactual at the end).
+        ``"trust_worst_effect_pp"`` (default: the worst weekly gap to the office-only
+        twin), ``"trust_effect_pp"`` (that gap at the end), ``"trust_worst_change_pp"``
+        (the worst fall at any week since the policy started) or ``"trust_change_pp"``
+        (the fall by the end); the last two include the drift both worlds share.
     shortfall_share : float
         Expected shortfall: mean performance change of the worst `shortfall_share` of runs.
 

@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from flexisim.experiment.definition import TRUST_OUTCOMES
+
 __all__ = ["add_parsers", "cmd_analyze", "cmd_sweep", "dask_executor"]
 
 
@@ -43,10 +45,10 @@ def add_parsers(sub: Any) -> None:
                    help="risk of decline: performance change below PCT %% (default -5)")
     p.add_argument("--trust-drop", type=float, metavar="POINTS",
                    help="risk to trust: public trust falls by more than POINTS (default 10)")
-    p.add_argument("--trust-outcome", choices=("trust_worst_change_pp", "trust_change_pp",
-                                               "trust_effect_pp"),
-                   help="what 'falls' means: the worst fall at any week (default), the fall "
-                   "by the end, or the end gap to the office-only counterfactual")
+    p.add_argument("--trust-outcome", choices=TRUST_OUTCOMES,
+                   help="what 'falls' means: the worst weekly gap to the office-only twin "
+                   "(default), that gap at the end, or the fall since the policy started "
+                   "(worst week or end; these include the drift both worlds share)")
 
 
 def _parse_dask(spec: str) -> tuple[str, int | None]:

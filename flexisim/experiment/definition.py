@@ -96,9 +96,10 @@ _MAX_SEED = 2**63 - 1
 ANALYSIS_DEFAULTS: dict[str, Any] = {
     "performance_threshold_pct": -5.0,  # risk 1: performance change below this
     "trust_drop_pp": 10.0,              # risk 2: public trust falls by more than this
-    # which trust outcome the second risk reads: the worst fall at any week of the horizon
-    # (absolute), the fall at the end, or the end-of-horizon gap to the office-only world
-    "trust_outcome": "trust_worst_change_pp",
+    # which trust outcome the second risk reads: the worst weekly gap to the office-only
+    # twin (the default: the policy's effect, free of the drift both worlds share), the
+    # end-of-horizon gap, or the fall since the policy started, worst or at the end
+    "trust_outcome": "trust_worst_effect_pp",
     "heatmap_x": "trust_culture",
     "heatmap_y": "verification_rate",
     "heatmap_panels": "",               # "" = the one remaining grid parameter, if any
@@ -106,7 +107,8 @@ ANALYSIS_DEFAULTS: dict[str, Any] = {
     "outcomes": ["performance_change_pct", "trust_effect_pp", "trust_change_pp"],
     "bootstrap": 1000,                  # resamples for the sensitivity intervals
 }
-TRUST_OUTCOMES = ("trust_worst_change_pp", "trust_change_pp", "trust_effect_pp")
+TRUST_OUTCOMES = ("trust_worst_effect_pp", "trust_effect_pp", "trust_worst_change_pp",
+                  "trust_change_pp")
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from flexisim.experiment.analysis import derived_outcomes, known_outcomes
+from flexisim.experiment.analysis import known_outcomes
 from flexisim.experiment.definition import Experiment, load_experiment
 from flexisim.experiment.design import Design, build_design, run_seeds
 from flexisim.experiment.store import ResultStore, run_id, runs_schema, write_part
@@ -110,7 +110,7 @@ class StoreSink:
         status, error = result.status, result.error
         if result.ok:
             try:
-                summary = result.summary | derived_outcomes(result.timeseries, result.summary)
+                summary = result.summary
                 write_part(out, "timeseries", key["run_id"],
                            _timeseries_table(key, result.timeseries))
                 write_part(out, "summary", key["run_id"], _summary_table(key, summary))

@@ -7,11 +7,12 @@ from flexisim.mechanisms.eligibility import eligibility_and_approval
 from flexisim.mechanisms.oversight import oversee
 from flexisim.mechanisms.production import produce_output
 from flexisim.mechanisms.setup import apply_levers, infrastructure_levels, invest_in_infrastructure
+from flexisim.mechanisms.signalling import signal_of_grant
 from flexisim.mechanisms.workforce import workforce_dynamics
 from flexisim.mechanisms.workmode import work_mode_choice
 
 __all__ = [
     "apply_levers", "appraise", "effort_and_shirking", "eligibility_and_approval",
     "infrastructure_levels", "invest_in_infrastructure", "oversee", "produce_output",
-    "serve_citizens", "work_mode_choice", "workforce_dynamics",
+    "serve_citizens", "signal_of_grant", "work_mode_choice", "workforce_dynamics",
 ]

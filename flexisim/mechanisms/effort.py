@@ -14,7 +14,7 @@ from flexisim.state import F, Population, ViewSpec
 VIEW = ViewSpec(
     "effort",
     reads={"staff": ("active", "agency", "verification", "credibility", "lead_results",
-                     "lead_style", "lead_trained", "belief", "trust_in_leader", "approved",
+                     "lead_style", "lead_trained", "belief", "trust_in_leader", "grant_signal",
                      "motivation", "control_sensitivity", "flex_days"),
            "agencies": ("headcount",)},
     writes={"staff": ("effort_office", "effort_remote", "effort", "office_shirk_days",
@@ -46,10 +46,9 @@ def _effort_rows(key, v, t):
         watching = ZERO if s.lead_results[i] else ONE
         control = ((ONE - style) * (HALF + HALF * watching) * (ONE - HALF * trained)
                    + HALF * s.verification[i] * (ONE - style) * (ONE - trained))
-        reciprocity = style * s.belief[i] * s.trust_in_leader[i] * (ONE if s.approved[i]
-                                                                    else HALF)
+        reciprocity = style * s.belief[i] * s.trust_in_leader[i]
         own = (s.motivation[i] - k.effort_crowding * control * s.control_sensitivity[i]
-               + k.effort_reciprocity * reciprocity - k.temptation_office)
+               + k.effort_reciprocity * reciprocity + s.grant_signal[i] - k.temptation_office)
         peer = k.effort_peer * a.peer_effort[s.agency[i]]
         e1 = (TWO * counter_uniform(key, i, 0, 2) - ONE) * t.noise_half_width
         e2 = (TWO * counter_uniform(key, i, 1, 2) - ONE) * t.noise_half_width
@@ -76,16 +75,17 @@ def effort_and_shirking(pop: Population, p: Params, rng: np.random.Generator,
     """Effort per setting, then the shirked days.
 
     ``effort_k = (1 - a_peer) x (motivation + a_det c_k sev - temptation_k
-    - a_crowd control x sensitivity + a_recip style x belief x trust_in_leader x signal)
+    - a_crowd control x sensitivity + a_recip style x belief x trust_in_leader + signal)
     + a_peer x peer + noise``,
     clipped to [0, 1]. ``c_k`` is the catch probability of setting k, ``sev`` the sanction's
     weight. Control (a control-style leader, watching presence, verifying without training)
-    lowers effort of control-sensitive staff (O1, O2); a trusting leader's belief, doubled in
-    weight when flexibility is granted, is reciprocated (O1) -- as far as the person trusts
-    the leader in return (false accusations erode that). A day with effort below the
-    threshold is shirked -- in the office (presenteeism) or away; the shortfall (how far below
-    the threshold, weighted by days) is what a check can see. The peer norm is the agency's
-    mean effort of last week.
+    lowers effort of control-sensitive staff (O1, O2); a trusting leader's belief is
+    reciprocated (O1) -- as far as the person trusts the leader in return (false accusations
+    erode that) -- in both worlds alike; ``signal`` is the effort added by being granted
+    flexibility (the signalling mechanism, :mod:`flexisim.mechanisms.signalling`). A day
+    with effort below the threshold is shirked -- in the office (presenteeism) or away; the
+    shortfall (how far below the threshold, weighted by days) is what a check can see. The
+    peer norm is the agency's mean effort of last week.
     Two uniform noises per person per week (counter-based on the week's key).
     """
     key = week_key(rng)

@@ -27,6 +27,7 @@ from flexisim.mechanisms import (
     oversight,
     production,
     setup,
+    signalling,
     workforce,
     workmode,
 )
@@ -128,6 +129,7 @@ STEP = Registry([
     setup.INFRASTRUCTURE,    # 0. infrastructure investment closes the digital gap
     eligibility.MECHANISM,   # 1. eligibility and approval (Permenpan RB 4/2025)
     workmode.MECHANISM,      # 2. work-mode choice
+    signalling.MECHANISM,    # 2b. the signal of being granted flexibility (off by default)
     effort.MECHANISM,        # 3. effort and shirking
     production.MECHANISM,    # 4. production
     oversight.MECHANISM,     # 5. oversight and measurement

@@ -39,7 +39,8 @@ SETUP = ViewSpec(
                 "performing_standard", "verification_rate"))
 
 
-def apply_levers(pop: Population, p: Params, year: float = 0.0) -> None:
+def apply_levers(pop: Population, p: Params, year: float = 0.0, *,
+                 initial: bool = True) -> None:
     """Map the population's latent draws to attributes under the levers (at set-up).
 
     Leaders: style = trust culture + a uniform spread of width 0.5 around it, clipped to
@@ -51,7 +52,9 @@ def apply_levers(pop: Population, p: Params, year: float = 0.0) -> None:
     before the run (what today's e-Kinerja would have said of each person at their usual
     effort, so that "performing only" eligibility works from week 1), and infrastructure
     (:func:`infrastructure_levels`). The same latent draw gives the same person a device in
-    the policy world and in its counterfactual.
+    the policy world and in its counterfactual. ``initial=False`` (a world that starts from
+    a warmed-up state) keeps the state's ratings and expected checks: only the attributes
+    derived from the levers are set.
     """
     s, L, A = pop.staff, pop.leaders, pop.agencies
     spread = (L.style_latent - 0.5) * 0.5
@@ -69,6 +72,8 @@ def apply_levers(pop: Population, p: Params, year: float = 0.0) -> None:
     s.lead_results[:] = L.results_based[s.leader]
     s.lead_literacy[:] = L.literacy[s.leader]
     s.credibility[:] = A.credibility[s.agency]
+    if not initial:
+        return
     usual = s.ability * s.motivation * (p.quality_base + (1 - p.quality_base) * s.motivation)
     s.rating[:] = rate(usual, p.performing_standard)
     s.performing[:] = s.rating >= PERFORMING
@@ -106,13 +111,20 @@ def infrastructure_levels(pop: Population, p: Params, year: float,
     c.online[:] = c.access_latent < (R.citizen_internet * (1.0 - closed) + closed)[c.region]
 
 
+def years_invested(week: int) -> float:
+    """Years of investment by the start of ``week``: none during the warm-up (weeks < 0),
+    which runs under today's infrastructure."""
+    return max(week, 0) / WEEKS_PER_YEAR
+
+
 def invest_in_infrastructure(pop: Population, p: Params, rng: None, week: int) -> None:
     """Infrastructure investment: this week's levels (:func:`infrastructure_levels`).
 
-    Nothing moves without investment (``investment_per_year = 0``, the default).
+    Nothing moves without investment (``investment_per_year = 0``, the default), nor during
+    the warm-up.
     """
     if p.investment_per_year > 0:
-        infrastructure_levels(pop, p, week / WEEKS_PER_YEAR)
+        infrastructure_levels(pop, p, years_invested(week))
 
 
 INFRASTRUCTURE = Mechanism(

@@ -19,7 +19,7 @@ from flexisim.engine import (
     week_key,
 )
 from flexisim.mechanisms.mechanism import Mechanism
-from flexisim.mechanisms.setup import INFRASTRUCTURE, infrastructure_levels
+from flexisim.mechanisms.setup import INFRASTRUCTURE, infrastructure_levels, years_invested
 from flexisim.params import Params
 from flexisim.population import skill_base, tables
 from flexisim.state import COUNTS, F, Population, ViewSpec
@@ -39,7 +39,7 @@ def hash_uniform(seed: int, key: np.ndarray, week: int, n_attributes: int) -> np
     with np.errstate(over="ignore"):
         x = (np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)
              ^ key.astype(np.uint64)[None, :] * np.uint64(0xBF58476D1CE4E5B9)
-             ^ np.uint64(week) * np.uint64(0x94D049BB133111EB)
+             ^ np.uint64(week % (1 << 64)) * np.uint64(0x94D049BB133111EB)  # warm-up: < 0
              ^ attribute * np.uint64(0xD6E8FEB86659FD93))
         x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
@@ -229,7 +229,7 @@ def _recruit(pop: Population, p: Params, rows: np.ndarray, week: int) -> None:
     # recruits arrive after this week's work was measured: -1 so that this week's appraisal
     # step, which counts every active row, leaves them at 0 weeks worked
     s.cycle_weeks[rows] = -1
-    infrastructure_levels(pop, p, week / WEEKS_PER_YEAR, rows)
+    infrastructure_levels(pop, p, years_invested(week), rows)
 
 
 MECHANISM = Mechanism(VIEW, workforce_dynamics,
