@@ -76,7 +76,7 @@ class ASN(_RowView):
     quality = _Column("quality of output 0-1")
     measured = _Column("measured (e-Kinerja) output this week")
     belief = _Column("leader's trust in this person 0-1")
-    sanction_left = _Column("weeks of sanction remaining")
+    reprimand_left = _Column("weeks of sanction remaining")
     wellbeing = _Column("well-being 0-1")
     performing = _Column("rated 'performing' at the last appraisal")
 

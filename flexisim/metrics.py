@@ -24,8 +24,13 @@ OUTPUTS: dict[str, tuple[str, str]] = {
     "timeliness": ("share", "share of work delivered on time"),
     "shirking_rate": ("share", "share of staff-days shirked (true)"),
     "detected_shirking_rate": ("share/week",
-                               "staff sanctioned for real shirking, per active staff"),
-    "false_accusation_rate": ("share/week", "staff sanctioned without shirking, per active staff"),
+                               "staff reprimanded for real shirking, per active staff"),
+    "false_accusation_rate": ("share/week",
+                              "staff reprimanded without shirking, per active staff"),
+    "reprimanded_share": ("share", "active staff under a reprimand (flexibility withdrawn, "
+                                   "allowance cut)"),
+    "discipline_rate": ("share/week", "formal disciplinary sanctions (PP 94/2021) given this "
+                                      "week, per active staff"),
     "eligible_share": ("share", "active staff eligible for flexible work"),
     "flex_uptake": ("share", "active staff using at least one flexible day"),
     "mean_flex_days": ("days/week", "mean flexible days per active staff member"),
@@ -70,7 +75,7 @@ VIEW = ViewSpec(
     "metrics",
     reads={"staff": ("active", "output", "quality", "on_time", "shirk_days", "detected",
                      "falsely_accused", "eligible", "flex_days", "wellbeing", "age",
-                     "performing"),
+                     "performing", "reprimand_left", "disciplined"),
            "citizens": ("region", "trust"),
            "regions": ("staff_rows",)},
     parameters=("distrust_threshold",), precision=np.float64)
@@ -90,6 +95,8 @@ class StaffTotals(NamedTuple):
     performing: int
     detected: int
     falsely_accused: int
+    reprimanded: int
+    disciplined: int
 
 
 @kernel
@@ -111,6 +118,8 @@ def _staff_pass(v):
     shirk = eligible_n = uptake = days = young = performing_n = 0
     detected_n = 0
     false_n = 0
+    reprimanded_n = 0
+    disciplined_n = 0
     for r in range(n_regions):
         first, stop = np.uint64(rows[r]), np.uint64(rows[r + 1])  # see engine.compiled
         perf_run = 0.0
@@ -126,6 +135,8 @@ def _staff_pass(v):
             on = s.active[i]
             detected_n += s.detected[i]
             false_n += s.falsely_accused[i]
+            reprimanded_n += on & (s.reprimand_left[i] > 0)
+            disciplined_n += on & s.disciplined[i]
             d = np.int64(s.flex_days[i]) if on else 0
             shirk += np.int64(s.shirk_days[i]) if on else 0
             eligible_n += on & s.eligible[i]
@@ -136,7 +147,7 @@ def _staff_pass(v):
         uptake += uptake_run
         uptake_region[r] = uptake_run
     totals = StaffTotals(perf, on_time_sum, shirk, eligible_n, uptake, days, wellbeing_sum,
-                         young, performing_n, detected_n, false_n)
+                         young, performing_n, detected_n, false_n, reprimanded_n, disciplined_n)
     return totals, perf_region, uptake_region
 
 
@@ -206,6 +217,8 @@ def step_metrics(pop: Population, p: Params, stats: Mapping[str, Any]) -> dict[s
         "shirking_rate": float(totals.shirk_days) / n_active / 5.0,
         "detected_shirking_rate": float(totals.detected) / n_active,
         "false_accusation_rate": float(totals.falsely_accused) / n_active,
+        "reprimanded_share": float(totals.reprimanded) / n_active,
+        "discipline_rate": float(totals.disciplined) / n_active,
         "eligible_share": float(totals.eligible) / n_active,
         "flex_uptake": float(totals.uptake) / n_active,
         "mean_flex_days": float(totals.flex_days) / n_active,
@@ -271,6 +284,8 @@ def summarize(timeseries: pd.DataFrame, *, public_trust_start: float,
         "shirking_rate": float(ts["shirking_rate"].mean()),
         "detected_shirking_rate": float(ts["detected_shirking_rate"].mean()),
         "false_accusation_rate": float(ts["false_accusation_rate"].mean()),
+        "reprimanded_share": float(ts["reprimanded_share"].mean()),
+        "discipline_rate_annual": float(ts["discipline_rate"].mean() * WEEKS_PER_YEAR),
         "flex_uptake": float(ts["flex_uptake"].mean()),
         "mean_flex_days": float(ts["mean_flex_days"].mean()),
         "service_availability": float(ts["service_availability"].mean()),

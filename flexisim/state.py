@@ -242,9 +242,13 @@ class Staff(Table):
     belief = dynamic(F, "the leader's trust in this person 0-1", fill=0.6)
     trust_in_leader = dynamic(F, "this person's trust in the leader 0-1", fill=0.7)
     rating = dynamic(np.int8, "e-Kinerja rating 1-5 (0: not yet rated)")
-    sanction_left = dynamic(np.int16, "weeks of sanction remaining")
-    falsely_accused = dynamic(bool, "sanctioned without shirking this week")
-    detected = dynamic(bool, "sanctioned for real shirking this week")
+    reprimand_left = dynamic(np.int16, "weeks left of a reprimand (flexibility withdrawn, "
+                                       "allowance cut)")
+    discipline_left = dynamic(np.int16, "weeks left of a formal disciplinary sanction "
+                                        "(PP 94/2021)")
+    disciplined = dynamic(bool, "given a formal disciplinary sanction this week")
+    falsely_accused = dynamic(bool, "reprimanded without shirking this week")
+    detected = dynamic(bool, "reprimanded for real shirking this week")
     wellbeing = dynamic(F, "well-being 0-1", fill=0.55)
     intent_to_leave = dynamic(F, "annualised quit hazard 0-1")
     cycle_measured = dynamic(F, "measured output summed over the appraisal cycle")

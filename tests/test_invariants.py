@@ -76,7 +76,7 @@ def _check_staff(m: FlexiworkModel) -> None:
         assert not days.any() and not s.approved.any()
     assert not (s.approved & ~s.eligible).any(), "approved without being eligible"
     assert np.all((s.shirk_days >= 0) & (s.shirk_days <= 5))
-    assert np.all(s.sanction_left >= 0)
+    assert np.all(s.reprimand_left >= 0)
 
 
 def _check_citizens(m: FlexiworkModel) -> None:

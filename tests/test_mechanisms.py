@@ -47,7 +47,8 @@ def _all_qualified(m) -> None:
     s.active[:] = True
     s.job[:] = ADMINISTRATIVE
     s.ict_doable[:] = True
-    s.sanction_left[:] = 0
+    s.reprimand_left[:] = 0
+    s.discipline_left[:] = 0
     s.tenure[:] = 5.0
     s.device[:] = True
     s.performing[:] = True
@@ -74,7 +75,7 @@ def test_eligibility_individual_criteria(world):
     s = m.pop.staff
     n = len(s)
     kind = np.arange(n) % 8  # eight interleaved groups, one failed criterion each (0 = none)
-    s.sanction_left[kind == 1] = 3
+    s.discipline_left[kind == 1] = 3  # under a formal disciplinary sanction
     s.tenure[kind == 2] = 0.5  # a new hire
     s.device[kind == 3] = False
     s.job[kind == 4] = TECHNICAL  # family not in eligible_families
@@ -87,6 +88,20 @@ def test_eligibility_individual_criteria(world):
     for k in range(1, 8):
         assert not s.eligible[kind == k].any(), f"criterion {k} ignored"
     assert not s.approved[kind != 0].any()
+
+
+def test_a_reprimand_blocks_approval_but_not_eligibility(world):
+    m = world()
+    _all_qualified(m)
+    s = m.pop.staff
+    s.belief[:] = 1.0
+    s.lead_style[:] = 1.0
+    reprimanded, clean = halves(len(s))
+    s.reprimand_left[reprimanded] = 4
+    eligibility_and_approval(m.pop, m.p, rng(), 0)  # a review week
+    assert s.eligible.all()  # "not under disciplinary sanction": a reprimand is informal
+    assert not s.approved[reprimanded].any()  # the leader withdrew the approval
+    assert s.approved[clean].mean() > 0.9
 
 
 def test_eligibility_optional_criteria_can_be_switched_off(world):
@@ -136,11 +151,11 @@ def test_approval_persists_between_reviews_but_not_past_lost_eligibility(world):
     # between reviews: belief collapses -- no re-decision, approval lasts ...
     s.belief[:] = 0.0
     lose = np.arange(len(s)) % 3 == 0
-    s.sanction_left[lose] = 5  # ... except for those who lose eligibility
+    s.discipline_left[lose] = 5  # ... except for those who lose eligibility
     eligibility_and_approval(m.pop, m.p, rng(1), 1)
     assert np.array_equal(s.approved, approved_before & ~lose)
     # nobody is newly approved between reviews
-    s.sanction_left[:] = 0
+    s.discipline_left[:] = 0
     eligibility_and_approval(m.pop, m.p, rng(2), 2)
     assert not (s.approved & ~approved_before).any()
     # at the next review the (now zero) belief is used again: approvals mostly withdrawn
@@ -618,7 +633,7 @@ def _honest(m) -> None:
     s.output[:] = 3.0
     s.quality[:] = 0.7
     s.belief[:] = 0.6
-    s.sanction_left[:] = 0
+    s.reprimand_left[:] = 0
     s.approved[:] = True
     s.flex_days[:] = 0
     s.lead_style[:] = 0.0  # sanctions at the first flag
@@ -665,13 +680,55 @@ def test_oversight_sanction_revokes_approval_and_starts_the_clock(world):
     s.shirk_days[shirker] = 5
     s.shortfall[shirker] = 1.0
     m.pop.staff.credibility[:] = 1.0  # tp = 1: every checked shirker flagged, no false flags
-    s.sanction_left[~shirker] = 3  # an earlier sanction running out
+    s.reprimand_left[~shirker] = 3  # an earlier sanction running out
     oversee(m.pop, m.p, rng(), 0)
     assert s.detected[shirker].all()
     assert not s.approved[shirker].any()
-    assert np.all(s.sanction_left[shirker] == 9)
-    assert np.all(s.sanction_left[~shirker] == 2)  # counts down by one a week
+    assert np.all(s.reprimand_left[shirker] == 9)
+    assert np.all(s.reprimand_left[~shirker] == 2)  # counts down by one a week
     assert s.approved[~shirker].all()  # revocation is for the sanctioned only
+
+
+def _repeat_offenders(m) -> tuple[np.ndarray, np.ndarray]:
+    """Half the staff shirk and are still under a reprimand; every one is checked and
+    flagged (credibility 1, control leaders reprimand at the first flag)."""
+    _honest(m)
+    s = m.pop.staff
+    repeat, first = halves(len(s))
+    s.shirk_days[:] = 5
+    s.shortfall[:] = 1.0
+    s.credibility[:] = 1.0
+    s.reprimand_left[repeat] = 4
+    s.discipline_left[:] = 0
+    return repeat, first
+
+
+@pytest.mark.parametrize("escalation", [0.0, 0.3, 1.0])
+def test_formal_discipline_follows_repeated_offences_at_the_escalation_rate(world, escalation):
+    m = world(verification_rate=1.0, calibration={"discipline_escalation": escalation})
+    repeat, first = _repeat_offenders(m)
+    s = m.pop.staff
+    oversee(m.pop, m.p, rng(), 0)
+    assert s.detected.all()  # everyone reprimanded
+    assert not s.disciplined[first].any()  # a first offence is never formal
+    share = s.disciplined[repeat].mean()
+    # binomial with n = 470: sd <= 0.023
+    assert abs(share - escalation) < 0.08
+    assert np.all(s.discipline_left[s.disciplined] == int(m.p.discipline_weeks))
+    assert np.all(s.discipline_left[~s.disciplined] == 0)
+
+
+def test_formal_discipline_needs_real_shirking_and_counts_down(world):
+    m = world(verification_rate=1.0, calibration={"discipline_escalation": 1.0})
+    _honest(m)
+    s = m.pop.staff
+    s.credibility[:] = 0.0  # noisy: honest staff are flagged too (false accusations)
+    s.reprimand_left[:] = 4
+    s.discipline_left[:] = 7
+    oversee(m.pop, m.p, rng(), 0)
+    assert s.falsely_accused.any()
+    assert not s.disciplined.any()  # the formal examination clears the honest
+    assert np.all(s.discipline_left == 6)
 
 
 def test_oversight_trusting_leader_sanctions_only_when_belief_low(world):
@@ -993,12 +1050,12 @@ def test_workforce_wellbeing_rises_with_flexibility_and_falls_with_sanctions(wor
     s.wellbeing[:] = 0.55
     s.flex_preference[:] = 0.5
     s.coordination[:] = 0.0
-    s.sanction_left[:] = 0
+    s.reprimand_left[:] = 0
     m.pop.staff.lead_style[:] = 0.5
     s.belief[:] = 0.5
     kind = np.arange(len(s)) % 3
     s.flex_days[kind == 1] = 2
-    s.sanction_left[kind == 2] = 5
+    s.reprimand_left[kind == 2] = 5
     m.pop.refresh_counts()
     workforce_dynamics(m.pop, m.p, rng(), 0)
     w = s.wellbeing
@@ -1027,7 +1084,7 @@ def test_workforce_vacancies_are_refilled(world):
     vacant = np.arange(len(s)) % 5 == 0
     s.active[vacant] = False
     s.tenure[vacant] = 12.0
-    s.sanction_left[vacant] = 4
+    s.reprimand_left[vacant] = 4
     s.age[:] = np.minimum(s.age, s.retirement_age - 1)
     hires_before = s.hires.copy()
     m.pop.refresh_counts()
@@ -1037,7 +1094,7 @@ def test_workforce_vacancies_are_refilled(world):
     assert np.all(s.tenure[vacant] == 0.0)
     assert np.all(s.hires[vacant] == hires_before[vacant] + 1)
     assert np.all(s.hires[~vacant] == hires_before[~vacant])
-    assert np.all(s.sanction_left[vacant] == 0)
+    assert np.all(s.reprimand_left[vacant] == 0)
     assert np.all((s.age[vacant] >= 22) & (s.age[vacant] <= 33))
     assert np.isfinite(out["recruit_ability"])
 

@@ -107,7 +107,7 @@ def test_the_oracle_follows_the_registry_and_refuses_an_unknown_mechanism(monkey
 
     assert set(oracle.ORACLE) == set(STEP.names())
     monkeypatch.setattr(oracle, "STEP", STEP.insert(toy.MECHANISM))
-    reference = oracle.ReferenceModel(rng=1, n_asn=600, counterfactual=False)
+    reference = oracle.ReferenceModel(rng=1, n_asn=600, counterfactual=False, warmup_weeks=0)
     with pytest.raises(NotImplementedError, match="desk_visits"):
         reference.step()
 

@@ -32,7 +32,7 @@ def _state(model) -> dict[str, float]:
     on = s.active
     return {"public_trust": m["public_trust"], "share_distrustful": m["share_distrustful"],
             "belief": float(s.belief[on].mean()),
-            "sanctioned": float((s.sanction_left[on] > 0).mean()),
+            "sanctioned": float((s.reprimand_left[on] > 0).mean()),
             "vacancies": 1.0 - float(on.mean()), "effort": float(s.effort[on].mean()),
             "share_performing": m["share_performing"]}
 

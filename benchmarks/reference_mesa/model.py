@@ -100,7 +100,7 @@ class CivilServant(mesa.Agent):
             self.eligible = self.approved = False
             return
         ok = (self.active and JOB_FAMILIES[self.job] in p.eligible_families and self.ict_doable
-              and self.sanction_left == 0 and self.tenure >= p.min_tenure_years)
+              and self.discipline_left == 0 and self.tenure >= p.min_tenure_years)
         if p.require_device:
             ok = ok and self.device
         if p.require_performing:
@@ -109,7 +109,8 @@ class CivilServant(mesa.Agent):
         if m.week % p.approval_review_weeks == 0:
             chance = sigmoid(p.approval_slope * (self.belief + 0.5 * self.leader.style
                                                  - p.approval_threshold))
-            self.approved = ok and m.rand["eligibility"].random() < chance
+            u = m.rand["eligibility"].random()
+            self.approved = ok and self.reprimand_left == 0 and u < chance
         else:
             self.approved = self.approved and ok
 
@@ -191,7 +192,8 @@ class CivilServant(mesa.Agent):
     def be_overseen(self) -> None:
         m, p, L = self.model, self.model.p, self.leader
         rnd = m.rand["oversight"]
-        u0, u1, u2, u3 = rnd.random(), rnd.random(), rnd.random(), rnd.random()
+        u0, u1, u2, u3, u5 = (rnd.random(), rnd.random(), rnd.random(), rnd.random(),
+                              rnd.random())
         z = uniform_noise(rnd, 1.0)
         cred = self.credibility
         measured = (self.output * self.quality * (1.0 + p.measurement_noise * (1.0 - cred) * z)
@@ -217,11 +219,16 @@ class CivilServant(mesa.Agent):
         unseen = self.flex_days * (not L.results_based) * (1.0 - L.style) * (not L.trained)
         self.belief = clip01(b - p.visibility_bias * unseen)
         control_leader = L.style < 0.5 and not L.trained
-        sanction = flag and (control_leader or self.belief < p.belief_sanction)
-        self.detected = sanction and shirker
-        self.falsely_accused = sanction and not shirker
-        self.sanction_left = p.sanction_weeks if sanction else max(self.sanction_left - 1, 0)
-        self.approved = self.approved and not sanction
+        reprimand = flag and (control_leader or self.belief < p.belief_sanction)
+        self.detected = reprimand and shirker
+        self.falsely_accused = reprimand and not shirker
+        # a repeated offence may go to formal discipline (PP 94/2021)
+        self.disciplined = (reprimand and shirker and self.reprimand_left > 0
+                            and u5 < p.discipline_escalation)
+        self.discipline_left = (int(p.discipline_weeks) if self.disciplined
+                                else max(self.discipline_left - 1, 0))
+        self.reprimand_left = p.sanction_weeks if reprimand else max(self.reprimand_left - 1, 0)
+        self.approved = self.approved and not reprimand
         self.motivation = clip01(self.motivation
                                  + p.morale_recovery * (self.motivation_base - self.motivation)
                                  - p.false_accusation_morale * self.falsely_accused)
@@ -237,7 +244,8 @@ class CivilServant(mesa.Agent):
         d = self.flex_days / 5.0
         target = (p.wellbeing_base + p.wellbeing_flex * d * (0.5 + self.flex_preference)
                   + p.wellbeing_autonomy * self.leader.style * self.belief
-                  - p.wellbeing_sanction * p.sanction_severity * (self.sanction_left > 0)
+                  - p.wellbeing_sanction * p.sanction_severity
+                  * (self.reprimand_left > 0 or self.discipline_left > 0)
                   - p.wellbeing_overload * self.coordination)
         self.wellbeing = clip01(self.wellbeing + p.wellbeing_rate * (target - self.wellbeing))
         annual = p.quit_pppk_annual if self.pppk else p.quit_pns_annual
@@ -287,7 +295,8 @@ class CivilServant(mesa.Agent):
         self.rating, self.performing = 0, False
         self.wellbeing = p.wellbeing_base
         self.effort = self.motivation
-        self.sanction_left = 0
+        self.reprimand_left = 0
+        self.discipline_left = 0
         self.cycle_measured, self.cycle_weeks = 0.0, 0
         m.set_infrastructure(self)
 
@@ -403,7 +412,8 @@ class ReferenceModel(mesa.Model):
                    "motivation_base", "control_sensitivity", "device_latent", "internet_latent",
                    "skill_base", "flex_preference", "device", "internet", "skill", "rating",
                    "performing", "verification", "belief", "trust_in_leader", "wellbeing",
-                   "effort", "sanction_left", "cycle_measured", "cycle_weeks")
+                   "effort", "reprimand_left", "discipline_left", "cycle_measured",
+                   "cycle_weeks")
         lists = {c: getattr(s, c).tolist() for c in columns}
         credibility = pop.agencies.credibility.tolist()
         self.staff_list = []
@@ -416,7 +426,8 @@ class ReferenceModel(mesa.Model):
                 effort_office=0.0,
                 effort_remote=0.0, shirk_days=0, office_shirk_days=0, shortfall=0.0,
                 office_shortfall=0.0, output=0.0, quality=0.0, on_time=0.0, coordination=0.0,
-                measured=0.0, detected=False, falsely_accused=False, intent_to_leave=0.0,
+                measured=0.0, detected=False, falsely_accused=False, disciplined=False,
+                intent_to_leave=0.0,
                 priority=0.0, exited=False, hire=False)
             leader.team.append(agent)
             self.staff_list.append(agent)
@@ -635,6 +646,8 @@ class ReferenceModel(mesa.Model):
             "shirking_rate": mean(s.shirk_days for s in active) / 5.0,
             "detected_shirking_rate": sum(s.detected for s in self.staff_list) / n,
             "false_accusation_rate": sum(s.falsely_accused for s in self.staff_list) / n,
+            "reprimanded_share": mean(s.reprimand_left > 0 for s in active),
+            "discipline_rate": sum(s.disciplined and s.active for s in self.staff_list) / n,
             "eligible_share": mean(s.eligible for s in active),
             "flex_uptake": mean(s.flex_days > 0 for s in active),
             "mean_flex_days": mean(s.flex_days for s in active),

@@ -50,10 +50,10 @@ def floor_sample(model: FlexiworkModel) -> list[tuple[int, int, list[int]]]:
     return teams
 
 
-def _category(active: bool, sanction_left: int, flex_days: int) -> int:
+def _category(active: bool, reprimand_left: int, flex_days: int) -> int:
     if not active:
         return 4
-    if sanction_left > 0:
+    if reprimand_left > 0:
         return 3
     if flex_days == 0:
         return 0
@@ -76,7 +76,7 @@ def floor_option(model: FlexiworkModel) -> dict[str, Any]:
         for x, row in enumerate(rows):
             active = bool(s.active[row])
             flex, effort = int(s.flex_days[row]), float(s.effort[row])
-            sanction = int(s.sanction_left[row])
+            sanction = int(s.reprimand_left[row])
             cat = _category(active, sanction, flex)
             tip = "<br/>".join([
                 f"<b>ASN #{row}</b> ({t(CATEGORIES[cat][0])})",

@@ -14,7 +14,8 @@ from flexisim.state import Population, ViewSpec
 
 VIEW = ViewSpec(
     "eligibility",
-    reads={"staff": ("active", "job", "ict_doable", "sanction_left", "tenure", "device",
+    reads={"staff": ("active", "job", "ict_doable", "discipline_left", "reprimand_left",
+                     "tenure", "device",
                      "performing", "belief", "lead_style")},
     writes={"staff": ("eligible", "approved")},
     parameters=("flexiwork_enabled", "eligible_families", "min_tenure_years", "require_device",
@@ -35,14 +36,16 @@ def _eligibility_rows(key, v, t):
         # without short-circuits: the conditions are random across rows, so branching on
         # them mispredicts; the masked form vectorises (same results)
         family_ok = ((t.families >> np.int64(s.job[i])) & 1) == 1
-        ok = (s.active[i] & family_ok & s.ict_doable[i] & (s.sanction_left[i] == 0)
+        ok = (s.active[i] & family_ok & s.ict_doable[i] & (s.discipline_left[i] == 0)
               & (s.tenure[i] >= k.min_tenure_years) & (s.device[i] | (not k.require_device))
               & (s.performing[i] | (not k.require_performing)))
         s.eligible[i] = ok
         if t.review:  # loop-invariant: compiled as two loops
             p_approve = sigmoid1(k.approval_slope * (s.belief[i] + 0.5 * s.lead_style[i]
                                                      - k.approval_threshold))
-            s.approved[i] = ok & (counter_uniform(key, i, 0, 1) < p_approve)
+            # not while a reprimand runs: the leader withdrew the approval (oversight)
+            s.approved[i] = (ok & (s.reprimand_left[i] == 0)
+                             & (counter_uniform(key, i, 0, 1) < p_approve))
         else:
             s.approved[i] = s.approved[i] & ok
 
@@ -51,12 +54,14 @@ def eligibility_and_approval(pop: Population, p: Params, rng: np.random.Generato
                              week: int) -> None:
     """Decide who may work flexibly this week.
 
-    Eligible: flexiwork on, job family eligible, work doable with ICT, not under sanction,
+    Eligible: flexiwork on, job family eligible, work doable with ICT, not under a formal
+    disciplinary sanction,
     tenure at least ``min_tenure_years`` (not a new hire), a device when required, rated
     "performing" when required. Approval is "not a right": at each review (every
     ``approval_review_weeks``) the leader approves with probability
-    ``sigmoid(k * (belief + 0.5 * style - threshold))``; between reviews an approval lasts
-    unless the person loses eligibility (a sanction revokes it at once).
+    ``sigmoid(k * (belief + 0.5 * style - threshold))``, but not while a reprimand runs;
+    between reviews an approval lasts unless the person loses eligibility or is reprimanded
+    (which withdraws it at once).
     One uniform per person per week (counter-based on the week's key, ``week_key``).
     """
     s = pop.staff

@@ -1,4 +1,5 @@
-"""Mechanism 5 -- oversight and measurement: verification, beliefs, sanctions, false accusations."""
+"""Mechanism 5 -- oversight and measurement: verification, beliefs, reprimands, formal
+discipline, false accusations."""
 
 from __future__ import annotations
 
@@ -18,12 +19,14 @@ VIEW = ViewSpec(
                      "lead_results", "lead_style", "motivation_base"),
            "leaders": ("headcount",)},
     writes={"staff": ("measured", "verification", "belief", "detected", "falsely_accused",
-                      "sanction_left", "approved", "motivation", "trust_in_leader"),
+                      "reprimand_left", "discipline_left", "disciplined", "approved",
+                      "motivation", "trust_in_leader"),
             "leaders": ("team_doubt",)},
     parameters=("measurement_noise", "gaming", "verification_rate", "true_positive_base",
                 "false_positive_max", "presence_detection", "belief_gain", "belief_loss",
                 "visibility_bias", "belief_sanction", "sanction_weeks", "morale_recovery",
-                "false_accusation_morale", "false_accusation_trust", "trust_in_leader_base"))
+                "false_accusation_morale", "false_accusation_trust", "trust_in_leader_base",
+                "discipline_escalation", "discipline_weeks"))
 
 
 class Terms(NamedTuple):
@@ -41,7 +44,7 @@ def _oversight_rows(key, v, t):
         # used), so that the loop vectorises; the results are those of the branching form
         cred = s.credibility[i]
         on = s.active[i]
-        z = (TWO * counter_uniform(key, i, 4, 5) - ONE) * t.z_half_width
+        z = (TWO * counter_uniform(key, i, 4, 6) - ONE) * t.z_half_width
         m = (s.output[i] * s.quality[i] * (ONE + k.measurement_noise * (ONE - cred) * z)
              + k.gaming * (ONE - cred) * (np.float32(s.shirk_days[i]) / FIVE) * s.ability[i]
              * FIVE)
@@ -52,17 +55,17 @@ def _oversight_rows(key, v, t):
         targeted = clip01(k.verification_rate * (ONE - b) / max(team_doubt[s.leader[i]], tiny))
         check = targeted if trained else k.verification_rate
         s.verification[i] = check
-        verified = on & (counter_uniform(key, i, 0, 5) < check)
+        verified = on & (counter_uniform(key, i, 0, 6) < check)
 
         shirker = s.shirk_days[i] > 0
         p_flag = ((k.true_positive_base + (ONE - k.true_positive_base) * cred) * s.shortfall[i]
                   if shirker else k.false_positive_max * (ONE - cred))
-        flag = verified & (counter_uniform(key, i, 1, 5) < p_flag)
+        flag = verified & (counter_uniform(key, i, 1, 6) < p_flag)
         watched = (not flag) & on & (not s.lead_results[i])
-        flag = flag | (watched & (counter_uniform(key, i, 2, 5)
+        flag = flag | (watched & (counter_uniform(key, i, 2, 6)
                                   < k.presence_detection * s.office_shortfall[i]))
         # double-checked and dismissed
-        flag = flag & (not ((not shirker) & trained & (counter_uniform(key, i, 3, 5) < cred)))
+        flag = flag & (not ((not shirker) & trained & (counter_uniform(key, i, 3, 6) < cred)))
 
         clean = verified & (not flag)
         b = b + k.belief_gain * (ONE - b) if clean else (b - k.belief_loss * b if flag else b)
@@ -72,13 +75,23 @@ def _oversight_rows(key, v, t):
         s.belief[i] = b
 
         control_leader = (s.lead_style[i] < HALF) & (not trained)
-        sanction = flag & (control_leader | (b < k.belief_sanction))
-        s.detected[i] = sanction & shirker
-        false = sanction & (not shirker)
+        # a reprimand (teguran): flexibility withdrawn and the allowance cut for a while
+        reprimand = flag & (control_leader | (b < k.belief_sanction))
+        s.detected[i] = reprimand & shirker
+        false = reprimand & (not shirker)
         s.falsely_accused[i] = false
-        left = s.sanction_left[i]
-        s.sanction_left[i] = k.sanction_weeks if sanction else (left - 1 if left > 0 else left)
-        s.approved[i] = s.approved[i] & (not sanction)
+        left = s.reprimand_left[i]
+        # formal discipline (PP 94/2021): a repeated offence, reprimanded again while the last
+        # reprimand runs, goes to a formal examination with chance discipline_escalation; the
+        # examination establishes the facts, so only real shirking is sanctioned formally
+        formal = (reprimand & shirker & (left > 0)
+                  & (counter_uniform(key, i, 5, 6) < k.discipline_escalation))
+        s.disciplined[i] = formal
+        d_left = s.discipline_left[i]
+        s.discipline_left[i] = (np.int16(k.discipline_weeks) if formal
+                                else (d_left - 1 if d_left > 0 else d_left))
+        s.reprimand_left[i] = k.sanction_weeks if reprimand else (left - 1 if left > 0 else left)
+        s.approved[i] = s.approved[i] & (not reprimand)
         mot = s.motivation[i]
         mot = mot + k.morale_recovery * (s.motivation_base[i] - mot)
         trust = s.trust_in_leader[i]
@@ -91,7 +104,7 @@ def _oversight_rows(key, v, t):
 
 
 def oversee(pop: Population, p: Params, rng: np.random.Generator, week: int) -> None:
-    """Leaders measure, verify and sanction.
+    """Leaders measure, verify, reprimand; repeated offences go to formal discipline.
 
     Measured output = true output-quality x (1 + noise (1 - credibility) z)
     + gaming (1 - credibility) x shirked share x ability (e-Kinerja maturity shrinks both).
@@ -105,11 +118,14 @@ def oversee(pop: Population, p: Params, rng: np.random.Generator, week: int) -> 
     office shortfall. Trained leaders double-check a
     flag and dismiss a false one with probability = credibility. Beliefs rise after clean checks
     and fall after flags; presence-watching control leaders also lose belief for days they do not
-    see. Control-style leaders sanction at the first flag; trusting leaders only once their
-    belief has fallen below a threshold. A sanction revokes flexibility for ``sanction_weeks``;
-    a false accusation also lowers morale (intrinsic motivation) and the person's trust in the
-    leader; both recover slowly (``morale_recovery`` a week).
-    Five uniforms per person per week (counter-based on the week's key).
+    see. Control-style leaders reprimand at the first flag; trusting leaders only once their
+    belief has fallen below a threshold. A reprimand withdraws flexible-work approval and cuts
+    the performance allowance for ``sanction_weeks``. A shirker reprimanded again while the
+    last reprimand still runs goes to formal discipline (PP 94/2021) with probability
+    ``discipline_escalation``: ``discipline_weeks`` under a formal sanction, ineligible for
+    flexible work. A false accusation also lowers morale (intrinsic motivation) and the
+    person's trust in the leader; both recover slowly (``morale_recovery`` a week).
+    Six uniforms per person per week (counter-based on the week's key).
     """
     key = week_key(rng)
     # the team's doubt (1 - mean belief), 1 for a team of nobody

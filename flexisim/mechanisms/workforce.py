@@ -72,7 +72,8 @@ def applicant_pool_shift(pop: Population, p: Params) -> float:
 
 VIEW = ViewSpec(
     "workforce",
-    reads={"staff": ("pppk", "flex_preference", "lead_style", "belief", "sanction_left",
+    reads={"staff": ("pppk", "flex_preference", "lead_style", "belief", "reprimand_left",
+                     "discipline_left",
                      "coordination", "retirement_age")},
     writes={"staff": ("active", "flex_days", "age", "tenure", "wellbeing", "intent_to_leave",
                       "approved", "hire", "hired_rows")},
@@ -92,7 +93,8 @@ RECRUITMENT = ViewSpec(
                       "motivation_base", "control_sensitivity", "ict_doable", "device_latent",
                       "internet_latent", "skill_base", "flex_preference", "active", "hires",
                       "belief", "trust_in_leader", "rating", "wellbeing", "effort",
-                      "sanction_left", "performing", "cycle_measured", "cycle_weeks")},
+                      "reprimand_left", "discipline_left", "performing", "cycle_measured",
+                      "cycle_weeks")},
     parameters=("pppk_share_of_hires", "wellbeing_base", "flexiwork_enabled",
                 "recruitment_attractiveness", "pool_attractiveness", "pool_wage_ability",
                 "pool_flex_wage"))
@@ -124,7 +126,9 @@ def _workforce_rows(key, v, t):
         target = (k.wellbeing_base + k.wellbeing_flex * d * (HALF + s.flex_preference[i])
                   + k.wellbeing_autonomy * s.lead_style[i] * s.belief[i]
                   - k.wellbeing_overload * s.coordination[i])
-        target -= t.sanction_weight if s.sanction_left[i] > 0 else ZERO
+        # the allowance cut of a reprimand or a formal sanction
+        cut = (s.reprimand_left[i] > 0) | (s.discipline_left[i] > 0)
+        target -= t.sanction_weight if cut else ZERO
         w = clip01(s.wellbeing[i] + k.wellbeing_rate * (target - s.wellbeing[i]))
         s.wellbeing[i] = w
         weekly = t.quit_pppk_weekly if s.pppk[i] else t.quit_pns_weekly
@@ -163,12 +167,12 @@ def workforce_dynamics(pop: Population, p: Params, rng: np.random.Generator,
     """Well-being, then exits (voluntary and retirement), then recruitment into vacancies.
 
     Well-being moves toward ``base + flex x (days/5) x (0.5 + pref) + autonomy x style x belief
-    - sanction x severity x sanctioned - overload x coordination``. The weekly quit hazard is
-    ``annual/52 x exp(-k (wellbeing - base)) x (1 - quit_flex x days/5)`` (E1: attrition about
-    halved under full WFH). Retirement at the legal age (BUP). Vacancies are refilled with
-    probability ``1 / hiring_delay_weeks`` a week by a recruit of the same post whose ability
-    is drawn from an applicant pool that flexibility makes stronger (E11, E13). The head
-    counts per team, agency and region are then recounted.
+    - sanction x severity x (reprimanded or disciplined) - overload x coordination``. The weekly
+    quit hazard is ``annual/52 x exp(-k (wellbeing - base)) x (1 - quit_flex x days/5)`` (E1:
+    attrition about halved under full WFH). Retirement at the legal age (BUP). Vacancies are
+    refilled with probability ``1 / hiring_delay_weeks`` a week by a recruit of the same post
+    whose ability is drawn from an applicant pool that flexibility makes stronger (E11, E13).
+    The head counts per team, agency and region are then recounted.
     Two uniforms per row per week (counter-based on the week's key).
     """
     s = pop.staff
@@ -223,7 +227,8 @@ def _recruit(pop: Population, p: Params, rows: np.ndarray, week: int) -> None:
     s.rating[rows] = 0
     s.wellbeing[rows] = p.wellbeing_base
     s.effort[rows] = s.motivation[rows]
-    s.sanction_left[rows] = 0
+    s.reprimand_left[rows] = 0
+    s.discipline_left[rows] = 0
     s.performing[rows] = False
     s.cycle_measured[rows] = 0.0
     # recruits arrive after this week's work was measured: -1 so that this week's appraisal

@@ -51,8 +51,8 @@ __all__ = ["BOUNDS", "ORDER", "START", "Block", "CalibrationResult", "blocks", "
            "write_calibration"]
 
 #: dependency order of the fitted coefficients (effort -> production -> trust -> appraisal)
-ORDER = ("temptation_office", "effort_deterrence", "remote_gain", "internet_penalty",
-         "score_well", "performing_standard")
+ORDER = ("temptation_office", "effort_deterrence", "discipline_escalation", "remote_gain",
+         "internet_penalty", "score_well", "performing_standard")
 
 #: where the search starts: the values set by hand from the evidence before any fitting (the
 #: first session's calibration.toml), so that `flexisim calibrate` gives the same result
@@ -60,6 +60,7 @@ ORDER = ("temptation_office", "effort_deterrence", "remote_gain", "internet_pena
 START: dict[str, float] = {
     "temptation_office": 0.10,    # assumption (presenteeism)
     "effort_deterrence": 0.6,     # O4/O5 direction, size assumed
+    "discipline_escalation": 0.1,  # assumption: one repeated offence in ten examined formally
     "remote_gain": 0.08,          # between E1 (+13%) and E6 (+4.4%) by hand
     "internet_penalty": 0.25,     # D1 by hand: 0.15 shortfall x 0.25 = 3.75%
     "score_well": 0.6,            # assumption
@@ -70,6 +71,7 @@ START: dict[str, float] = {
 BOUNDS: dict[str, tuple[float, float]] = {
     "temptation_office": (0.0, 0.4),      # idle share in the office cannot exceed the O4 range
     "effort_deterrence": (0.05, 1.5),     # weight of expected sanction on effort
+    "discipline_escalation": (0.0, 0.2),  # a probability; BKN's counts imply far below 0.2
     "remote_gain": (0.0, 0.3),            # gross gain per remote day, before the losses
     "internet_penalty": (0.0, 0.6),       # productivity lost at zero internet quality
     "score_well": (0.4, 1.0),             # trust target after good service
