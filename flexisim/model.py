@@ -69,15 +69,19 @@ class World:
         copy of it), and the streams continue where the warm-up left them. Only the
         attributes derived from the levers are set again; ratings and expected checks are
         the warm-up's.
+    channels : mapping, optional
+        Gates of the channels of flexiwork by name (:mod:`flexisim.channels`; 1 = on, the
+        default): what :mod:`flexisim.explain` switches off.
     """
 
     def __init__(self, config: Scenario, seed: int, pop: Population,
                  calibration: Mapping[str, float] | None = None,
-                 mechanisms: Registry = STEP, start: World | None = None) -> None:
+                 mechanisms: Registry = STEP, start: World | None = None,
+                 channels: Mapping[str, float] | None = None) -> None:
         self.config = config
         self.seed = int(seed)
         self.mechanisms = mechanisms
-        self.p: Params = make_params(config.values, calibration)
+        self.p: Params = make_params(config.values, calibration, channels)
         self.streams = ({name: copy.deepcopy(g) for name, g in start.streams.items()}
                         if start is not None else
                         {name: streams.generator(self.seed, name)
@@ -124,7 +128,8 @@ class World:
 def build_worlds(config: Scenario, seed: int, *,
                  calibration: Mapping[str, float] | None = None,
                  reference: Scenario | None = None,
-                 mechanisms: Registry = STEP) -> tuple[World, World | None]:
+                 mechanisms: Registry = STEP,
+                 channels: Mapping[str, float] | None = None) -> tuple[World, World | None]:
     """The worlds of one run, built side by side: the policy world and its reference world.
 
     Both start from the same population, drawn once from the run's ``population`` stream
@@ -136,7 +141,8 @@ def build_worlds(config: Scenario, seed: int, *,
     (:func:`warm_up`). Before the policy starts the policy world and its office-only twin
     are the same world, so the warm-up runs once and the twin continues from a copy of it;
     a reference with other institutions (a validation target's contrast world) warms up on
-    its own.
+    its own. ``channels`` gates the policy world's channels of flexiwork (the reference keeps
+    them all on; they act only where flexiwork is).
     """
     v = config.values
     columns = mechanisms.columns()
@@ -162,7 +168,7 @@ def build_worlds(config: Scenario, seed: int, *,
             twin_pop = pop.copy()
         else:
             twin_start = warm_up(reference, seed, twin_pop, calibration, mechanisms)
-    world = World(config, seed, pop, calibration, mechanisms, start)
+    world = World(config, seed, pop, calibration, mechanisms, start, channels)
     twin = (World(reference, seed, twin_pop, calibration, mechanisms, twin_start)
             if reference is not None else None)
     return world, twin
@@ -224,6 +230,9 @@ class FlexiworkModel(mesa.Model):
         Overrides of behavioural coefficients (``flexisim/data/calibration.toml``).
     mechanisms : Registry, optional
         The weekly mechanisms (default: the registry's ``STEP``).
+    channels : mapping, optional
+        Gates of the policy world's channels of flexiwork (:mod:`flexisim.channels`), e.g.
+        ``{"coordination": 0}`` to run the policy without its coordination loss.
     **levers
         Any lever of the scenario schema by keyword, e.g. ``verification_rate=0.4``,
         ``n_asn=20000``, ``flexiwork_enabled=False`` (validated; see ``flexisim.scenario``).
@@ -237,7 +246,8 @@ class FlexiworkModel(mesa.Model):
     def __init__(self, *, scenario: Scenario | str | Path | None = None, rng: Any = None,
                  counterfactual: bool = True, reference: Scenario | str | Path | None = None,
                  calibration: Mapping[str, float] | None = None,
-                 mechanisms: Registry | None = None, **levers: Any) -> None:
+                 mechanisms: Registry | None = None,
+                 channels: Mapping[str, float] | None = None, **levers: Any) -> None:
         base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         self.config = base.with_values(source="FlexiworkModel(...)", **levers) if levers else base
         self.seed = _seed_from(rng if rng is not None else self.config.values["seed"])
@@ -251,7 +261,7 @@ class FlexiworkModel(mesa.Model):
             reference = None
         self.world, self.counterfactual = build_worlds(
             self.config, self.seed, calibration=self.calibration, reference=reference,
-            mechanisms=mechanisms or STEP)
+            mechanisms=mechanisms or STEP, channels=channels)
         self._views: dict[tuple[str, int], mesa.Agent] = {}
         names = (*OUTPUTS, *self.world.mechanisms.outputs(),
                  *region_columns(self.pop.region_names))

@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from flexisim.channels import CHANNELS, gate_name
+
 __all__ = ["Params", "SIGNED_COEFFICIENTS", "calibration_defaults", "coefficient_names",
            "lever_names", "make_params"]
 
@@ -59,7 +61,8 @@ class _ParamsMethods:
 
     @classmethod
     def build(cls, levers: Mapping[str, Any],
-              calibration: Mapping[str, float] | None = None) -> Params:
+              calibration: Mapping[str, float] | None = None,
+              channels: Mapping[str, float] | None = None) -> Params:
         """Parameters from validated lever values and optional coefficient overrides.
 
         Parameters
@@ -68,11 +71,14 @@ class _ParamsMethods:
             Every lever by keyword (``Scenario.values``: validated by flexisim.scenario).
         calibration : mapping, optional
             Overrides of behavioural coefficients by name.
+        channels : mapping, optional
+            Gates of the channels of flexiwork (:mod:`flexisim.channels`) by channel name,
+            1 = on (the default for every channel), 0 = off.
 
         Raises
         ------
         KeyError
-            An unknown coefficient name (a typo must not silently do nothing).
+            An unknown coefficient or channel name (a typo must not silently do nothing).
         ValueError
             A coefficient value that is not a finite number >= 0 (only
             :data:`SIGNED_COEFFICIENTS` may be negative).
@@ -89,11 +95,22 @@ class _ParamsMethods:
         missing = [k for k in lever_names() if k not in levers]
         if missing:
             raise KeyError(f"levers missing: {missing}")
-        return cls(**{k: levers[k] for k in lever_names()}, **cal)
+        gates = {}
+        for name, value in (channels or {}).items():
+            if name not in CHANNELS:
+                raise KeyError(f"unknown channel {name!r} (channels: {', '.join(CHANNELS)})")
+            if not 0.0 <= float(value) <= 1.0:
+                raise ValueError(f"channel {name!r}: gate {value} is not in [0, 1]")
+            gates[gate_name(name)] = float(value)
+        return cls(**{k: levers[k] for k in lever_names()}, **cal, **gates)
 
     def levers(self) -> dict[str, Any]:
         """The lever values by keyword."""
         return {k: getattr(self, k) for k in lever_names()}
+
+    def channels(self) -> dict[str, float]:
+        """The channels' gates by channel name (1 = on)."""
+        return {k: getattr(self, gate_name(k)) for k in CHANNELS}
 
     def coefficients(self) -> dict[str, float]:
         """The behavioural coefficients by name."""
@@ -116,6 +133,9 @@ def _params_class() -> type:
               for name, lever in LEVERS.items()]
     fields += [(name, float, dataclasses.field(metadata={"kind": "coefficient"}))
                for name in cal]
+    fields += [(gate_name(name), float, dataclasses.field(default=1.0,
+                                                          metadata={"kind": "channel"}))
+               for name in CHANNELS]
     cls = dataclasses.make_dataclass(
         "Params", fields, bases=(_ParamsMethods,), frozen=True, slots=True, module=__name__)
     cls.__doc__ = ("Parameters of one world (frozen): every lever of levers.toml and every "
@@ -128,6 +148,7 @@ Params = _params_class()
 
 
 def make_params(levers: Mapping[str, Any],
-                calibration: Mapping[str, float] | None = None) -> Params:
-    """``Params.build(levers, calibration)``: the parameters of one world."""
-    return Params.build(levers, calibration)
+                calibration: Mapping[str, float] | None = None,
+                channels: Mapping[str, float] | None = None) -> Params:
+    """``Params.build(levers, calibration, channels)``: the parameters of one world."""
+    return Params.build(levers, calibration, channels)

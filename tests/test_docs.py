@@ -150,10 +150,17 @@ RUN_LEVERS = {"steps", "warmup_weeks", "seed", "n_asn", "citizens_per_asn"}
 
 
 def test_declared_parameters_exist_and_every_parameter_is_declared_somewhere():
-    known = set(LEVERS) | set(coefficient_names())
+    from flexisim.channels import CHANNELS, gate_name
+
+    gates = {gate_name(c) for c in CHANNELS}
+    known = set(LEVERS) | set(coefficient_names()) | gates
     declared = {n for v in _declared_views() for n in v.parameters}
     assert declared - known == set(), "declared parameters that do not exist"
     assert known - declared - RUN_LEVERS == set(), "levers or coefficients no mechanism declares"
+    # each channel's gate sits in the mechanism the channel names
+    for name, channel in CHANNELS.items():
+        m = STEP[channel.mechanism]
+        assert gate_name(name) in {n for v in (m.view, *m.uses) for n in v.parameters}, name
 
 
 def declared_columns_problems(registry=STEP) -> list[str]:

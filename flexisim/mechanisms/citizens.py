@@ -32,7 +32,8 @@ VIEW = ViewSpec(
                 "media_scrutiny", "need_rate", "digital_channel", "late_share", "score_well",
                 "score_late", "score_unserved", "visibility_penalty", "score_digital_base",
                 "score_digital_span", "trust_experience", "trust_anchor",
-                "trust_communication", "trust_word_of_mouth", "scandal_hit"))
+                "trust_communication", "trust_word_of_mouth", "scandal_hit",
+                "ch_counter_capacity", "ch_public_visibility"))
 
 
 class Terms(NamedTuple):
@@ -53,7 +54,11 @@ def _staff_totals(v, t):
     Without branches (rows off the front line add zero); counts in integers, the other sums
     in float64 in row order, so they are exactly those of adding row by row.
     """
-    s, a, r = v.staff, v.agencies, v.regions
+    s, a, r, k = v.staff, v.agencies, v.regions, v.params
+    # channels: off, flexible days neither take capacity from the counter nor leave it
+    # visibly thinned out (flexisim.channels)
+    away_capacity = np.float64(k.ch_counter_capacity)
+    away_seen = 1 if k.ch_public_visibility > 0.5 else 0
     rows = a.staff_rows
     r.detected_total[:] = 0.0
     for g in range(len(rows) - 1):
@@ -63,10 +68,11 @@ def _staff_totals(v, t):
             meas += s.measured[i]
             det += s.detected[i]
             serving = s.active[i] & (s.job[i] == t.frontline)
-            onsite = 5 - np.int64(s.flex_days[i])
+            away = np.int64(s.flex_days[i])
+            onsite = 5.0 - away_capacity * away
             cap += onsite * s.effort_office[i] * s.ability[i] if serving else 0.0
             fr += serving
-            pres += onsite if serving else 0
+            pres += 5 - away_seen * away if serving else 0
         a.frontline_capacity[g] = cap
         a.frontline_staff[g] = fr
         a.frontline_present[g] = pres

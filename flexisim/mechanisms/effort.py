@@ -23,7 +23,7 @@ VIEW = ViewSpec(
     parameters=("effort_noise", "severity_floor", "sanction_severity", "true_positive_base",
                 "presence_deterrence", "effort_crowding", "effort_reciprocity",
                 "temptation_office", "temptation_remote", "effort_deterrence", "effort_peer",
-                "shirk_threshold"))
+                "shirk_threshold", "ch_deterrence", "ch_temptation"))
 
 
 class Terms(NamedTuple):
@@ -41,6 +41,9 @@ def _effort_rows(key, v, t):
         catch_remote = s.verification[i] * tp
         presence = ZERO if s.lead_results[i] else k.presence_deterrence
         catch_office = ONE - (ONE - catch_remote) * (ONE - presence)
+        # channel "deterrence": away from the office only results-based checks deter (off:
+        # a flexible day is deterred as an office day)
+        catch_away = catch_office + k.ch_deterrence * (catch_remote - catch_office)
         style = s.lead_style[i]
         trained = ONE if s.lead_trained[i] else ZERO
         watching = ZERO if s.lead_results[i] else ONE
@@ -50,11 +53,11 @@ def _effort_rows(key, v, t):
         own = (s.motivation[i] - k.effort_crowding * control * s.control_sensitivity[i]
                + k.effort_reciprocity * reciprocity + s.grant_signal[i] - k.temptation_office)
         peer = k.effort_peer * a.peer_effort[s.agency[i]]
-        e1 = (TWO * counter_uniform(key, i, 0, 2) - ONE) * t.noise_half_width
-        e2 = (TWO * counter_uniform(key, i, 1, 2) - ONE) * t.noise_half_width
-        eo = clip01(mix * (own + k.effort_deterrence * t.severity * catch_office) + peer + e1)
-        er = clip01(mix * (own + k.effort_deterrence * t.severity * catch_remote
-                           - k.temptation_remote) + peer + e2)
+        # one weekly noise for both settings: a person's week, not their day
+        e = (TWO * counter_uniform(key, i, 0, 2) - ONE) * t.noise_half_width
+        eo = clip01(mix * (own + k.effort_deterrence * t.severity * catch_office) + peer + e)
+        er = clip01(mix * (own + k.effort_deterrence * t.severity * catch_away
+                           - k.ch_temptation * k.temptation_remote) + peer + e)
         s.effort_office[i] = eo
         s.effort_remote[i] = er
         d = s.flex_days[i]
@@ -64,10 +67,13 @@ def _effort_rows(key, v, t):
         s.shirk_days[i] = osd + (d if er < k.shirk_threshold else 0)
         depth_office = clip01(ONE - eo / k.shirk_threshold)
         depth_remote = clip01(ONE - er / k.shirk_threshold)
-        o_short = np.float32(office_days) * depth_office / FIVE
-        s.office_shortfall[i] = o_short
-        s.shortfall[i] = o_short + np.float32(d) * depth_remote / FIVE
-        s.effort[i] = (np.float32(office_days) * eo + np.float32(d) * er) / FIVE
+        # week totals as the office value plus the flexible days' difference, so that a
+        # flexible day like an office day gives exactly the office-only week
+        days = np.float32(office_days + d)
+        s.office_shortfall[i] = np.float32(office_days) * depth_office / FIVE
+        s.shortfall[i] = (days * depth_office
+                          + np.float32(d) * (depth_remote - depth_office)) / FIVE
+        s.effort[i] = (days * eo + np.float32(d) * (er - eo)) / FIVE
 
 
 def effort_and_shirking(pop: Population, p: Params, rng: np.random.Generator,
@@ -86,7 +92,8 @@ def effort_and_shirking(pop: Population, p: Params, rng: np.random.Generator,
     with effort below the threshold is shirked -- in the office (presenteeism) or away; the
     shortfall (how far below the threshold, weighted by days) is what a check can see. The
     peer norm is the agency's mean effort of last week.
-    Two uniform noises per person per week (counter-based on the week's key).
+    One uniform noise per person per week, the same in both settings (counter-based on the
+    week's key). Channels: ``deterrence`` and ``temptation`` (:mod:`flexisim.channels`).
     """
     key = week_key(rng)
     pop.mean_by(pop.staff.effort, "agency", out=pop.agencies.peer_effort)  # last week's

@@ -20,7 +20,7 @@ VIEW = ViewSpec(
     writes={"staff": ("eligible", "approved")},
     parameters=("flexiwork_enabled", "eligible_families", "min_tenure_years", "require_device",
                 "require_performing", "approval_review_weeks", "approval_slope",
-                "approval_threshold"),
+                "approval_threshold", "ch_revocation"),
     precision=np.float64)
 
 
@@ -44,8 +44,8 @@ def _eligibility_rows(key, v, t):
             p_approve = sigmoid1(k.approval_slope * (s.belief[i] + 0.5 * s.lead_style[i]
                                                      - k.approval_threshold))
             # not while a reprimand runs: the leader withdrew the approval (oversight)
-            s.approved[i] = (ok & (s.reprimand_left[i] == 0)
-                             & (counter_uniform(key, i, 0, 1) < p_approve))
+            clean = (s.reprimand_left[i] == 0) | (k.ch_revocation < 0.5)
+            s.approved[i] = ok & clean & (counter_uniform(key, i, 0, 1) < p_approve)
         else:
             s.approved[i] = s.approved[i] & ok
 

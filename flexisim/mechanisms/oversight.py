@@ -26,7 +26,8 @@ VIEW = ViewSpec(
                 "false_positive_max", "presence_detection", "belief_gain", "belief_loss",
                 "visibility_bias", "belief_sanction", "sanction_weeks", "morale_recovery",
                 "false_accusation_morale", "false_accusation_trust", "trust_in_leader_base",
-                "discipline_escalation", "discipline_weeks"))
+                "discipline_escalation", "discipline_weeks", "ch_detection",
+                "ch_leader_visibility", "ch_revocation"))
 
 
 class Terms(NamedTuple):
@@ -62,15 +63,17 @@ def _oversight_rows(key, v, t):
                   if shirker else k.false_positive_max * (ONE - cred))
         flag = verified & (counter_uniform(key, i, 1, 6) < p_flag)
         watched = (not flag) & on & (not s.lead_results[i])
-        flag = flag | (watched & (counter_uniform(key, i, 2, 6)
-                                  < k.presence_detection * s.office_shortfall[i]))
+        # channel "detection": rounds see only the office days (off: every day, as in the office)
+        seen = s.shortfall[i] + k.ch_detection * (s.office_shortfall[i] - s.shortfall[i])
+        flag = flag | (watched & (counter_uniform(key, i, 2, 6) < k.presence_detection * seen))
         # double-checked and dismissed
         flag = flag & (not ((not shirker) & trained & (counter_uniform(key, i, 3, 6) < cred)))
 
         clean = verified & (not flag)
         b = b + k.belief_gain * (ONE - b) if clean else (b - k.belief_loss * b if flag else b)
         if (not s.lead_results[i]) & (not trained):
-            b = b - k.visibility_bias * np.float32(s.flex_days[i]) * (ONE - s.lead_style[i])
+            b = b - (k.ch_leader_visibility * k.visibility_bias * np.float32(s.flex_days[i])
+                     * (ONE - s.lead_style[i]))
         b = clip01(b)
         s.belief[i] = b
 
@@ -91,7 +94,8 @@ def _oversight_rows(key, v, t):
         s.discipline_left[i] = (np.int16(k.discipline_weeks) if formal
                                 else (d_left - 1 if d_left > 0 else d_left))
         s.reprimand_left[i] = k.sanction_weeks if reprimand else (left - 1 if left > 0 else left)
-        s.approved[i] = s.approved[i] & (not reprimand)
+        # channel "revocation": the reprimand withdraws the approval
+        s.approved[i] = s.approved[i] & (not (reprimand & (k.ch_revocation > HALF)))
         mot = s.motivation[i]
         mot = mot + k.morale_recovery * (s.motivation_base[i] - mot)
         trust = s.trust_in_leader[i]

@@ -24,7 +24,8 @@ VIEW = ViewSpec(
             "leaders": ("team_remote",)},
     parameters=("coordination_loss", "platform_coordination", "literacy_coordination",
                 "remote_gain", "internet_penalty", "no_device_factor", "skill_penalty",
-                "quality_base", "timeliness_coordination"))
+                "quality_base", "timeliness_coordination", "ch_remote_productivity",
+                "ch_coordination"))
 
 
 class Terms(NamedTuple):
@@ -74,14 +75,21 @@ def _production_rows(key, v, t):
         luck = ONE + (TWO * counter_uniform(key, i, 0, 1) - ONE) * t.luck_half_width
         d = np.float32(s.flex_days[i])
         remote_share = d / FIVE
-        coord = (k.coordination_loss * s.collaboration[i] * team_remote[s.leader[i]]
+        # channels (flexisim.channels): off, a flexible day is as productive as an office
+        # day, and the team's remote share costs no coordination
+        team = k.ch_coordination * team_remote[s.leader[i]]
+        coord = (k.coordination_loss * s.collaboration[i] * team
                  * t.platform_factor * (ONE - k.literacy_coordination * s.lead_literacy[i]))
-        productivity = _remote_productivity(s.device[i], s.internet[i], s.skill[i], k)
-        weak_link = ((ONE - s.internet[i]) if s.device[i] else ONE) * remote_share
+        productivity = ONE + k.ch_remote_productivity * (
+            _remote_productivity(s.device[i], s.internet[i], s.skill[i], k) - ONE)
+        weak_link = (k.ch_remote_productivity * ((ONE - s.internet[i]) if s.device[i] else ONE)
+                     * remote_share)
         office = s.ability[i] * s.effort_office[i] * (ONE - HALF * coord)
         remote = s.ability[i] * s.effort_remote[i] * productivity * (ONE - coord)
         s.coordination[i] = coord
-        s.output[i] = (max(luck, ZERO) * ((FIVE - d) * office + d * remote) if s.active[i]
+        # five office days plus the flexible days' difference (exactly the office week when
+        # a flexible day is like an office day)
+        s.output[i] = (max(luck, ZERO) * (FIVE * office + d * (remote - office)) if s.active[i]
                        else ZERO)
         s.quality[i] = clip01(k.quality_base + (ONE - k.quality_base) * s.effort[i]
                               - coord * remote_share)

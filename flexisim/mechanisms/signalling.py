@@ -25,7 +25,7 @@ VIEW = ViewSpec(
     "signalling",
     reads={"staff": ("approved", "lead_style", "belief", "trust_in_leader")},
     writes={"staff": ("grant_signal",)},
-    parameters=("grant_signal",))
+    parameters=("grant_signal", "ch_signalling"))
 
 
 @kernel(disjoint=True)
@@ -33,7 +33,7 @@ def _signal_rows(v):
     s, k = v.staff, v.params
     for i in range(len(s.approved)):
         granted = np.float32(1.0) if s.approved[i] else np.float32(0.0)
-        s.grant_signal[i] = (k.grant_signal * s.lead_style[i] * s.belief[i]
+        s.grant_signal[i] = (k.ch_signalling * k.grant_signal * s.lead_style[i] * s.belief[i]
                              * s.trust_in_leader[i] * granted)
 
 
@@ -46,7 +46,7 @@ def signal_of_grant(pop: Population, p: Params, rng: None, week: int) -> None:
     Nothing when ``grant_signal = 0`` (the default) or without the mechanism (the column
     stays 0).
     """
-    if p.grant_signal == 0.0:
+    if p.grant_signal == 0.0 or p.ch_signalling == 0.0:
         return  # off: the column keeps its 0 (the coefficient is fixed for the run)
     _signal_rows(pop.views(VIEW, p))
 

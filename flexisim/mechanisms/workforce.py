@@ -67,7 +67,7 @@ def applicant_pool_shift(pop: Population, p: Params) -> float:
         if count:
             offer = min(1.0, total / count / 2.0)
     return (p.pool_attractiveness * (p.recruitment_attractiveness - 0.5)
-            + p.pool_wage_ability * p.pool_flex_wage * offer)
+            + p.ch_applicant_pool * p.pool_wage_ability * p.pool_flex_wage * offer)
 
 
 VIEW = ViewSpec(
@@ -79,7 +79,8 @@ VIEW = ViewSpec(
                       "approved", "hire", "hired_rows")},
     parameters=("wellbeing_base", "wellbeing_flex", "wellbeing_autonomy", "wellbeing_sanction",
                 "sanction_severity", "wellbeing_overload", "wellbeing_rate", "quit_pppk_annual",
-                "quit_pns_annual", "quit_wellbeing", "quit_flex", "hiring_delay_weeks"))
+                "quit_pns_annual", "quit_wellbeing", "quit_flex", "hiring_delay_weeks",
+                "ch_wellbeing_retention"))
 
 
 #: recruits' device, internet and skill under this week's infrastructure levels
@@ -97,7 +98,7 @@ RECRUITMENT = ViewSpec(
                       "cycle_weeks")},
     parameters=("pppk_share_of_hires", "wellbeing_base", "flexiwork_enabled",
                 "recruitment_attractiveness", "pool_attractiveness", "pool_wage_ability",
-                "pool_flex_wage"))
+                "pool_flex_wage", "ch_applicant_pool"))
 
 
 class Terms(NamedTuple):
@@ -123,7 +124,8 @@ def _workforce_rows(key, v, t):
     weeks = np.float32(52.0)
     for i in range(len(s.active)):
         d = np.float32(s.flex_days[i]) / FIVE
-        target = (k.wellbeing_base + k.wellbeing_flex * d * (HALF + s.flex_preference[i])
+        flex = k.ch_wellbeing_retention * d  # the channel: off, flexible days change nothing here
+        target = (k.wellbeing_base + k.wellbeing_flex * flex * (HALF + s.flex_preference[i])
                   + k.wellbeing_autonomy * s.lead_style[i] * s.belief[i]
                   - k.wellbeing_overload * s.coordination[i])
         # the allowance cut of a reprimand or a formal sanction
@@ -133,7 +135,7 @@ def _workforce_rows(key, v, t):
         s.wellbeing[i] = w
         weekly = t.quit_pppk_weekly if s.pppk[i] else t.quit_pns_weekly
         hazard = (weekly * exp_arith32(-k.quit_wellbeing * (w - k.wellbeing_base))
-                  * (ONE - k.quit_flex * d))
+                  * (ONE - k.quit_flex * flex))
         s.intent_to_leave[i] = clip01(hazard * weeks)
         # selects instead of conditional stores, so that the loop vectorises
         on = s.active[i]

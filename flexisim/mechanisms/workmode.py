@@ -21,7 +21,8 @@ VIEW = ViewSpec(
     writes={"staff": ("flex_days",),
             "agencies": ("quota_days", "staff_days", "front_request", "front_days")},
     parameters=("flexiwork_enabled", "max_flex_days", "agency_quota", "min_onsite_frontline",
-                "day_base", "day_pref", "day_visibility", "day_frustration", "day_slack"),
+                "day_base", "day_pref", "day_visibility", "day_frustration", "day_slack",
+                "ch_selection"),
     precision=np.float64)
 
 class Terms(NamedTuple):
@@ -51,7 +52,7 @@ def _days_rows(key, v, t):
         visibility = 0.0 if s.lead_results[i] else 1.0 - s.lead_style[i]
         logit = (k.day_base + k.day_pref * (s.flex_preference[i] - 0.5)
                  - k.day_visibility * visibility - k.day_frustration * frustration
-                 + k.day_slack * (t.mean_motivation - s.motivation[i]))
+                 + k.ch_selection * k.day_slack * (t.mean_motivation - s.motivation[i]))
         s.flex_days[i] = np.int8(np.floor(allowed * sigmoid1(logit)
                                           + counter_uniform(key, i, 0, 1)))
 

@@ -1,0 +1,78 @@
+"""Channels: the points where flexible work enters the weekly story.
+
+The policy world differs from its office-only twin only through the flexiwork state --
+who is approved and how many flexible days each person takes. Each place where a mechanism
+reads that state is a **channel**, switched by a gate ``ch_<name>`` (a parameter of the
+world, 1 = on, the default). With a gate at 0 the mechanism computes that term as in the
+office (a flexible day as productive as an office day, deterred as in the office, ...).
+With every gate at 0 the policy world is the twin, bit for bit (tests/test_explain.py), so
+switching channels on one by one in every order splits the effect against the twin into
+parts that add up to it (Shapley values, :mod:`flexisim.explain`).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+__all__ = ["CHANNELS", "Channel", "gate_name"]
+
+
+class Channel(NamedTuple):
+    """One channel: where it acts, and its labels."""
+
+    mechanism: str  # registry name of the mechanism the gate sits in
+    en: str
+    id: str
+    description: str
+
+
+#: every channel, in the order of the weekly story
+CHANNELS: dict[str, Channel] = {
+    "selection": Channel(
+        "workmode", "Selection (who takes flexible days)",
+        "Seleksi (siapa mengambil hari fleksibel)",
+        "low-motivation staff favour unobserved days (day_slack); off: days chosen without it"),
+    "signalling": Channel(
+        "signalling", "Signal of being granted", "Sinyal diberi kepercayaan",
+        "extra reciprocity of staff granted flexibility (grant_signal; off by default)"),
+    "deterrence": Channel(
+        "effort", "Deterrence away from the office", "Efek jera di luar kantor",
+        "presence-watching does not deter idling on flexible days; off: deterred as in the office"),
+    "temptation": Channel(
+        "effort", "Temptation at home", "Godaan di rumah",
+        "extra temptation to idle on flexible days (temptation_remote)"),
+    "remote_productivity": Channel(
+        "production", "Remote-day productivity", "Produktivitas hari jarak jauh",
+        "commute and focus gains, device, internet and skill losses on flexible days, and late "
+        "work through weak connections"),
+    "coordination": Channel(
+        "production", "Coordination loss", "Hambatan koordinasi",
+        "the team's remote share slows coordination-heavy work (E4)"),
+    "detection": Channel(
+        "oversight", "Detection of idling", "Deteksi kemalasan",
+        "presence-watching leaders cannot catch idling on flexible days"),
+    "leader_visibility": Channel(
+        "oversight", "Leaders' visibility bias", "Bias keterlihatan atasan",
+        "control leaders lose belief for days they do not see (visibility_bias)"),
+    "revocation": Channel(
+        "oversight", "Revocation after a reprimand", "Pencabutan setelah teguran",
+        "a reprimand withdraws flexible-work approval while it runs"),
+    "counter_capacity": Channel(
+        "citizens", "Service capacity at the counter", "Kapasitas layanan di loket",
+        "frontline staff away from the counter serve nobody there"),
+    "public_visibility": Channel(
+        "citizens", "Visibility to citizens", "Keterlihatan bagi warga",
+        "citizens who find the counter thinned out trust less (P4), as softened by communication"),
+    "wellbeing_retention": Channel(
+        "workforce", "Well-being and retention", "Kesejahteraan dan retensi",
+        "flexibility raises well-being and lowers quits (E1)"),
+    "applicant_pool": Channel(
+        "workforce", "Applicant pool (workforce composition)",
+        "Kualitas pelamar (komposisi pegawai)",
+        "flexibility on offer attracts abler recruits (E11, E13)"),
+}
+
+
+def gate_name(channel: str) -> str:
+    """The parameter that switches a channel: ``ch_<channel>``."""
+    return f"ch_{channel}"
