@@ -69,6 +69,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="write into a non-empty --out folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no table")
 
+    p = sub.add_parser("explain", help="decompose a scenario's effects against its office-only "
+                                       "twin by channel (table and waterfall figure)")
+    p.add_argument("scenario", nargs="?", default=None,
+                   help="path or name of a file in scenarios/ (default: permenpan_4_2025)")
+    p.add_argument("--asn", type=int, help="number of ASN agents (default: the scenario's)")
+    p.add_argument("--steps", type=int, help="weeks to simulate (default: the scenario's)")
+    p.add_argument("--seed", type=int, help="first seed (default: the scenario's)")
+    p.add_argument("--replications", type=int, metavar="R",
+                   help="seeds seed..seed+R-1; intervals over them (default 1; with "
+                        "--experiment: the point's first R replications, default all)")
+    p.add_argument("--orders", type=int, default=4, metavar="N",
+                   help="orders of the channels per replication, an even number (default 4)")
+    p.add_argument("--channels", metavar="A,B,...",
+                   help="decompose over these channels only (default: all; `--channels list` "
+                        "lists them)")
+    p.add_argument("--set", action="append", default=[], metavar="LEVER=VALUE",
+                   help="a lever for this run, e.g. --set trust_culture=0.8 (a design point "
+                        "of a sweep); repeatable")
+    p.add_argument("--experiment", metavar="EXP",
+                   help="explain a design point of this experiment (file or name in "
+                        "experiments/) instead of a scenario: its levers, horizon and seeds")
+    p.add_argument("--point", type=int, metavar="P",
+                   help="with --experiment: the design point (point_id of the results)")
+    p.add_argument("--out", type=Path, help="output folder (default: a new folder in results/)")
+    p.add_argument("--force", action="store_true", help="write into a non-empty --out folder")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no table")
+
     from flexisim.experiment.cli import add_parsers  # sweep, analyze
     from flexisim.validation.cli import add_parsers as add_validation  # validate-model, calibrate
 
@@ -178,6 +205,137 @@ def summary_table(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _lever_settings(items: Sequence[str]) -> dict[str, Any]:
+    """``LEVER=VALUE`` strings -> {lever: value}; the value is read as TOML (0.8, true,
+    "proactive", ["frontline"]) or else as a string."""
+    import tomllib
+
+    out: dict[str, Any] = {}
+    problems = []
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep or not name.strip():
+            problems.append(f"--set {item}: expected LEVER=VALUE")
+            continue
+        try:
+            value = tomllib.loads(f"v = {text.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = text.strip()
+        out[name.strip()] = value
+    if problems:
+        raise UsageError(problems)
+    return out
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from flexisim.channels import CHANNELS
+
+    if args.channels == "list":
+        width = max(len(c) for c in CHANNELS)
+        for name, ch in CHANNELS.items():
+            print(f"{name:<{width}}  [{ch.mechanism}] {ch.description}")
+        return 0
+    channels = ([c.strip() for c in args.channels.split(",") if c.strip()]
+                if args.channels else None)
+    overrides = {k: v for k, v in (("steps", args.steps), ("seed", args.seed),
+                                    ("n_asn", args.asn)) if v is not None}
+    overrides |= _lever_settings(args.set)
+    if (args.experiment is None) != (args.point is None):
+        raise UsageError(["flexisim explain: --experiment and --point go together"])
+    if args.experiment is not None:
+        if args.scenario is not None or overrides:
+            raise UsageError(["flexisim explain: with --experiment the point's own scenario, "
+                              "levers, horizon and seeds are used (no SCENARIO, --asn, "
+                              "--steps, --seed or --set)"])
+        from flexisim.experiment.definition import load_experiment
+
+        experiment = load_experiment(args.experiment)  # ExperimentError -> exit 2
+        name = f"{experiment.name}-point{args.point}"
+    else:
+        scenario = load_scenario(args.scenario, overrides)  # ScenarioError -> exit 2
+        name = scenario.name
+    out = args.out or Path("results") / (f"explain-{name}-"
+                                         f"{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}")
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not args.force)):
+        raise UsageError([f"{out}: output folder exists and is not empty "
+                          "(choose another --out, or add --force to overwrite)"])
+
+    from flexisim.explain import explain
+    from flexisim.plots import save_figure, waterfall_figure
+
+    bar = None
+    if not args.quiet and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(unit="run", desc=f"explain {name}", file=sys.stderr)
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+    if args.experiment is not None:
+        from flexisim.explain import explain_point
+
+        result = explain_point(experiment, args.point, orders=args.orders, channels=channels,
+                               replications=args.replications, progress=progress)
+    else:
+        result = explain(scenario, replications=args.replications or 1, orders=args.orders,
+                         channels=channels, progress=progress)
+    if bar is not None:
+        bar.close()
+    table = result.table()
+    provenance = result.provenance()
+    tmp = out.with_name(out.name + ".partial")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    table.to_csv(tmp / "channels.csv", index=False, float_format="%.6g")
+    result.values.to_csv(tmp / "replications.csv", index=False, float_format="%.6g")
+    result.totals.to_csv(tmp / "totals.csv", index=False, float_format="%.6g")
+    (tmp / "provenance.json").write_text(json.dumps(provenance, indent=2) + "\n")
+    (tmp / "scenario.toml").write_text(result.scenario.to_toml())
+    save_figure(waterfall_figure(table, provenance), tmp / "waterfall.png")
+    if out.exists():
+        shutil.rmtree(out)
+    tmp.rename(out)
+    if not args.quiet:
+        print(explain_table(table, provenance))
+        print(f"\nResults in {out}/ (channels.csv, replications.csv, totals.csv, waterfall.png, "
+              f"provenance.json, scenario.toml); {result.wall_time_s:.1f} s")
+    return 0
+
+
+def explain_table(table: Any, provenance: dict[str, Any]) -> str:
+    """The terminal table of a decomposition: each channel's share of each effect."""
+    from flexisim.explain import OUTCOMES
+
+    n = len(provenance["seeds"])
+    lines = [f"flexisim {provenance['package_version']} | explain {provenance['scenario']} "
+             f"({provenance['scenario_hash']}) | {provenance['n_asn']:,} ASN x "
+             f"{provenance['steps']} weeks after a {provenance['warmup_weeks']}-week warm-up | "
+             f"{n} replication{'s' if n > 1 else ''} x {provenance['orders']} orders", "",
+             "Effects against the office-only twin, by channel (Shapley values; "
+             + ("95% interval over replications" if n > 1 else "± approximation error over orders")
+             + ")", ""]
+    width = max(len(str(x)) for x in table["label"])
+    head = "".join(f"{label + f' ({unit})':>34}" for label, unit in
+                   ((o.split("_")[0], u) for o, (_, u) in OUTCOMES.items()))
+    lines.append(f"  {'channel':<{width}}{head}")
+    for _, row in table.iterrows():
+        cells = []
+        for o in OUTCOMES:
+            if n > 1:
+                cells.append(f"{row[o]:+9.3f} [{row[o + '_low']:+.3f}, {row[o + '_high']:+.3f}]")
+            else:
+                cells.append(f"{row[o]:+9.3f} ± {row[o + '_se']:.3f}")
+        if row["channel"] == "total":
+            lines.append("  " + "-" * (width + 34 * len(OUTCOMES)))
+        lines.append(f"  {row['label']:<{width}}" + "".join(f"{c:>34}" for c in cells))
+    return "\n".join(lines)
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     from flexisim.experiment.cli import cmd_sweep as sweep
 
@@ -203,6 +361,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"scenarios": cmd_scenarios, "validate": cmd_validate, "run": cmd_run,
+            "explain": cmd_explain,
             "sweep": cmd_sweep, "analyze": cmd_analyze,
             "validate-model": cmd_validate_model, "calibrate": cmd_calibrate}
 

@@ -133,3 +133,51 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = 110) -> Path:
     path = Path(path)
     fig.savefig(path, dpi=dpi)
     return path
+
+
+def waterfall_figure(table: pd.DataFrame, provenance: dict[str, Any]) -> Figure:
+    """The channel decomposition of a run's effects as two waterfalls (performance, trust).
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``Decomposition.table()``: one row per channel and a last row ``total``, with each
+        outcome's mean and its 95% interval over replications (``_low``, ``_high``).
+    provenance : dict
+        ``Decomposition.provenance()`` (title and footnote).
+    """
+    from flexisim.explain import OUTCOMES
+
+    channels = table[table["channel"] != "total"]
+    total = table[table["channel"] == "total"].iloc[0]
+    fig, axes = subplots(1, len(OUTCOMES), figsize=(7.2 * len(OUTCOMES), 0.42 * len(table) + 2.2),
+                         sharey=True)
+    labels = [*channels["label"], "Total"]
+    y = list(range(len(labels)))[::-1]
+    for ax, (outcome, (title, unit)) in zip(axes, OUTCOMES.items(), strict=True):
+        start = 0.0
+        for k, (_, row) in enumerate(channels.iterrows()):
+            value = float(row[outcome])
+            color = POLICY if value >= 0 else ALERT
+            ax.barh(y[k], value, left=start, color=color, height=0.6)
+            low, high = float(row[f"{outcome}_low"]), float(row[f"{outcome}_high"])
+            if high > low:
+                ax.errorbar(start + value, y[k], xerr=[[value - low], [high - value]],
+                            color="black", lw=0.8, capsize=2)
+            start += value
+        value = float(total[outcome])
+        ax.barh(y[-1], value, color="#444444", height=0.6)
+        low, high = float(total[f"{outcome}_low"]), float(total[f"{outcome}_high"])
+        if high > low:
+            ax.errorbar(value, y[-1], xerr=[[value - low], [high - value]], color="black",
+                        lw=0.8, capsize=2)
+        ax.axvline(0.0, color=COUNTERFACTUAL, lw=0.8)
+        ax.set_title(f"{title}: {value:+.2f} {unit}", fontsize=10)
+        ax.set_xlabel(f"contribution ({unit}); bars start where the previous channel ended")
+        ax.set_yticks(y, labels, fontsize=8)
+    n = len(provenance["seeds"])
+    fig.suptitle(f"Why: {provenance['scenario']} by channel (Shapley values), "
+                 f"{provenance['n_asn']:,} ASN x {provenance['steps']} weeks, "
+                 f"{n} replication{'s' if n > 1 else ''}, {provenance['orders']} orders each",
+                 fontsize=11)
+    return fig
