@@ -312,7 +312,9 @@ def explain_table(table: Any, provenance: dict[str, Any]) -> str:
     from flexisim.explain import OUTCOMES
 
     n = len(provenance["seeds"])
-    lines = [f"flexisim {provenance['package_version']} | explain {provenance['scenario']} "
+    what = provenance["scenario"] + (f", {provenance['design_point']}"
+                                     if provenance.get("design_point") else "")
+    lines = [f"flexisim {provenance['package_version']} | explain {what} "
              f"({provenance['scenario_hash']}) | {provenance['n_asn']:,} ASN x "
              f"{provenance['steps']} weeks after a {provenance['warmup_weeks']}-week warm-up | "
              f"{n} replication{'s' if n > 1 else ''} x {provenance['orders']} orders", "",

@@ -87,6 +87,7 @@ class Decomposition:
     totals: pd.DataFrame
     wall_time_s: float
     calibration: Mapping[str, float] = field(default_factory=dict)
+    design_point: str = ""  # "EXPERIMENT point P" when it explains a sweep's design point
 
     def table(self) -> pd.DataFrame:
         """Per channel (and the total): the mean over replications of each outcome's value,
@@ -113,6 +114,7 @@ class Decomposition:
         from flexisim import __version__
 
         return {"scenario": self.scenario.name, "scenario_hash": self.scenario.hash,
+                "design_point": self.design_point,
                 "package_version": __version__, "seeds": list(self.seeds),
                 "steps": self.steps, "n_asn": self.n_asn, "warmup_weeks": self.warmup_weeks,
                 "orders": self.orders, "channels": list(self.channels),
@@ -327,7 +329,7 @@ def explain_point(experiment: Any, point: int, *, replications: int | None = Non
     point : int
         The design point (``point_id`` in the results folder).
     """
-    from flexisim.experiment.definition import Experiment, load_experiment
+    from flexisim.experiment.definition import Experiment, load_experiment, split_calibration
     from flexisim.experiment.design import build_design, run_seeds
 
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
@@ -335,7 +337,7 @@ def explain_point(experiment: Any, point: int, *, replications: int | None = Non
     if not 0 <= int(point) < len(design):
         raise UsageError([f"{exp.name}: point {point} does not exist (points 0 to "
                           f"{len(design) - 1})"])
-    levers = design.levers(exp, int(point))
+    levers, point_calibration = split_calibration(design.levers(exp, int(point)))
     seeds = run_seeds(exp, len(design))[int(point)]
     n = exp.replications if replications is None else int(replications)
     if not 1 <= n <= exp.replications:
@@ -343,8 +345,9 @@ def explain_point(experiment: Any, point: int, *, replications: int | None = Non
                           f"{exp.replications} (1 to {exp.replications})"])
     config = exp.base.with_values(source=f"{exp.name}, point {point}", steps=exp.steps,
                                   **levers)
+    cal = {**point_calibration, **(calibration or {})}
     parts = [explain(config, seed=int(s), replications=1, orders=orders, channels=channels,
-                     calibration=calibration, threads=threads, progress=progress)
+                     calibration=cal, threads=threads, progress=progress)
              for s in seeds[:n]]
     values = pd.concat([p.values.assign(replication=r) for r, p in enumerate(parts)],
                        ignore_index=True)
@@ -356,4 +359,5 @@ def explain_point(experiment: Any, point: int, *, replications: int | None = Non
                          warmup_weeks=first.warmup_weeks, orders=first.orders,
                          channels=first.channels, values=values, totals=totals,
                          wall_time_s=sum(p.wall_time_s for p in parts),
-                         calibration=first.calibration)
+                         calibration=first.calibration,
+                         design_point=f"{exp.name} point {int(point)}")

@@ -26,6 +26,10 @@ VR = "verification_rate = { min = 0.0, max = 0.4 }"  # the last parameter line
 
 # (name, replace this, with this, expected text in the message)
 CASES = [
+    ("unknown coefficient", VR, VR + "\ncalibration.grant_signall = [0.0, 0.1]",
+     "calibration.grant_signall: [0.0, 0.1]: unknown coefficient (did you mean 'grant_signal'?)"),
+    ("negative coefficient", VR, VR + "\ncalibration.grant_signal = { min = -1.0, max = 0.1 }",
+     "below the minimum"),
     ("toml syntax", "seed = 3", "seed = ", "invalid TOML"),
     ("unknown top field", "seed = 3", "seed = 3\nrepetitions = 4",
      "repetitions: 4: unknown field (did you mean 'replications'?)"),
@@ -133,3 +137,32 @@ def test_bad_command_line(tmp_path: Path, capsys, args: list[str], expected: str
     assert main([*args, *(["--out", str(tmp_path / "o")] if args[0] == "sweep" else [])]) == 2
     assert expected in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_coefficient_can_vary_and_reaches_the_runs(tmp_path: Path) -> None:
+    """`calibration.<name>` in [parameters] varies a behavioural coefficient (the sensitivity
+    analysis of assumed coefficients): each run gets it as a calibration override."""
+    import pandas as pd
+
+    from flexisim import FlexiworkModel
+    from flexisim.experiment import parse_experiment
+    from flexisim.experiment.runner import run_experiment
+
+    text = GOOD.replace(VR, "calibration.grant_signal = [0.0, 0.085]").replace(
+        "trust_culture = [0.2, 0.8]", "trust_culture = [0.8]").replace(
+        "n_asn = 800", "n_asn = 800\nwarmup_weeks = 4")
+    exp = parse_experiment(text, "coef.toml")
+    assert exp.parameter_names == ["trust_culture", "calibration.grant_signal"]
+    path = tmp_path / "coef.toml"
+    path.write_text(text)
+    run_experiment(path, out=tmp_path / "res", workers=1, progress=False)
+    runs = pd.read_parquet(tmp_path / "res" / "runs").set_index("run_id")
+    summary = pd.read_parquet(tmp_path / "res" / "summary").set_index("run_id")
+    on = runs.index[runs["calibration.grant_signal"] == 0.085][0]
+    model = FlexiworkModel(rng=int(runs.loc[on, "seed"]), n_asn=800, warmup_weeks=4,
+                           trust_culture=0.8, calibration={"grant_signal": 0.085})
+    model.run(5)
+    assert summary.loc[on, "performance_change_pct"] == model.summary()["performance_change_pct"]
+    off = runs.index[(runs["calibration.grant_signal"] == 0.0)
+                     & (runs["replication"] == runs.loc[on, "replication"])][0]
+    assert summary.loc[off, "performance_change_pct"] != summary.loc[on, "performance_change_pct"]

@@ -194,5 +194,6 @@ warmup_weeks = 13
     recorded = summary[summary["point_id"] == 1]["performance_change_pct"].to_numpy()
     np.testing.assert_allclose(d.totals["performance_change_pct_total"], recorded, rtol=1e-12)
     assert d.scenario.values["trust_culture"] == 0.8
+    assert d.provenance()["design_point"] == "tiny point 1"
     with pytest.raises(UsageError, match="point 9 does not exist"):
         explain_point(exp, 9)

@@ -33,6 +33,9 @@ TARGETS = {t.id: t for t in load_targets()}
 #: The test fails if the model starts to meet the target (update the docs) *or* drifts out of
 #: the stated range (the finding changed: look at why).
 KNOWN_DISAGREEMENTS: dict[str, tuple[str, tuple[float, float]]] = {
+    "E1": ("with a fair twin (no grant signal) one remote-day gain cannot meet both E1 and E6: "
+           "the joint fit of remote_gain lands just below E1's band (and high in E6's)",
+           (4.5, 6.0)),
     "E7": ("fully remote staff rated about 0.2 below hybrid staff: coordination loss of fully "
            "remote teams; the GSA found no difference", (-0.35, -0.15)),
     "E8": ("weekly day choices are independent draws, so over a year nearly every eligible "
@@ -265,10 +268,12 @@ def test_face_validity_machinery() -> None:
     assert len(verdicts) == len(design.remove) + 2 * len(design.alternatives)
     assert np.isfinite(verdicts["performance_change_pct"]).all()
     assert set(verdicts["agrees"]) <= {True, False}
-    # the largest effect of the experiment (about -3.4 points at full size) shows even here:
-    # a culture of control instead of trust lowers performance against the full set
-    row = verdicts.set_index("comparison").loc["without trust - full"]
-    assert row["performance_change_pct_high"] < 0
+    # the first version's largest effect (a culture of control instead of trust: about -3.4
+    # points at full size) came from the approval signal the twin lacked; with a fair twin it
+    # is small (docs/validation.md): every comparison has an interval around its estimate
+    table = verdicts.set_index("comparison")
+    assert (table["performance_change_pct_low"] <= table["performance_change_pct"]).all()
+    assert (table["performance_change_pct"] <= table["performance_change_pct_high"]).all()
 
 
 # ------------------------------------------------------------------ command line

@@ -20,7 +20,7 @@ TOLERANCE = {
     "public_trust": 1.0,          # points
     "share_distrustful": 0.02,
     "belief": 0.05,               # leaders' mean belief in their staff, 0-1
-    "sanctioned": 0.03,           # share of active staff under sanction
+    "sanctioned": 0.03,           # share of active staff under a reprimand
     "vacancies": 0.01,            # share of posts vacant
     "effort": 0.01,
     "share_performing": 0.02,

@@ -220,6 +220,19 @@ def state_table() -> str:
     return "\n".join(rows)
 
 
+def channel_table() -> str:
+    """Markdown table of the channels of flexiwork (flexisim/channels.py)."""
+    from flexisim.channels import CHANNELS, gate_name
+
+    rows = ["| channel | gate | in | English | Bahasa Indonesia | what it switches |",
+            "|---|---|---|---|---|---|"]
+    for name, ch in CHANNELS.items():
+        rows.append("| " + " | ".join([f"`{name}`", f"`{gate_name(name)}`",
+                                       f"`{ch.mechanism}`", _cell(ch.en), _cell(ch.id),
+                                       _cell(ch.description)]) + " |")
+    return "\n".join(rows)
+
+
 def render() -> str:
     """The generated block, markers included."""
     return "\n".join([
@@ -257,6 +270,13 @@ def render() -> str:
         "`FlexiworkModel(calibration={...})` overrides them.",
         "",
         calibration_table(),
+        "",
+        "### Channels of flexiwork",
+        "",
+        "The gates of flexisim/channels.py (§11): parameters of a world, 1 = on; "
+        "`FlexiworkModel(channels={...})` and `flexisim explain` switch them.",
+        "",
+        channel_table(),
         "",
         END,
     ])

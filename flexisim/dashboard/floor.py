@@ -3,7 +3,7 @@
 The model keeps agents as rows of numpy columns; the floor picks a fixed sample of rows (one
 agency per region, a few teams per agency, a few desks per team) so the same people sit at
 the same desks week after week and the room can watch *them* change: where they work, how
-hard, how much their leader trusts them, who is sanctioned.
+hard, how much their leader trusts them, who is reprimanded.
 """
 
 from __future__ import annotations

@@ -124,7 +124,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "floor.office": {"en": "in the office all week", "id": "di kantor sepanjang minggu"},
     "floor.mixed": {"en": "1-2 flexible days", "id": "1-2 hari fleksibel"},
     "floor.remote": {"en": "3+ flexible days", "id": "3+ hari fleksibel"},
-    "floor.sanctioned": {"en": "under sanction", "id": "sedang disanksi"},
+    "floor.sanctioned": {"en": "reprimanded (no flexible work)",
+                         "id": "ditegur (tanpa kerja fleksibel)"},
     "floor.vacant": {"en": "vacant desk", "id": "meja kosong"},
     "floor.help": {"en": "Each square is one civil servant; rows are teams, grouped by agency. "
                          "Faint = low effort, solid = full effort. Hover for details.",
@@ -138,7 +139,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "tip.flex": {"en": "flexible days", "id": "hari fleksibel"},
     "tip.effort": {"en": "effort", "id": "upaya"},
     "tip.belief": {"en": "leader's trust", "id": "kepercayaan atasan"},
-    "tip.sanction": {"en": "sanction (weeks left)", "id": "sanksi (sisa minggu)"},
+    "tip.sanction": {"en": "reprimand (weeks left)", "id": "teguran (sisa minggu)"},
     "tip.region": {"en": "region", "id": "wilayah"},
     "citizens.distrustful": {"en": "% distrustful", "id": "% tidak percaya"},
     # comparison

@@ -471,6 +471,15 @@ def parse_experiment(doc: Mapping[str, Any] | str, source: str = "<experiment>",
 
     # parameters
     params_doc = _table(doc, "parameters", bad)
+    # behavioural coefficients vary as `calibration.<name>` (TOML reads the dotted key as a
+    # table "calibration" of coefficients)
+    coefficients = params_doc.pop(CALIBRATION, None)
+    if coefficients is not None:
+        if isinstance(coefficients, Mapping):
+            params_doc |= {f"{CALIBRATION}.{k}": v for k, v in coefficients.items()}
+        else:
+            bad(f"parameters.{CALIBRATION}", coefficients,
+                "expected a table of coefficients", "calibration.NAME = { min = .., max = .. }")
     parameters: list[Parameter] = []
     for key, spec_value in params_doc.items():
         param = _parameter(key, spec_value, bad, fixed)
@@ -553,9 +562,43 @@ def _lever_hint(name: str) -> str:
     return f" (did you mean {by_field[0]!r}?)" if by_field else ""
 
 
+#: prefix of a varied behavioural coefficient: ``calibration.grant_signal``
+CALIBRATION = "calibration"
+
+
+def coefficient_lever(key: str) -> Lever | None:
+    """A varied coefficient (``calibration.<name>``) described as a float lever, for the
+    same checks as a lever's; ``None`` if ``key`` is not a known coefficient."""
+    from flexisim.params import SIGNED_COEFFICIENTS, calibration_defaults
+
+    prefix, _, name = key.partition(".")
+    defaults = calibration_defaults()
+    if prefix != CALIBRATION or name not in defaults:
+        return None
+    return Lever(key=key, table=CALIBRATION, field=name, kwarg=key, type="float",
+                 default=float(defaults[name]),
+                 min=None if name in SIGNED_COEFFICIENTS else 0.0,
+                 unit="coefficient", source="flexisim/data/calibration.toml")
+
+
+def split_calibration(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, float]]:
+    """Lever values and coefficient overrides of a design point (``calibration.<name>``)."""
+    levers = {k: v for k, v in values.items() if not k.startswith(CALIBRATION + ".")}
+    cal = {k.partition(".")[2]: float(v) for k, v in values.items()
+           if k.startswith(CALIBRATION + ".")}
+    return levers, cal
+
+
 def _parameter(key: str, spec: Any, bad: Any, fixed: Mapping[str, Any]) -> Parameter | None:
     where = f"parameters.{key}"
-    lever = LEVERS.get(key)
+    lever = LEVERS.get(key) or coefficient_lever(key)
+    if lever is None and key.startswith(CALIBRATION + "."):
+        from flexisim.params import coefficient_names
+
+        bad(where, spec, "unknown coefficient" + did_you_mean(key.partition(".")[2],
+                                                              coefficient_names()),
+            "a name in flexisim/data/calibration.toml")
+        return None
     if key in _RESERVED:
         bad(where, spec, f"'{key}' is set by the experiment itself and cannot vary")
         return None

@@ -34,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 
 from flexisim.experiment.analysis import known_outcomes
-from flexisim.experiment.definition import Experiment, load_experiment
+from flexisim.experiment.definition import Experiment, load_experiment, split_calibration
 from flexisim.experiment.design import Design, build_design, run_seeds
 from flexisim.experiment.store import ResultStore, run_id, runs_schema, write_part
 from flexisim.runs import (
@@ -178,7 +178,7 @@ def _specs(experiment: Experiment, design: Design, seeds: np.ndarray,
     lever_cols = [f.name for f in schema][4 + len(experiment.parameters):-6]
     for point in range(len(design)):
         values = design.values[point]
-        levers = design.levers(experiment, point)
+        levers, calibration = split_calibration(design.levers(experiment, point))
         params = {k: ",".join(v) if isinstance(v, tuple) else v for k, v in values.items()}
         params |= {k: levers[k] for k in lever_cols}
         for rep in range(experiment.replications):
@@ -186,7 +186,8 @@ def _specs(experiment: Experiment, design: Design, seeds: np.ndarray,
             if rid in skip:
                 continue
             yield RunSpec(scenario=experiment.base, seed=int(seeds[point, rep]),
-                          steps=experiment.steps, levers=levers, source="experiment",
+                          steps=experiment.steps, levers=levers, calibration=calibration,
+                          source="experiment",
                           key={"run_id": rid, "point_id": point, "replication": rep,
                                "parameters": params})
 

@@ -41,6 +41,8 @@ def code_version() -> str:
 def _fmt(x: float, unit: str) -> str:
     if not np.isfinite(x):
         return "n/a"
+    if x != 0 and abs(x) < 0.01:
+        return f"{x:.2g}"  # small rates (formal discipline per staff-year): two digits
     if unit in ("share", "share of wage", "ratio"):
         return f"{x:.3f}"
     return f"{x:.2f}"

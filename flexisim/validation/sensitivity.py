@@ -43,7 +43,14 @@ UNPINNED: dict[str, str] = {
     "coordination_loss": "E4 bounds it only loosely (the model has no hours)",
     "platform_coordination": "how much of the coordination loss a good platform removes; "
                              "assumed (E7's miss points here)",
+    "grant_signal": "the signal of being granted flexibility: off by default (field gift "
+                    "exchange fades); the columns are half and all of the first version's "
+                    "implicit size (0.0425, 0.085)",
 }
+
+#: coefficients whose default is 0 (off): the two levels are these values instead of
+#: x0.5 / x1.5
+_LEVELS = {"grant_signal": (0.0425, 0.085)}
 
 _SHARES = {"visibility_penalty", "comm_soften_reactive", "comm_soften_proactive",
            "trust_word_of_mouth", "platform_coordination"}
@@ -61,8 +68,8 @@ def run_unpinned(*, scenarios: tuple[str, ...] = HEADLINE, replications: int = 1
     seeds = replication_seeds(seed, replications)
     settings = [("baseline", "today", math.nan)]
     for name in coefficients or tuple(UNPINNED):
-        for level, factor in (("x0.5", 0.5), ("x1.5", 1.5)):
-            value = defaults[name] * factor
+        for k, (level, factor) in enumerate((("x0.5", 0.5), ("x1.5", 1.5))):
+            value = _LEVELS[name][k] if name in _LEVELS else defaults[name] * factor
             settings.append((name, level, min(value, 1.0) if name in _SHARES else value))
     specs = [outcome_spec(sc, s, n_asn, steps,
                           calibration={} if name == "baseline" else {name: value},
