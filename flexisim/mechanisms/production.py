@@ -82,8 +82,9 @@ def _production_rows(key, v, t):
                  * t.platform_factor * (ONE - k.literacy_coordination * s.lead_literacy[i]))
         productivity = ONE + k.ch_remote_productivity * (
             _remote_productivity(s.device[i], s.internet[i], s.skill[i], k) - ONE)
-        weak_link = (k.ch_remote_productivity * ((ONE - s.internet[i]) if s.device[i] else ONE)
-                     * remote_share)
+        # the gate applies where weak_link is used: a product inside this select keeps
+        # the loop from vectorising (measured)
+        weak_link = ((ONE - s.internet[i]) if s.device[i] else ONE) * remote_share
         office = s.ability[i] * s.effort_office[i] * (ONE - HALF * coord)
         remote = s.ability[i] * s.effort_remote[i] * productivity * (ONE - coord)
         s.coordination[i] = coord
@@ -94,7 +95,7 @@ def _production_rows(key, v, t):
         s.quality[i] = clip01(k.quality_base + (ONE - k.quality_base) * s.effort[i]
                               - coord * remote_share)
         s.on_time[i] = clip01(HALF + HALF * s.effort[i] - k.timeliness_coordination * coord
-                              - timeliness_link * weak_link)
+                              - timeliness_link * k.ch_remote_productivity * weak_link)
 
 
 def produce_output(pop: Population, p: Params, rng: np.random.Generator,
