@@ -33,6 +33,8 @@ SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
     ("shirking_rate", "True shirking (share of staff-days)", "{:.1%}"),
     ("detected_shirking_rate", "Detected shirking (per staff-week)", "{:.2%}"),
     ("false_accusation_rate", "False accusations (per staff-week)", "{:.2%}"),
+    ("reprimanded_share", "Staff under a reprimand (flexibility withdrawn)", "{:.1%}"),
+    ("discipline_rate_annual", "Formal disciplinary sanctions per staff-year", "{:.3%}"),
     ("flex_uptake", "Flexible-work uptake (share of staff)", "{:.1%}"),
     ("mean_flex_days", "Mean flexible days per week", "{:.2f}"),
     ("service_availability", "Citizens' needs served on time", "{:.1%}"),
@@ -195,7 +197,9 @@ def summary_table(summary: dict[str, Any]) -> str:
     """The terminal table of a run's headline outputs."""
     lines = [f"flexisim {summary['package_version']} | scenario {summary['scenario']} "
              f"({summary['scenario_hash']}) | seed {summary['seed']} | "
-             f"{summary['n_asn']:,} ASN agents x {summary['steps']} weeks", ""]
+             f"{summary['n_asn']:,} ASN agents x {summary['steps']} weeks"
+             + (f" after a {summary['warmup_weeks']}-week warm-up"
+                if summary.get("warmup_weeks") else ""), ""]
     width = max(len(label) for _, label, _ in SUMMARY_ROWS)
     for key, label, fmt in SUMMARY_ROWS:
         value = summary.get(key)

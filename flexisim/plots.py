@@ -122,7 +122,8 @@ def overview_figure(ts: pd.DataFrame, summary: dict[str, Any], regions: list[str
         ax.set_xlabel("week")
         ax.grid(alpha=0.3)
     fig.suptitle(f"flexisim - scenario '{summary['scenario']}' - {summary['n_asn']:,} ASN agents, "
-                 f"{summary['steps']} weeks, seed {summary['seed']} "
+                 f"{summary['steps']} weeks after a {summary.get('warmup_weeks', 0)}-week "
+                 f"warm-up, seed {summary['seed']} "
                  f"(v{summary['package_version']}, scenario {summary['scenario_hash']})",
                  fontsize=11)
     return fig
