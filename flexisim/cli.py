@@ -326,8 +326,9 @@ def explain_table(table: Any, provenance: dict[str, Any]) -> str:
              + ("95% interval over replications" if n > 1 else "± approximation error over orders")
              + ")", ""]
     width = max(len(str(x)) for x in table["label"])
-    head = "".join(f"{label + f' ({unit})':>34}" for label, unit in
-                   ((o.split("_")[0], u) for o, (_, u) in OUTCOMES.items()))
+    short = {"performance_change_pct": "performance", "trust_effect_pp": "trust, end",
+             "trust_worst_effect_pp": "trust, worst week"}
+    head = "".join(f"{short.get(o, o) + f' ({unit})':>34}" for o, (_, unit) in OUTCOMES.items())
     lines.append(f"  {'channel':<{width}}{head}")
     for _, row in table.iterrows():
         cells = []

@@ -49,6 +49,8 @@ __all__ = ["OUTCOMES", "Decomposition", "explain", "explain_point"]
 OUTCOMES: dict[str, tuple[str, str]] = {
     "performance_change_pct": ("performance vs office-only twin", "%"),
     "trust_effect_pp": ("public trust vs office-only twin at the end", "points"),
+    # the default trust outcome of the risk analyses (a risk map's cell is red by it)
+    "trust_worst_effect_pp": ("public trust vs office-only twin, worst week", "points"),
 }
 
 
@@ -173,9 +175,10 @@ class _Replication:
     def effects(self, series: Mapping[str, np.ndarray]) -> dict[str, float]:
         """The outcomes of a run against the twin (the definitions of metrics.summarize)."""
         cf = self.twin["performance"].mean()
+        gap = series["public_trust"] - self.twin["public_trust"]
         return {"performance_change_pct": 100.0 * (series["performance"].mean() - cf) / cf,
-                "trust_effect_pp": float(series["public_trust"][-1]
-                                         - self.twin["public_trust"][-1])}
+                "trust_effect_pp": float(gap[-1]),
+                "trust_worst_effect_pp": float(gap.min())}
 
 
 def _orders(channels: Sequence[str], n: int, rng: np.random.Generator) -> list[tuple[str, ...]]:

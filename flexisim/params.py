@@ -73,7 +73,8 @@ class _ParamsMethods:
             Overrides of behavioural coefficients by name.
         channels : mapping, optional
             Gates of the channels of flexiwork (:mod:`flexisim.channels`) by channel name,
-            1 = on (the default for every channel), 0 = off.
+            1 = on (the default for every channel), 0 = off; nothing in between (some gates
+            switch a rule, they do not scale a term).
 
         Raises
         ------
@@ -99,8 +100,8 @@ class _ParamsMethods:
         for name, value in (channels or {}).items():
             if name not in CHANNELS:
                 raise KeyError(f"unknown channel {name!r} (channels: {', '.join(CHANNELS)})")
-            if not 0.0 <= float(value) <= 1.0:
-                raise ValueError(f"channel {name!r}: gate {value} is not in [0, 1]")
+            if float(value) not in (0.0, 1.0):
+                raise ValueError(f"channel {name!r}: gate {value} must be 0 (off) or 1 (on)")
             gates[gate_name(name)] = float(value)
         return cls(**{k: levers[k] for k in lever_names()}, **cal, **gates)
 

@@ -67,20 +67,36 @@ def test_no_flexible_day_and_no_signal_means_exactly_zero_effect(scenario):
     assert summary["trust_worst_effect_pp"] == 0.0
 
 
-def test_the_grant_signal_alone_moves_effort_when_switched_on():
-    # the first version's headline gain at cap 0: approval raised effort in the policy world
-    # only. Now it appears only when the signalling mechanism is on.
+def test_an_approval_of_zero_days_grants_nothing_even_with_the_signal_on():
+    # the first version's headline gain at cap 0 came from approvals of zero days raising
+    # effort in the policy world only; with the signal on, cap 0 still has no effect
     model = FlexiworkModel(scenario="trust_but_verify", rng=3, n_asn=2000, warmup_weeks=26,
                            calibration=LEGACY_SIGNAL, **NO_DAYS)
-    model.run(40)
-    assert model.summary()["performance_change_pct"] > 0.3
+    ts = model.run(30)
+    assert not model.pop.staff.grant_signal.any()
+    np.testing.assert_array_equal(ts["performance"].to_numpy(),
+                                  ts["performance_counterfactual"].to_numpy())
+
+
+def test_the_grant_signal_raises_the_effect_when_switched_on():
+    def effect(calibration):
+        model = FlexiworkModel(scenario="trust_but_verify", rng=3, n_asn=2000,
+                               warmup_weeks=26, calibration=calibration)
+        model.run(30)
+        return model.summary()["performance_change_pct"], model
+
+    off, _ = effect({})
+    on, model = effect(LEGACY_SIGNAL)
+    assert model.pop.staff.grant_signal.any()
+    # observed about +3 points at the first version's size (docs/validation.md, limits)
+    assert on > off + 1.0
 
 
 def test_without_the_signalling_mechanism_the_signal_is_never_given():
     registry = STEP.without("signalling")
-    model = FlexiworkModel(scenario="trust_but_verify", rng=3, n_asn=2000, warmup_weeks=26,
-                           calibration=LEGACY_SIGNAL, mechanisms=registry, **NO_DAYS)
-    ts = model.run(20)
-    assert not model.pop.staff.grant_signal.any()
-    np.testing.assert_array_equal(ts["performance"].to_numpy(),
-                                  ts["performance_counterfactual"].to_numpy())
+    kw = {"scenario": "trust_but_verify", "rng": 3, "n_asn": 2000, "warmup_weeks": 26}
+    without = FlexiworkModel(calibration=LEGACY_SIGNAL, mechanisms=registry, **kw)
+    ts = without.run(20)
+    assert not without.pop.staff.grant_signal.any()
+    off = FlexiworkModel(**kw).run(20)  # the signal off by its coefficient: the same runs
+    np.testing.assert_array_equal(ts["performance"].to_numpy(), off["performance"].to_numpy())

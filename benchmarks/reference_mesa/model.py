@@ -133,8 +133,9 @@ class CivilServant(mesa.Agent):
     # -------------------------------------------------------------- 2b. signalling
     def receive_signal(self) -> None:
         p, L = self.model.p, self.leader
+        days = self.job == OFFSITE or p.max_flex_days > 0  # a grant of zero days is none
         self.grant_signal = (p.grant_signal * L.style * self.belief * self.trust_in_leader
-                             if self.approved else 0.0)
+                             if self.approved and days else 0.0)
 
     # -------------------------------------------------------------- 3. effort
     def choose_effort(self) -> None:

@@ -19,20 +19,23 @@ import numpy as np
 from flexisim.engine import kernel
 from flexisim.mechanisms.mechanism import Mechanism
 from flexisim.params import Params
+from flexisim.population import OFFSITE
 from flexisim.state import Population, ViewSpec
 
 VIEW = ViewSpec(
     "signalling",
-    reads={"staff": ("approved", "lead_style", "belief", "trust_in_leader")},
+    reads={"staff": ("approved", "job", "lead_style", "belief", "trust_in_leader")},
     writes={"staff": ("grant_signal",)},
-    parameters=("grant_signal", "ch_signalling"))
+    parameters=("grant_signal", "ch_signalling", "max_flex_days"))
 
 
 @kernel(disjoint=True)
-def _signal_rows(v):
+def _signal_rows(v, offsite):
     s, k = v.staff, v.params
     for i in range(len(s.approved)):
-        granted = np.float32(1.0) if s.approved[i] else np.float32(0.0)
+        # an approval of zero days (cap 0, not off-site work) grants nothing
+        days = (s.job[i] == offsite) | (k.max_flex_days > 0)
+        granted = np.float32(1.0) if s.approved[i] & days else np.float32(0.0)
         s.grant_signal[i] = (k.ch_signalling * k.grant_signal * s.lead_style[i] * s.belief[i]
                              * s.trust_in_leader[i] * granted)
 
@@ -40,7 +43,8 @@ def _signal_rows(v):
 def signal_of_grant(pop: Population, p: Params, rng: None, week: int) -> None:
     """Effort added by being granted flexibility this week.
 
-    ``grant_signal x leader style x belief x trust in the leader x approved``: the same
+    ``grant_signal x leader style x belief x trust in the leader x approved`` (with days
+    allowed: off-site work, or a cap above 0): the same
     trust terms as the reciprocity every trusting leader earns (effort mechanism), counted
     again for staff whose request was approved. Effort adds it to the person's own drive.
     Nothing when ``grant_signal = 0`` (the default) or without the mechanism (the column
@@ -48,7 +52,7 @@ def signal_of_grant(pop: Population, p: Params, rng: None, week: int) -> None:
     """
     if p.grant_signal == 0.0 or p.ch_signalling == 0.0:
         return  # off: the column keeps its 0 (the coefficient is fixed for the run)
-    _signal_rows(pop.views(VIEW, p))
+    _signal_rows(pop.views(VIEW, p), OFFSITE)
 
 
 MECHANISM = Mechanism(VIEW, signal_of_grant, stream=False)
