@@ -1,7 +1,7 @@
 """Time the channel decomposition of one replication of a default run (issue 12's target).
 
 Runs ``flexisim.explain.explain`` on the default scenario (10,000 ASN, 104 weeks after the
-104-week warm-up, all 13 channels, 4 orders) ``-n`` times in one process after one warm-up
+104-week warm-up, all 15 channels, 4 orders) ``-n`` times in one process after one warm-up
 call (numba's kernels loaded), and prints each time and the median. The target: at most
 15 s for one replication.
 

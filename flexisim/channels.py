@@ -8,13 +8,19 @@ office (a flexible day as productive as an office day, deterred as in the office
 With every gate at 0 the policy world is the twin, bit for bit (tests/test_explain.py), so
 switching channels on one by one in every order splits the effect against the twin into
 parts that add up to it (Shapley values, :mod:`flexisim.explain`).
+
+Two channels are *paths*, not entry points: public trust hears of the policy world through
+reported results (communication) and public cases (scandals), which differ from the twin's
+only because of the other channels. Off, the policy world's citizens see the twin's reported
+results or number of cases of that week; only :mod:`flexisim.explain`, which runs the twin
+first and records them, can switch them off.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["CHANNELS", "Channel", "gate_name"]
+__all__ = ["CHANNELS", "PATHS", "Channel", "gate_name"]
 
 
 class Channel(NamedTuple):
@@ -24,6 +30,9 @@ class Channel(NamedTuple):
     en: str
     id: str
     description: str
+    #: a *path* channel: off, the policy world uses the twin's value of an intermediate
+    #: quantity (which only the decomposition, running the twin first, can supply)
+    path: bool = False
 
 
 #: every channel, in the order of the weekly story
@@ -63,6 +72,13 @@ CHANNELS: dict[str, Channel] = {
     "public_visibility": Channel(
         "citizens", "Visibility to citizens", "Keterlihatan bagi warga",
         "citizens who find the counter thinned out trust less (P4), as softened by communication"),
+    "communication": Channel(
+        "citizens", "Reported results (communication)", "Laporan hasil (komunikasi)",
+        "citizens reached by results reporting see the policy world's measured results; off: "
+        "the twin's", path=True),
+    "scandals": Channel(
+        "citizens", "Public scandals", "Skandal publik",
+        "detected cases that become public; off: the twin's number of cases", path=True),
     "wellbeing_retention": Channel(
         "workforce", "Well-being and retention", "Kesejahteraan dan retensi",
         "flexibility raises well-being and lowers quits (E1)"),
@@ -71,6 +87,10 @@ CHANNELS: dict[str, Channel] = {
         "Kualitas pelamar (komposisi pegawai)",
         "flexibility on offer attracts abler recruits (E11, E13)"),
 }
+
+
+#: the path channels (need the twin's weekly values: flexisim.explain supplies them)
+PATHS = tuple(name for name, ch in CHANNELS.items() if ch.path)
 
 
 def gate_name(channel: str) -> str:

@@ -9,13 +9,15 @@ the channels in ``S`` on is 0 for the empty set and the run's effect for all cha
 The decomposition gives each channel its **Shapley value**: the mean, over orders of switching
 the channels on one by one, of the change it makes when it is switched on. The values add up
 to the total exactly in every order (they telescope), and no order decides the answer.
-Exact Shapley values over 13 channels need all 8,192 subsets; here they are estimated from
+Exact Shapley values over 15 channels need all 32,768 subsets; here they are estimated from
 ``orders`` random orders, drawn in antithetic pairs (an order and its reverse), with common
 random numbers: every subset is one run of the policy world from the same warmed-up state
 with the same streams. The approximation error of each channel's value is the standard error
 over the order pairs; the interval over replications (different seeds) is a Student-t 95%
 interval of the mean. Cost: at most ``2 + orders x (channels - 1)`` runs of one world per
-replication (the subsets orders share are run once), in up to two threads.
+replication (the subsets orders share are run once), in up to two threads. The twin runs
+first and its weekly reported results and public cases are recorded: a run with a path
+channel off (:data:`flexisim.channels.PATHS`) sees those instead of its own.
 
 >>> from flexisim.explain import explain
 >>> result = explain("trust_but_verify", n_asn=3000, steps=52)  # doctest: +SKIP
@@ -151,20 +153,32 @@ class _Replication:
                                recruit_seed=streams.recruit_seed(seed))
         self.start = warm_up(config, seed, pop, calibration, mechanisms)
         self.pop = pop  # the warmed-up state: every run starts from a copy
-        self.twin = self.run(self._world(office_only(config), None))
+        # the twin's weekly reported results and public cases: what a policy world with a
+        # path channel off sees instead of its own
+        self.reported: list[np.ndarray] = []
+        self.scandals: list[np.ndarray] = []
+        self.twin = self.run(self._world(office_only(config), None), record=True)
 
     def _world(self, config: Scenario, channels: Mapping[str, float] | None) -> World:
         # Worlds are made in the calling thread (their views are built there); only their
         # weeks run in worker threads
         return World(config, self.seed, self.pop.copy(), self.calibration, self.mechanisms,
-                     self.start, channels)
+                     self.start, channels, references=channels is not None)
 
-    def run(self, world: World) -> dict[str, np.ndarray]:
-        """The weekly performance and public trust of ``world`` over the policy weeks."""
+    def run(self, world: World, record: bool = False) -> dict[str, np.ndarray]:
+        """The weekly performance and public trust of ``world`` over the policy weeks (the
+        twin's reported results and public cases recorded, or fed to a policy world)."""
         perf = np.empty(self.steps)
         trust = np.empty(self.steps)
+        agencies, regions = world.pop.agencies, world.pop.regions
         for week in range(self.steps):
+            if not record:
+                agencies.reported_reference[:] = self.reported[week]
+                regions.scandals_reference[:] = self.scandals[week]
             world.step(week)
+            if record:
+                self.reported.append(agencies.reported.copy())
+                self.scandals.append(regions.scandals.copy())
             perf[week] = world.metrics["performance"]
             trust[week] = world.metrics["public_trust"]
         return {"performance": perf, "public_trust": trust}

@@ -72,16 +72,26 @@ class World:
     channels : mapping, optional
         Gates of the channels of flexiwork by name (:mod:`flexisim.channels`; 1 = on, the
         default): what :mod:`flexisim.explain` switches off.
+    references : bool
+        The caller fills the twin's weekly values into the ``*_reference`` columns before
+        each week (:mod:`flexisim.explain`); needed to switch a path channel off.
     """
 
     def __init__(self, config: Scenario, seed: int, pop: Population,
                  calibration: Mapping[str, float] | None = None,
                  mechanisms: Registry = STEP, start: World | None = None,
-                 channels: Mapping[str, float] | None = None) -> None:
+                 channels: Mapping[str, float] | None = None,
+                 references: bool = False) -> None:
         self.config = config
         self.seed = int(seed)
         self.mechanisms = mechanisms
         self.p: Params = make_params(config.values, calibration, channels)
+        from flexisim.channels import PATHS
+
+        off = [c for c in PATHS if (channels or {}).get(c, 1.0) == 0.0]
+        if off and not references:
+            raise ValueError(f"path channels {off} need the twin's weekly values: switch them "
+                             "off through flexisim.explain")
         self.streams = ({name: copy.deepcopy(g) for name, g in start.streams.items()}
                         if start is not None else
                         {name: streams.generator(self.seed, name)

@@ -294,6 +294,8 @@ class Agencies(Table):
     availability = dynamic(F, "share of frontline needs served well this week")
     presence = dynamic(F, "share of frontline staff-days on site this week")
     reported = dynamic(F, "reported results (measured output) as a share, 0-1")
+    reported_reference = dynamic(F, "the twin's reported results this week (for the "
+                                    "communication path channel of flexisim.explain)")
     # the work-mode mechanism's totals of the week's requests (quota and frontline floor)
     quota_days = scratch(np.float64, "flexible days counted against the quota")
     staff_days = scratch(np.float64, "staff-days counted against the quota")
@@ -318,7 +320,9 @@ class Regions(Table):
     internet = derived(F, "home internet quality of staff 0-1")
     headcount = dynamic(np.float64, "active staff")
     scandals = dynamic(F, "detected cases that became public this week")
-    detected_total = scratch(np.float64, "staff sanctioned for real shirking this week")
+    scandals_reference = dynamic(F, "the twin's public cases this week (for the scandals "
+                                    "path channel of flexisim.explain)")
+    detected_total = scratch(np.float64, "staff reprimanded for real shirking this week")
 
     def __init__(self, names: Iterable[str], extra_columns: Mapping[str, Column] | None = None,
                  **values: Any) -> None:

@@ -16,12 +16,13 @@ import numpy as np
 import pytest
 
 from flexisim import FlexiworkModel
-from flexisim.channels import CHANNELS
+from flexisim.channels import CHANNELS, PATHS
 from flexisim.errors import UsageError
 from flexisim.explain import OUTCOMES, explain
 
 SMALL = {"n_asn": 1500, "warmup_weeks": 26}
-OFF = dict.fromkeys(CHANNELS, 0.0)
+#: every entry channel off (the path channels need the twin's values: tested through explain)
+OFF = {c: 0.0 for c in CHANNELS if c not in PATHS}
 
 
 @pytest.mark.parametrize("scenario", ["permenpan_4_2025", "trust_but_verify",
@@ -45,8 +46,9 @@ def test_each_channel_alone_makes_a_difference_somewhere():
     # a gate that reaches nothing would be a channel in name only
     base = FlexiworkModel(scenario="trust_but_verify", rng=2, channels=OFF, **SMALL).run(26)
     for channel in CHANNELS:
-        if channel == "signalling":
-            continue  # off by default (grant_signal = 0): tested below with it switched on
+        if channel == "signalling" or channel in PATHS:
+            continue  # signalling is off by default (tested below); paths act only through
+            # the other channels (tested below)
         on = OFF | {channel: 1.0}
         ts = FlexiworkModel(scenario="trust_but_verify", rng=2, channels=on, **SMALL).run(26)
         outcomes = ["flex_uptake"] if channel in STATE_CHANNELS else ["performance",
@@ -197,3 +199,33 @@ warmup_weeks = 13
     assert d.provenance()["design_point"] == "tiny point 1"
     with pytest.raises(UsageError, match="point 9 does not exist"):
         explain_point(exp, 9)
+
+
+def test_path_channels_off_only_through_the_decomposition():
+    with pytest.raises(ValueError, match="need the twin's weekly values"):
+        FlexiworkModel(scenario="trust_but_verify", rng=1, channels={"scandals": 0.0}, **SMALL)
+    # in the decomposition's runs, every channel off (paths included) is the twin
+    from flexisim.explain import _Replication
+    from flexisim.mechanisms.registry import STEP
+    from flexisim.scenario import load_scenario
+
+    config = load_scenario("trust_but_verify", SMALL)
+    rep = _Replication(config, 3, 20, {}, STEP)
+    off = rep.run(rep.world(frozenset()))
+    for k in ("performance", "public_trust"):
+        np.testing.assert_array_equal(off[k], rep.twin[k])
+
+
+def test_a_path_that_carries_nothing_gets_nothing():
+    no_reach = {f"comm_reach_{p}": 0.0 for p in ("silent", "reactive", "proactive")}
+    d = explain("trust_but_verify", steps=20, orders=2, seed=3, calibration=no_reach,
+                n_asn=SMALL["n_asn"], levers={"warmup_weeks": SMALL["warmup_weeks"],
+                                              "media_scrutiny": 0.0})
+    values = d.values.set_index("channel")
+    for o in OUTCOMES:
+        assert values.loc["communication", o] == 0.0
+        assert values.loc["scandals", o] == 0.0
+    d = explain("trust_but_verify", steps=20, orders=2, seed=3, n_asn=SMALL["n_asn"],
+                levers={"warmup_weeks": SMALL["warmup_weeks"]})
+    values = d.values.set_index("channel")
+    assert values.loc["communication", "trust_effect_pp"] != 0.0  # proactive reporting

@@ -19,9 +19,10 @@ VIEW = ViewSpec(
     "citizens",
     reads={"staff": ("active", "job", "flex_days", "effort_office", "ability", "measured",
                      "detected"),
-           "agencies": ("staff_rows", "citizen_rows", "region", "headcount"),
+           "agencies": ("staff_rows", "citizen_rows", "region", "headcount",
+                        "reported_reference"),
            "citizens": ("online", "anchor", "ties_slot", "ties_far"),
-           "regions": ("headcount",)},
+           "regions": ("headcount", "scandals_reference")},
     writes={"agencies": ("frontline_capacity", "frontline_staff", "frontline_present",
                          "measured_total", "availability", "presence", "reported"),
             "citizens": ("trust", "needed", "experience", "exposed", "heard", "trust_ext"),
@@ -33,7 +34,8 @@ VIEW = ViewSpec(
                 "score_late", "score_unserved", "visibility_penalty", "score_digital_base",
                 "score_digital_span", "trust_experience", "trust_anchor",
                 "trust_communication", "trust_word_of_mouth", "scandal_hit",
-                "ch_counter_capacity", "ch_public_visibility"))
+                "ch_counter_capacity", "ch_public_visibility", "ch_communication",
+                "ch_scandals"))
 
 
 class Terms(NamedTuple):
@@ -202,11 +204,15 @@ def serve_citizens(pop: Population, p: Params, rng: np.random.Generator,
     heads = np.maximum(A.headcount, 1.0)
     A.reported[:] = np.clip(0.5 * A.measured_total / (5.0 * heads) / p.report_reference,
                             0.0, 1.0)
+    if p.ch_communication == 0.0:  # path channel off: the twin's reported results
+        A.reported[:] = A.reported_reference
     # public cases: a Poisson number per region, its mean proportional to the share of the
     # region's staff detected this week (scale-free: the same at 10k or 5.6M agents); drawn by
     # inverting the CDF of one uniform per region so the stream stays aligned between worlds
     rate = p.media_scrutiny * 100.0 * R.detected_total / np.maximum(R.headcount, 1.0)
     scandals = poisson_from_uniform(u_scandal, rate)
+    if p.ch_scandals == 0.0:  # path channel off: the twin's number of public cases
+        scandals = R.scandals_reference.astype(scandals.dtype)
     R.scandals[:] = scandals
 
     _heard_rows(v, terms)
