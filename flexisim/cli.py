@@ -16,10 +16,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from flexisim import outputs
 from flexisim.errors import InputError, UsageError
 from flexisim.scenario import ScenarioError, list_scenarios, load_scenario
 
 EXIT_USAGE = 2
+
+#: the files each command writes into its --out folder (all --force may replace)
+RUN_FILES = ("timeseries.csv", "summary.json", "scenario.toml", "overview.png")
+EXPLAIN_FILES = ("channels.csv", "replications.csv", "totals.csv", "provenance.json",
+                 "scenario.toml", "waterfall.png")
 
 #: Rows of the terminal summary: key, label, format.
 SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
@@ -68,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
     p.add_argument("--asn", type=int, help="number of ASN agents (leaders included)")
     p.add_argument("--out", type=Path, help="output folder (default: a new folder in results/)")
-    p.add_argument("--force", action="store_true", help="write into a non-empty --out folder")
+    p.add_argument("--force", action="store_true",
+                   help="replace the flexisim files of an earlier result in --out (nothing else)")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no table")
 
     p = sub.add_parser("explain", help="decompose a scenario's effects against its office-only "
@@ -95,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--point", type=int, metavar="P",
                    help="with --experiment: the design point (point_id of the results)")
     p.add_argument("--out", type=Path, help="output folder (default: a new folder in results/)")
-    p.add_argument("--force", action="store_true", help="write into a non-empty --out folder")
+    p.add_argument("--force", action="store_true",
+                   help="replace the flexisim files of an earlier result in --out (nothing else)")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no table")
 
     from flexisim.experiment.cli import add_parsers  # sweep, analyze
@@ -143,9 +151,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, overrides)  # ScenarioError -> exit 2
     values = scenario.values
     out = args.out or _default_out(scenario.name, values["seed"])
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not args.force)):
-        raise UsageError([f"{out}: output folder exists and is not empty "
-                          "(choose another --out, or add --force to overwrite)"])
+    # checked before the work
+    tmp = outputs.prepare(out, force=args.force, kind="run", files=RUN_FILES)
 
     from flexisim.plots import overview_figure, save_figure  # heavy imports once input is valid
     from flexisim.runs import RunSpec, execute
@@ -161,25 +168,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     if bar is not None:
         bar.close()
     if not result.ok:
+        shutil.rmtree(tmp, ignore_errors=True)
         print(f"flexisim run: the simulation failed: {result.error}", file=sys.stderr)
         return 1
     elapsed = result.wall_time_s
 
     ts = result.timeseries
     summary = result.summary | {"wall_time_s": round(elapsed, 3)}
-    # write into a sibling temporary folder, then move: an interrupted run leaves no half
-    # folder that looks finished
-    tmp = out.with_name(out.name + ".partial")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
+    # written into the sibling partial folder, then moved: an interrupted run leaves no half
+    # folder that looks finished, and nothing flexisim did not write is touched
     ts.to_csv(tmp / "timeseries.csv", float_format="%.6g")
     (tmp / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2) + "\n")
     (tmp / "scenario.toml").write_text(scenario.to_toml())
     save_figure(overview_figure(ts, summary, list(result.regions)), tmp / "overview.png")
-    if out.exists():
-        shutil.rmtree(out)
-    tmp.rename(out)
+    outputs.publish(tmp, out, RUN_FILES)
 
     if not args.quiet:
         print(summary_table(summary))
@@ -260,9 +262,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
         name = scenario.name
     out = args.out or Path("results") / (f"explain-{name}-"
                                          f"{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}")
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not args.force)):
-        raise UsageError([f"{out}: output folder exists and is not empty "
-                          "(choose another --out, or add --force to overwrite)"])
+    # checked before the work
+    tmp = outputs.prepare(out, force=args.force, kind="explain", files=EXPLAIN_FILES)
 
     from flexisim.explain import explain
     from flexisim.plots import save_figure, waterfall_figure
@@ -279,31 +280,30 @@ def cmd_explain(args: argparse.Namespace) -> int:
             bar.n = done
             bar.refresh()
 
-    if args.experiment is not None:
-        from flexisim.explain import explain_point
+    try:
+        if args.experiment is not None:
+            from flexisim.explain import explain_point
 
-        result = explain_point(experiment, args.point, orders=args.orders, channels=channels,
-                               replications=args.replications, progress=progress)
-    else:
-        result = explain(scenario, replications=args.replications or 1, orders=args.orders,
-                         channels=channels, progress=progress)
+            result = explain_point(experiment, args.point, orders=args.orders,
+                                   channels=channels, replications=args.replications,
+                                   progress=progress)
+        else:
+            result = explain(scenario, replications=args.replications or 1,
+                             orders=args.orders, channels=channels, progress=progress)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)  # bad input found late, or interrupted
+        raise
     if bar is not None:
         bar.close()
     table = result.table()
     provenance = result.provenance()
-    tmp = out.with_name(out.name + ".partial")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
     table.to_csv(tmp / "channels.csv", index=False, float_format="%.6g")
     result.values.to_csv(tmp / "replications.csv", index=False, float_format="%.6g")
     result.totals.to_csv(tmp / "totals.csv", index=False, float_format="%.6g")
     (tmp / "provenance.json").write_text(json.dumps(provenance, indent=2) + "\n")
     (tmp / "scenario.toml").write_text(result.scenario.to_toml())
     save_figure(waterfall_figure(table, provenance), tmp / "waterfall.png")
-    if out.exists():
-        shutil.rmtree(out)
-    tmp.rename(out)
+    outputs.publish(tmp, out, EXPLAIN_FILES)
     if not args.quiet:
         print(explain_table(table, provenance))
         print(f"\nResults in {out}/ (channels.csv, replications.csv, totals.csv, waterfall.png, "

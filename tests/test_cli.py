@@ -124,8 +124,9 @@ def test_run_writes_the_results_folder(tmp_path, capsys):
                  "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "Performance vs office-only twin" in printed
-    assert sorted(p.name for p in out.iterdir()) == ["overview.png", "scenario.toml",
-                                                     "summary.json", "timeseries.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [".flexisim-result", "overview.png",
+                                                     "scenario.toml", "summary.json",
+                                                     "timeseries.csv"]
     summary = json.loads((out / "summary.json").read_text())
     assert summary["scenario"] == "trust_but_verify"
     assert summary["seed"] == 9 and summary["steps"] == 14 and summary["n_asn"] == 1200
@@ -163,3 +164,49 @@ def test_run_by_path_with_extends_from_another_folder(tmp_path, capsys):
     scenario = load_scenario(out / "scenario.toml")
     assert scenario.values["verification_rate"] == 0.4
     shutil.rmtree(out)
+
+
+# ----------------------------------------------------------- never delete what we did not write
+def _run(out, *extra):
+    return main(["run", "--steps", "2", "--asn", "1000", "--seed", "1", "--quiet",
+                 "--out", str(out), *extra])
+
+
+def test_force_replaces_only_flexisims_own_files(tmp_path):
+    out = tmp_path / "res"
+    assert _run(out) == 0
+    thesis = out / "thesis.docx"
+    thesis.write_text("two years of work")
+    before = (out / "summary.json").read_text()
+    assert _run(out, "--seed", "2", "--force") == 0
+    assert thesis.read_text() == "two years of work"  # untouched
+    assert (out / "summary.json").read_text() != before  # replaced (another seed)
+    assert not out.with_name("res.partial").exists()
+
+
+def test_force_refuses_a_folder_flexisim_did_not_write(tmp_path, capsys):
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep")
+    assert _run(foreign, "--force") == 2
+    assert "not a flexisim result" in capsys.readouterr().err
+    assert [p.name for p in foreign.iterdir()] == ["notes.txt"]
+
+
+def test_out_of_the_current_folder_or_a_parent_is_refused(tmp_path, monkeypatch, capsys):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "data.csv").write_text("x")
+    monkeypatch.chdir(work)
+    for out in (".", ".."):
+        assert _run(Path(out), "--force") == 2
+        assert "current folder or one of its parents" in capsys.readouterr().err
+    assert (work / "data.csv").read_text() == "x"
+
+
+def test_an_unwritable_output_location_is_reported_before_the_simulation(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file, not a folder")
+    assert _run(blocker / "res") == 2
+    err = capsys.readouterr().err
+    assert "cannot be written" in err and "Traceback" not in err
