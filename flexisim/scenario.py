@@ -638,10 +638,57 @@ def _available() -> str:
     return "available scenarios: " + ", ".join(names)
 
 
+#: deepest nesting of arrays and inline tables a scenario or experiment file may use (real
+#: files use at most 3; tomllib recurses per level, so a hostile file must stop here)
+MAX_NESTING = 32
+#: longest ``extends`` chain (the shipped scenarios use at most 2)
+MAX_EXTENDS = 32
+
+
+def _nesting(text: str) -> int:
+    """Deepest bracket nesting of ``[`` and ``{`` outside strings and comments (an upper
+    bound of TOML's nesting of arrays and inline tables; table headers count 1 or 2)."""
+    depth = deepest = 0
+    quote = ""
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if quote:
+            if ch == "\\" and quote in ('"', '"""'):
+                i += 2
+                continue
+            if text.startswith(quote, i):
+                i += len(quote)
+                quote = ""
+                continue
+        elif ch == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif ch in "\"'":
+            quote = ch * 3 if text.startswith(ch * 3, i) else ch
+            i += len(quote)
+            continue
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth = max(depth - 1, 0)
+        i += 1
+    return deepest
+
+
 def parse_toml(text: str, shown: str, problems: list[str]) -> dict[str, Any] | None:
     """Parse TOML text; on error add one problem with line and column."""
+    if _nesting(text) > MAX_NESTING:
+        problems.append(f"{shown}: arrays or inline tables nested more than {MAX_NESTING} "
+                        "levels deep (not a scenario or experiment file)")
+        return None
     try:
         return tomllib.loads(text)
+    except RecursionError:  # the bound above should make this unreachable; kept as a net
+        problems.append(f"{shown}: nested too deeply to read")
+        return None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
@@ -858,7 +905,14 @@ def _resolve(
             resolved = target.resolve()
             seen = [p for p, _ in chain]
             target_shown = display_path(target)
-            if resolved in seen:
+            if len(chain) >= MAX_EXTENDS:
+                problems.append(
+                    format_problem(
+                        shown, "extends", extends,
+                        f"extends chain longer than {MAX_EXTENDS} files", None
+                    )
+                )
+            elif resolved in seen:
                 cycle = [s for _, s in chain[seen.index(resolved) :]] + [target_shown]
                 problems.append(
                     format_problem(

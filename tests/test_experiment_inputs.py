@@ -26,6 +26,10 @@ VR = "verification_rate = { min = 0.0, max = 0.4 }"  # the last parameter line
 
 # (name, replace this, with this, expected text in the message)
 CASES = [
+    ("huge grid levels", VR, "verification_rate = { min = 0.0, max = 0.4, levels = 1000000000 }",
+     "expected an integer from 2 to 1000"),
+    ("deep nesting", VR, "verification_rate = " + "[" * 500 + "]" * 500,
+     "nested more than 32 levels"),
     ("unknown coefficient", VR, VR + "\ncalibration.grant_signall = [0.0, 0.1]",
      "calibration.grant_signall: [0.0, 0.1]: unknown coefficient (did you mean 'grant_signal'?)"),
     ("negative coefficient", VR, VR + "\ncalibration.grant_signal = { min = -1.0, max = 0.1 }",
@@ -166,3 +170,21 @@ def test_a_coefficient_can_vary_and_reaches_the_runs(tmp_path: Path) -> None:
     off = runs.index[(runs["calibration.grant_signal"] == 0.0)
                      & (runs["replication"] == runs.loc[on, "replication"])][0]
     assert summary.loc[off, "performance_change_pct"] != summary.loc[on, "performance_change_pct"]
+
+
+def test_grid_size_is_counted_without_building_the_grid() -> None:
+    """count_points must not build a grid (a huge `levels` was a MemoryError before the
+    run-count guard); for int ranges it equals the grid's own length."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from flexisim.experiment.definition import Parameter
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.integers(0, 50), st.integers(1, 60), st.integers(2, 120))
+    def check(low, span, levels):
+        p = Parameter(name="x", kind="range", lever_type="int", low=low, high=low + span,
+                      levels=levels)
+        assert p.grid_size(3) == len(p.grid(3))
+
+    check()

@@ -855,3 +855,38 @@ def test_every_input_error_shares_one_base_class():
         assert str(err) == "a: b: c\nd: e: f"
         again = pickle.loads(pickle.dumps(err))
         assert type(again) is cls and again.problems == err.problems
+
+
+# ------------------------------------------------------------------ hostile files (issue 16)
+def test_deep_nesting_is_a_problem_not_a_recursion_error(tmp_path, capsys):
+    from flexisim.cli import main
+
+    path = tmp_path / "deep.toml"
+    path.write_text("[oversight]\nverification_rate = " + "[" * 3000 + "]" * 3000 + "\n")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "nested more than 32 levels" in err and "Traceback" not in err
+    inline = tmp_path / "inline.toml"
+    inline.write_text("x = " + "{a = " * 2000 + "1" + "}" * 2000 + "\n")
+    assert main(["validate", str(inline)]) == 2
+    assert "nested more than" in capsys.readouterr().err
+
+
+def test_a_long_extends_chain_is_refused(tmp_path, capsys):
+    from flexisim.cli import main
+
+    (tmp_path / "s0.toml").write_text('description = "root"\n')
+    for k in range(1, 40):
+        (tmp_path / f"s{k}.toml").write_text(f'extends = "s{k - 1}.toml"\n')
+    assert main(["validate", str(tmp_path / "s39.toml")]) == 2
+    err = capsys.readouterr().err
+    assert "extends chain longer than 32 files" in err and "Traceback" not in err
+    assert main(["validate", str(tmp_path / "s20.toml")]) == 0  # 21 files: fine
+
+
+def test_brackets_inside_strings_and_comments_do_not_count():
+    from flexisim.scenario import _nesting
+
+    text = 'description = "' + "[" * 100 + '"  # ' + "{" * 100 + "\n[oversight]\n"
+    assert _nesting(text) == 1
+    assert _nesting("x = '''" + "[" * 100 + "'''") == 0

@@ -178,6 +178,15 @@ class Parameter:
             return float(value)
         return float(self.values.index(value))
 
+    def grid_size(self, default_levels: int) -> int:
+        """How many values :meth:`grid` gives, without building them."""
+        if self.kind != "range":
+            return len(self.values)
+        n = self.levels or default_levels
+        if self.lever_type == "int":  # evenly spaced points rounded: at most one per integer
+            return min(n, int(self.high) - int(self.low) + 1)  # type: ignore[arg-type]
+        return n
+
     def grid(self, default_levels: int) -> list[Any]:
         """The values a grid design takes for this parameter."""
         if self.kind != "range":
@@ -672,9 +681,11 @@ def _range(key: str, lever: Lever, spec: Mapping[str, Any], bad: Any) -> Paramet
     levels = None
     if "levels" in spec:
         levels = spec["levels"]
-        if isinstance(levels, bool) or not isinstance(levels, int) or levels < 2:
-            bad(f"{where}.levels", levels, "expected an integer of at least 2",
-                "an integer of at least 2")
+        if (isinstance(levels, bool) or not isinstance(levels, int) or levels < 2
+                or levels > 1000):
+            # the same bound as the design's levels: checked before any grid is built
+            bad(f"{where}.levels", levels, "expected an integer from 2 to 1000",
+                "an integer from 2 to 1000")
             ok = False
     if ok and bounds["min"] >= bounds["max"]:
         bad(where, spec, "min must be below max", lever.allowed())

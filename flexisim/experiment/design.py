@@ -82,7 +82,7 @@ def count_points(experiment: Experiment) -> int:
     d = len(experiment.parameters)
     size = experiment.size or 0
     if experiment.design == "grid":
-        return math.prod(len(p.grid(experiment.levels)) for p in experiment.parameters)
+        return math.prod(p.grid_size(experiment.levels) for p in experiment.parameters)
     if experiment.design == "lhs":
         return size
     if experiment.design == "sobol":
