@@ -397,8 +397,16 @@ def convert_value(lever: Lever, value: Any) -> tuple[Any, list[str]]:
     return [c for c in lever.choices if c in seen], []
 
 
+def safe_text(text: str, limit: int = 80) -> str:
+    """Text from a user's file made safe to print: control and other non-printable
+    characters escaped (no terminal escape sequence reaches the terminal), shortened."""
+    out = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                  for c in str(text)[: limit + 1])
+    return out if len(out) <= limit else out[: limit - 1] + "…"
+
+
 def format_problem(source: str, where: str, value: Any, what: str, allowed: str | None) -> str:
-    line = f"{source}: {where}: {_show(value)}: {what}"
+    line = f"{safe_text(source, 300)}: {safe_text(where)}: {safe_text(_show(value))}: {what}"
     return line if allowed is None else f"{line} (allowed: {allowed})"
 
 

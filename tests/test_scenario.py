@@ -890,3 +890,15 @@ def test_brackets_inside_strings_and_comments_do_not_count():
     text = 'description = "' + "[" * 100 + '"  # ' + "{" * 100 + "\n[oversight]\n"
     assert _nesting(text) == 1
     assert _nesting("x = '''" + "[" * 100 + "'''") == 0
+
+
+def test_keys_from_a_file_are_printed_safely(tmp_path, capsys):
+    from flexisim.cli import main
+
+    path = tmp_path / "keys.toml"
+    path.write_text('[oversight]\n"\\u001b[31mred" = 1\n"' + "k" * 100_000 + '" = 2\n')
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err  # the escape character is shown escaped, not sent
+    assert "\\x1b[31mred" in err
+    assert max(len(line) for line in err.splitlines()) < 1000  # the long key is shortened
