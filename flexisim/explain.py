@@ -35,14 +35,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from flexisim.channels import CHANNELS
 from flexisim.engine.twin import twin_thread
 from flexisim.errors import UsageError
+from flexisim.experiment.analysis import mean_ci
 from flexisim.mechanisms.registry import STEP, Registry
-from flexisim.model import World, office_only, warm_up
-from flexisim.population import build_population
+from flexisim.metrics import effects
+from flexisim.model import World, draw_population, office_only, warm_up
 from flexisim.scenario import Scenario, load_scenario
 
 __all__ = ["OUTCOMES", "Decomposition", "explain", "explain_point"]
@@ -103,10 +103,9 @@ class Decomposition:
             row: dict[str, Any] = {"channel": name,
                                    "label": CHANNELS[name].en if name in CHANNELS else "Total"}
             for outcome in OUTCOMES:
-                x = frame[outcome].to_numpy(dtype=float)
-                low, high = _interval(x)
-                row[outcome] = float(x.mean())
-                row[f"{outcome}_low"], row[f"{outcome}_high"] = low, high
+                # Student-t 95% interval over replications (NaN bounds for one)
+                row[outcome], row[f"{outcome}_low"], row[f"{outcome}_high"] = mean_ci(
+                    frame[outcome].to_numpy(dtype=float))
                 se = frame.get(f"{outcome}_se")
                 row[f"{outcome}_se"] = (float(np.sqrt((se.to_numpy() ** 2).mean()))
                                         if se is not None else 0.0)
@@ -128,29 +127,15 @@ class Decomposition:
                 "wall_time_s": round(self.wall_time_s, 3)}
 
 
-def _interval(x: np.ndarray) -> tuple[float, float]:
-    """Student-t 95% interval of the mean (the mean itself for one value)."""
-    if len(x) < 2:
-        return float(x.mean()), float(x.mean())
-    half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
-    return float(x.mean() - half), float(x.mean() + half)
-
-
 class _Replication:
     """One seed: the shared warm-up and twin, and the policy world run for any subset of
     channels (each from a copy of the same warmed-up state)."""
 
     def __init__(self, config: Scenario, seed: int, steps: int,
                  calibration: Mapping[str, float], mechanisms: Registry) -> None:
-        v = config.values
         self.config, self.seed, self.steps = config, seed, steps
         self.calibration, self.mechanisms = calibration, mechanisms
-        from flexisim import streams
-
-        pop = build_population(v["n_asn"], v["citizens_per_asn"],
-                               streams.generator(seed, "population"),
-                               columns=mechanisms.columns(),
-                               recruit_seed=streams.recruit_seed(seed))
+        pop = draw_population(config.values, seed, mechanisms)
         self.start = warm_up(config, seed, pop, calibration, mechanisms)
         self.pop = pop  # the warmed-up state: every run starts from a copy
         # the twin's weekly reported results and public cases: what a policy world with a
@@ -187,12 +172,9 @@ class _Replication:
         return self._world(self.config, {c: float(c in on) for c in CHANNELS})
 
     def effects(self, series: Mapping[str, np.ndarray]) -> dict[str, float]:
-        """The outcomes of a run against the twin (the definitions of metrics.summarize)."""
-        cf = self.twin["performance"].mean()
-        gap = series["public_trust"] - self.twin["public_trust"]
-        return {"performance_change_pct": 100.0 * (series["performance"].mean() - cf) / cf,
-                "trust_effect_pp": float(gap[-1]),
-                "trust_worst_effect_pp": float(gap.min())}
+        """The outcomes of a run against the twin (:func:`flexisim.metrics.effects`)."""
+        return effects(series["performance"], self.twin["performance"],
+                       series["public_trust"], self.twin["public_trust"])
 
 
 def _orders(channels: Sequence[str], n: int, rng: np.random.Generator) -> list[tuple[str, ...]]:

@@ -253,6 +253,20 @@ def _region_rows(names: tuple[str, ...], eastern: bytes) -> tuple[int, tuple[int
     return names.index(REFERENCE_REGION), tuple(r for r, e in enumerate(eastern) if e)
 
 
+def effects(performance: np.ndarray, performance_counterfactual: np.ndarray,
+            trust: np.ndarray, trust_counterfactual: np.ndarray) -> dict[str, float]:
+    """The policy's effects against its twin from the weekly series of both worlds.
+
+    ``performance_change_pct``: mean performance over the horizon against the twin's, in %;
+    ``trust_effect_pp``: the trust gap in the last week; ``trust_worst_effect_pp``: the
+    lowest weekly trust gap (points). Used by :func:`summarize` and :mod:`flexisim.explain`.
+    """
+    perf, cf = float(np.mean(performance)), float(np.mean(performance_counterfactual))
+    gap = np.asarray(trust, dtype=float) - np.asarray(trust_counterfactual, dtype=float)
+    return {"performance_change_pct": 100.0 * (perf - cf) / cf if cf else 0.0,
+            "trust_effect_pp": float(gap[-1]), "trust_worst_effect_pp": float(gap.min())}
+
+
 def summarize(timeseries: pd.DataFrame, *, public_trust_start: float,
               public_trust_start_counterfactual: float) -> dict[str, Any]:
     """Scalar outcomes of one run from its timeseries (one row per step).
@@ -267,8 +281,10 @@ def summarize(timeseries: pd.DataFrame, *, public_trust_start: float,
     appraised = ts["share_performing"][ts["share_performing"] > 0]
     end = float(ts["public_trust"].iloc[-1])
     end_cf = float(ts["public_trust_counterfactual"].iloc[-1])
+    effect = effects(ts["performance"].to_numpy(), ts["performance_counterfactual"].to_numpy(),
+                     ts["public_trust"].to_numpy(), ts["public_trust_counterfactual"].to_numpy())
     return {
-        "performance_change_pct": 100.0 * (perf - cf) / cf if cf else 0.0,
+        "performance_change_pct": effect["performance_change_pct"],
         "performance_mean": float(perf),
         "performance_counterfactual_mean": float(cf),
         "public_trust_start": public_trust_start,
@@ -276,9 +292,8 @@ def summarize(timeseries: pd.DataFrame, *, public_trust_start: float,
         "trust_change_pp": end - public_trust_start,
         "public_trust_end_counterfactual": end_cf,
         "trust_change_counterfactual_pp": end_cf - public_trust_start_counterfactual,
-        "trust_effect_pp": end - end_cf,
-        "trust_worst_effect_pp": float((ts["public_trust"]
-                                        - ts["public_trust_counterfactual"]).min()),
+        "trust_effect_pp": effect["trust_effect_pp"],
+        "trust_worst_effect_pp": effect["trust_worst_effect_pp"],
         "trust_worst_change_pp": float(ts["public_trust"].min()) - public_trust_start,
         "share_distrustful_end": float(ts["share_distrustful"].iloc[-1]),
         "shirking_rate": float(ts["shirking_rate"].mean()),

@@ -36,6 +36,7 @@ import pandas as pd
 
 from flexisim import streams
 from flexisim.agents import ASN, Citizen, Leader
+from flexisim.channels import PATHS
 from flexisim.engine.twin import step_side_by_side
 from flexisim.mechanisms.registry import STEP, Registry
 from flexisim.mechanisms.setup import apply_levers
@@ -46,7 +47,8 @@ from flexisim.population import build_population
 from flexisim.scenario import Scenario, load_scenario
 from flexisim.state import Population
 
-__all__ = ["FlexiworkModel", "World", "build_worlds", "office_only", "warm_up"]
+__all__ = ["FlexiworkModel", "World", "build_worlds", "draw_population", "office_only",
+           "warm_up"]
 
 
 class World:
@@ -86,8 +88,6 @@ class World:
         self.seed = int(seed)
         self.mechanisms = mechanisms
         self.p: Params = make_params(config.values, calibration, channels)
-        from flexisim.channels import PATHS
-
         off = [c for c in PATHS if (channels or {}).get(c, 1.0) == 0.0]
         if off and not references:
             raise ValueError(f"path channels {off} need the twin's weekly values: switch them "
@@ -155,14 +155,7 @@ def build_worlds(config: Scenario, seed: int, *,
     them all on; they act only where flexiwork is).
     """
     v = config.values
-    columns = mechanisms.columns()
-
-    def draw(values: Mapping[str, Any]) -> Population:
-        return build_population(values["n_asn"], values["citizens_per_asn"],
-                                streams.generator(seed, "population"), columns=columns,
-                                recruit_seed=streams.recruit_seed(seed))
-
-    pop = draw(v)
+    pop = draw_population(v, seed, mechanisms)
     shared = False
     twin_pop = None
     if reference is not None:
@@ -170,7 +163,7 @@ def build_worlds(config: Scenario, seed: int, *,
         same = (r["n_asn"], r["citizens_per_asn"]) == (v["n_asn"], v["citizens_per_asn"])
         shared = same and office_only(reference).values == office_only(config).values
         if not shared:
-            twin_pop = pop.copy() if same else draw(r)
+            twin_pop = pop.copy() if same else draw_population(r, seed, mechanisms)
     start = warm_up(config, seed, pop, calibration, mechanisms)
     twin_start = start
     if reference is not None:
@@ -182,6 +175,15 @@ def build_worlds(config: Scenario, seed: int, *,
     twin = (World(reference, seed, twin_pop, calibration, mechanisms, twin_start)
             if reference is not None else None)
     return world, twin
+
+
+def draw_population(values: Mapping[str, Any], seed: int,
+                    mechanisms: Registry = STEP) -> Population:
+    """The population of a run: drawn from its seed's ``population`` stream, with the
+    columns the mechanisms add (the same people for every world of that seed and size)."""
+    return build_population(values["n_asn"], values["citizens_per_asn"],
+                            streams.generator(seed, "population"),
+                            columns=mechanisms.columns(), recruit_seed=streams.recruit_seed(seed))
 
 
 def warm_up(config: Scenario, seed: int, pop: Population,

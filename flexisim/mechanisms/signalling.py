@@ -36,7 +36,7 @@ def _signal_rows(v, offsite):
         # an approval of zero days (cap 0, not off-site work) grants nothing
         days = (s.job[i] == offsite) | (k.max_flex_days > 0)
         granted = np.float32(1.0) if s.approved[i] & days else np.float32(0.0)
-        s.grant_signal[i] = (k.ch_signalling * k.grant_signal * s.lead_style[i] * s.belief[i]
+        s.grant_signal[i] = (k.grant_signal * s.lead_style[i] * s.belief[i]
                              * s.trust_in_leader[i] * granted)
 
 
@@ -44,14 +44,14 @@ def signal_of_grant(pop: Population, p: Params, rng: None, week: int) -> None:
     """Effort added by being granted flexibility this week.
 
     ``grant_signal x leader style x belief x trust in the leader x approved`` (with days
-    allowed: off-site work, or a cap above 0): the same
-    trust terms as the reciprocity every trusting leader earns (effort mechanism), counted
-    again for staff whose request was approved. Effort adds it to the person's own drive.
-    Nothing when ``grant_signal = 0`` (the default) or without the mechanism (the column
-    stays 0).
+    allowed: off-site work, or a cap above 0): the same trust terms as the reciprocity every
+    trusting leader earns (effort mechanism), counted again for staff whose request was
+    approved. Effort adds it to the person's own drive. Nothing when ``grant_signal = 0``
+    (the default), with the channel gate ``ch_signalling`` at 0, or without the mechanism:
+    the column stays 0.
     """
     if p.grant_signal == 0.0 or p.ch_signalling == 0.0:
-        return  # off: the column keeps its 0 (the coefficient is fixed for the run)
+        return  # off: the column keeps its 0 (coefficient and gate are fixed for the run)
     _signal_rows(pop.views(VIEW, p), OFFSITE)
 
 
