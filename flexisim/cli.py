@@ -135,6 +135,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             problems.extend(err.problems)
         else:
             print(f"{spec}: OK (scenario {scenario.name}, hash {scenario.hash})")
+            for note in scenario.outside_rules:
+                print(f"{spec}: note: outside Permenpan RB No. 4/2025: {note}")
     if problems:
         raise UsageError(problems)
     return 0
@@ -202,6 +204,9 @@ def summary_table(summary: dict[str, Any]) -> str:
              f"{summary['n_asn']:,} ASN agents x {summary['steps']} weeks"
              + (f" after a {summary['warmup_weeks']}-week warm-up"
                 if summary.get("warmup_weeks") else ""), ""]
+    if summary.get("outside_rules"):
+        lines += [f"  ! outside Permenpan RB No. 4/2025: {note}"
+                  for note in summary["outside_rules"].split(" | ")] + [""]
     width = max(len(label) for _, label, _ in SUMMARY_ROWS)
     for key, label, fmt in SUMMARY_ROWS:
         value = summary.get(key)

@@ -346,6 +346,8 @@ class FlexiworkModel(mesa.Model):
             "seed": self.seed,
             "steps": int(self.steps),
             "warmup_weeks": int(self.config.values["warmup_weeks"]),
+            # how the scenario departs from Permenpan RB 4/2025 ("" when inside the rules)
+            "outside_rules": " | ".join(self.config.outside_rules),
             "n_asn": self.n_asn,
             "n_citizens": len(self.pop.citizens),
             "scale_factor": self.pop.scale,

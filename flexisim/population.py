@@ -219,7 +219,7 @@ def build_population(n_asn: int, citizens_per_asn: float, rng: np.random.Generat
     sensitive = rng.random(n_staff) < t["control_sensitive_share"]
     control_sensitivity = np.where(sensitive, 0.5 + 0.5 * rng.random(n_staff),
                                    0.2 * rng.random(n_staff))
-    ict_doable = rng.random(n_staff) < t["ict_doable"][job]
+    ict_latent = rng.random(n_staff)  # doable with ICT below the family's share (setup)
     care = female & (age >= 28) & (age <= 45)  # care duties concentrate here (assumption)
     # regions' shift: longer commutes around the metropolitan areas (regions.csv)
     flex_preference = np.clip(0.35 + 0.2 * care + t["flex_preference_shift"][region]
@@ -227,7 +227,7 @@ def build_population(n_asn: int, citizens_per_asn: float, rng: np.random.Generat
 
     staff = Staff(
         n_staff, extra.get("staff"), region=region, agency=agency, leader=leader, job=job,
-        collaboration=t["collaboration"][job].astype(F), ict_doable=ict_doable,
+        collaboration=t["collaboration"][job].astype(F), ict_latent=ict_latent.astype(F),
         age=age.astype(F), tenure=tenure.astype(F), pppk=pppk, female=female,
         retirement_age=retirement_age.astype(F), ability=ability.astype(F),
         motivation=motivation.astype(F), motivation_base=motivation.astype(F),

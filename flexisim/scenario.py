@@ -71,6 +71,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "hash_values",
+    "outside_rules",
     "list_scenarios",
     "load_scenario",
     "parse_scenario_text",
@@ -499,6 +500,51 @@ def hash_values(values: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("ascii")).hexdigest()[:16]
 
 
+# --------------------------------------------------------------------------- the rules
+
+#: Permenpan RB No. 4/2025: at most this many flexible-location days a week (inherently
+#: off-site work exempt)
+LEGAL_CAP_DAYS = 2
+
+#: What a scenario outside today's rules is told, in English and Bahasa Indonesia
+RULE_NOTES = {
+    "cap": {"en": "a cap of {days} flexible days a week (the rule allows {legal})",
+            "id": "batas {days} hari kerja fleksibel per minggu (aturan membolehkan {legal})"},
+    "decree": {"en": "flexible days assigned by decree in {share:.0%} of agencies (the rule: "
+                     "on request, 'not a right'; as in the 2020 pandemic circulars)",
+               "id": "hari kerja fleksibel ditetapkan secara wajib di {share:.0%} instansi "
+                     "(aturan: atas permohonan, 'bukan hak'; seperti surat edaran pandemi "
+                     "2020)"},
+}
+
+
+def outside_rules(values: Mapping[str, Any], lang: str = "en") -> list[str]:
+    """How a scenario departs from Permenpan RB No. 4/2025, one sentence each (none: inside).
+
+    Parameters
+    ----------
+    values : Mapping
+        Validated lever values (as in :attr:`Scenario.values`).
+    lang : {"en", "id"}
+        English or Bahasa Indonesia.
+
+    Returns
+    -------
+    list of str
+        Empty when flexiwork is off or within the rules; otherwise a note for a cap above
+        :data:`LEGAL_CAP_DAYS` and for flexible days assigned by decree.
+    """
+    if not values.get("flexiwork_enabled", True):
+        return []
+    notes = []
+    if values.get("max_flex_days", 0) > LEGAL_CAP_DAYS:
+        notes.append(RULE_NOTES["cap"][lang].format(days=values["max_flex_days"],
+                                                    legal=LEGAL_CAP_DAYS))
+    if values.get("mandated_share", 0.0) > 0.0:
+        notes.append(RULE_NOTES["decree"][lang].format(share=values["mandated_share"]))
+    return notes
+
+
 # --------------------------------------------------------------------------- scenario
 
 
@@ -533,6 +579,11 @@ class Scenario:
     def hash(self) -> str:
         """Identity of the values, seed excluded (see :func:`hash_values`)."""
         return hash_values(self.values)
+
+    @property
+    def outside_rules(self) -> list[str]:
+        """How the scenario departs from Permenpan RB No. 4/2025 (:func:`outside_rules`)."""
+        return outside_rules(self.values)
 
     def with_values(self, source: str = "<overrides>", **kwargs: Any) -> Scenario:
         """Return a copy with some levers changed.

@@ -198,7 +198,8 @@ class Staff(Table):
     collaboration = static(F, "collaboration intensity of the job family, 0-1")
     retirement_age = static(F, "legal retirement age of the post (BUP), years")
     # the person in the post: drawn with the population, drawn again for each recruit
-    ict_doable = dynamic(bool, "the person's work can be done with ICT")
+    ict_latent = dynamic(F, "uniform: the work can be done with ICT when below the job "
+                            "family's digital share")
     age = dynamic(F, "years")
     tenure = dynamic(F, "years in service")
     pppk = dynamic(bool, "contract employee (PPPK) rather than PNS")
@@ -220,6 +221,9 @@ class Staff(Table):
     lead_results = derived(bool, "the person's leader oversees results (else presence)")
     lead_literacy = derived(F, "digital literacy of the person's leader 0-1")
     credibility = derived(F, "measurement credibility (e-Kinerja) of the person's agency 0-1")
+    ict_doable = derived(bool, "the person's work can be done with ICT (the job family's "
+                               "digital share, a lever for frontline work)")
+    mandated = derived(bool, "the person's agency assigns flexible days by decree")
     # the week
     active = dynamic(bool, "in post (False: a vacancy)", fill=True)
     eligible = dynamic(bool, "eligible for flexible work this week")
@@ -289,6 +293,7 @@ class Agencies(Table):
     citizen_rows = static(np.int64, "agency a serves the citizen rows "
                           "citizen_rows[a]:citizen_rows[a + 1]", rows=False)
     credibility = derived(F, "measurement credibility (e-Kinerja maturity) 0-1")
+    mandated = derived(bool, "assigns flexible days by decree (else on request)")
     headcount = dynamic(np.float64, "active staff")
     peer_effort = dynamic(F, "last week's mean effort of the agency's staff (the peer norm)")
     availability = dynamic(F, "share of frontline needs served well this week")

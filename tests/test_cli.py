@@ -138,6 +138,23 @@ def test_run_writes_the_results_folder(tmp_path, capsys):
     assert again.hash == summary["scenario_hash"]
 
 
+def test_a_scenario_outside_the_rules_is_marked_by_validate_and_run(tmp_path, capsys):
+    assert main(["validate", "wfh_2020_decree", "permenpan_4_2025"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    notes = [line for line in printed if "note: outside Permenpan RB No. 4/2025" in line]
+    assert len(notes) == 2 and all(n.startswith("wfh_2020_decree: ") for n in notes)
+    out = tmp_path / "res"
+    assert main(["run", "three_flexible_days", "--steps", "2", "--asn", "600",
+                 "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "! outside Permenpan RB No. 4/2025: a cap of 3 flexible days a week" in printed
+    summary = json.loads((out / "summary.json").read_text())
+    assert "3 flexible days" in summary["outside_rules"]
+    assert main(["run", "permenpan_4_2025", "--steps", "2", "--asn", "600",
+                 "--out", str(tmp_path / "inside")]) == 0
+    assert "outside Permenpan" not in capsys.readouterr().out
+
+
 @pytest.mark.slow
 def test_the_installed_command_runs_the_default_scenario(tmp_path):
     """The real entry point in a subprocess; default scenario; same seed -> same summary."""

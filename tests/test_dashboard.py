@@ -319,3 +319,27 @@ def test_compare_workers_exit_when_the_server_is_killed() -> None:
         time.sleep(0.2)
     assert not [pid for pid in workers if _alive(pid)]
 
+
+
+def _outside_rules_alerts(rc: Any) -> list[Any]:
+    return [w for w in rc.find(v.Alert).widgets if "outside-rules" in (w.class_ or "")]
+
+
+def test_a_cap_above_two_days_is_marked_outside_the_rules(page: Any) -> None:
+    assert not _outside_rules_alerts(page)
+    _slider(page, i18n.lever_label("max_flex_days", "en")).v_model = 3
+    alerts = _outside_rules_alerts(page)
+    assert len(alerts) == 1
+    text = str(alerts[0].children)
+    assert "Outside Permenpan RB No. 4/2025" in text and "3 flexible days" in text
+    _slider(page, i18n.lever_label("max_flex_days", "en")).v_model = 2
+    assert not _outside_rules_alerts(page)
+
+
+def test_the_decree_scenario_is_marked_in_indonesian_too(page: Any) -> None:
+    page.find(v.Select, class_="scenario-select").widget.v_model = "wfh_2020_decree"
+    text = str(_outside_rules_alerts(page)[0].children)
+    assert "decree" in text and "5 flexible days" in text
+    i18n.language.set("id")
+    text = str(_outside_rules_alerts(page)[0].children)
+    assert "Di luar Permenpan RB No. 4/2025" in text and "secara wajib" in text

@@ -124,3 +124,24 @@ def test_share_performing_stays_near_the_40_percent_baseline_without_flexiwork()
     # source article (BKN 2024): about 40% "performing"; observed 0.42-0.44
     assert shares.mean() == pytest.approx(0.40, abs=0.05)
     assert (np.abs(shares - 0.40) < 0.07).all()
+
+
+def test_the_2020_decree_lowers_performance_service_and_trust():
+    # expected direction, from the evidence: under 2020's work-from-home decree the Ombudsman
+    # reported falling service quality, e.g. delayed salary processing (O7, Media Indonesia,
+    # April 2020), and services "practically disrupted" (Ombudsman NTT, April 2020). Against
+    # the office-only twin, in every seed: observed performance -15 to -18%, service
+    # availability 0.13-0.16 lower, the worst weekly trust gap -3 to -5 points
+    decree = [run("wfh_2020_decree", s).summary() for s in SEEDS]
+    twin = [run("office_only", s).summary() for s in SEEDS]
+    performance = np.array([d["performance_change_pct"] for d in decree])
+    trust = np.array([d["trust_worst_effect_pp"] for d in decree])
+    service = np.array([d["service_availability"] - t["service_availability"]
+                        for d, t in zip(decree, twin, strict=True)])
+    assert (performance < -5.0).all()
+    assert (service < -0.03).all()
+    assert (trust < -1.0).all()
+    # and more than today's rules lose, in every seed
+    today = np.array([run("permenpan_4_2025", s).summary()["performance_change_pct"]
+                      for s in SEEDS])
+    assert (performance < today - 5.0).all()

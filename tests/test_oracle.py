@@ -32,7 +32,8 @@ from reference_mesa import ReferenceModel  # noqa: E402
 pytestmark = pytest.mark.slow  # statistical tests with many runs
 
 N_ASN, WEEKS, REPS, Z = 600, 13, 5, 4.0
-SCENARIOS = ("office_only", "permenpan_4_2025", "trust_without_verify", "digital_divide")
+SCENARIOS = ("office_only", "permenpan_4_2025", "trust_without_verify", "digital_divide",
+             "wfh_2020_decree")
 KEYS = ("performance_mean", "performance_change_pct", "shirking_rate", "detected_shirking_rate",
         "false_accusation_rate", "flex_uptake", "mean_flex_days", "service_availability",
         "citizen_satisfaction", "timeliness", "wellbeing", "trust_change_pp",

@@ -39,6 +39,8 @@ EXPECTED_NAMES = {
     "office_only",
     "trust_without_verify",
     "trust_but_verify",
+    "wfh_2020_decree",
+    "three_flexible_days",
     "control_heavy",
     "digital_divide",
     "inspired_finland_trust",
@@ -522,7 +524,7 @@ def test_missing_file(tmp_path, monkeypatch):
     for spec in ("no_such_scenario", "no_such.toml", "some/dir/x.toml"):
         message = one(load_scenario, spec)
         assert message.startswith(f"{spec}: file not found (available scenarios: ")
-        assert "office_only, permenpan_4_2025, trust_but_verify" in message
+        assert "office_only, permenpan_4_2025, three_flexible_days, trust_but_verify" in message
 
 
 def test_missing_extends_target(lib):

@@ -215,7 +215,8 @@ def test_only_unknown_id_is_an_error() -> None:
 # ------------------------------------------------------------------ calibration
 def test_blocks_follow_shared_coefficients_and_order() -> None:
     found = [(b.coefficients, [t.id for t in b.targets]) for b in blocks(list(TARGETS.values()))]
-    assert found[0] == (["temptation_office", "effort_deterrence"], ["O4", "O5"])
+    assert found[0] == (["nonuser_preference"], ["T1"])
+    assert found[1] == (["temptation_office", "effort_deterrence"], ["O4", "O5"])
     assert found[-1] == (["performing_standard"], ["B40"])
     held_out = {t.id for t in TARGETS.values() if t.role != "calibrated"}
     assert not held_out & {i for _, ids in found for i in ids}

@@ -99,20 +99,24 @@ class CivilServant(mesa.Agent):
         if not p.flexiwork_enabled:
             self.eligible = self.approved = False
             return
-        ok = (self.active and JOB_FAMILIES[self.job] in p.eligible_families and self.ict_doable
-              and self.discipline_left == 0 and self.tenure >= p.min_tenure_years)
-        if p.require_device:
-            ok = ok and self.device
-        if p.require_performing:
-            ok = ok and self.performing
+        ict = self.ict_latent < m.digital_share(self.job)
+        ok = (self.active and JOB_FAMILIES[self.job] in p.eligible_families and ict
+              and self.discipline_left == 0)
+        decree = m.decree[self.agency]
+        if not decree:  # a request's individual criteria (a decree sends everyone who can)
+            ok = ok and self.tenure >= p.min_tenure_years
+            if p.require_device:
+                ok = ok and self.device
+            if p.require_performing:
+                ok = ok and self.performing
         self.eligible = ok
         if m.week % p.approval_review_weeks == 0:
             chance = sigmoid(p.approval_slope * (self.belief + 0.5 * self.leader.style
                                                  - p.approval_threshold))
             u = m.rand["eligibility"].random()
-            self.approved = ok and self.reprimand_left == 0 and u < chance
+            self.approved = ok and (decree or (self.reprimand_left == 0 and u < chance))
         else:
-            self.approved = self.approved and ok
+            self.approved = (self.approved or decree) and ok
 
     # -------------------------------------------------------------- 2. work mode
     def request_days(self) -> None:
@@ -128,7 +132,13 @@ class CivilServant(mesa.Agent):
         logit = (p.day_base + p.day_pref * (self.flex_preference - 0.5)
                  - p.day_visibility * visibility - p.day_frustration * frustration
                  + p.day_slack * (m.mean_motivation - self.motivation))
-        self.flex_days = int(math.floor(allowed * sigmoid(logit) + u))
+        if m.decree[self.agency]:
+            share = 1.0  # assigned, not chosen
+        elif self.flex_preference < p.nonuser_preference:
+            share = 0.0  # a persistent non-user
+        else:
+            share = sigmoid(logit)
+        self.flex_days = int(math.floor(allowed * share + u))
 
     # -------------------------------------------------------------- 2b. signalling
     def receive_signal(self) -> None:
@@ -282,7 +292,7 @@ class CivilServant(mesa.Agent):
         self.motivation = self.motivation_base = clip01(mean + sd * rnd.gauss(0, 1))
         sensitive = rnd.random() < t["control_sensitive_share"]
         self.control_sensitivity = 0.5 + 0.5 * rnd.random() if sensitive else 0.2 * rnd.random()
-        self.ict_doable = rnd.random() < t["ict_doable"][self.job]
+        self.ict_latent = rnd.random()
         self.device_latent = rnd.random()
         self.internet_latent = rnd.gauss(0, 1)
         self.skill_base = (t["digital_skill_mean_age30"]
@@ -398,6 +408,9 @@ class ReferenceModel(mesa.Model):
         self.region_names = pop.region_names
         self.n_regions = len(pop.region_names)
         self.n_agencies = len(pop.agencies)
+        # agencies under a decree: the golden-ratio sequence below the mandated share (ODD 7.1)
+        self.decree = [math.modf((a + 1) * (math.sqrt(5.0) - 1.0) / 2.0)[0] < p.mandated_share
+                       for a in range(self.n_agencies)]
         a, b = self.tables["motivation_beta"]
         self.mean_motivation = a / (a + b)
         self.week = 0
@@ -408,7 +421,7 @@ class ReferenceModel(mesa.Model):
                                         bool(L.trained[j]), bool(L.results_based[j]),
                                         float(literacy[j])) for j in range(len(L))]
         s = pop.staff
-        columns = ("region", "agency", "job", "collaboration", "ict_doable", "age", "tenure",
+        columns = ("region", "agency", "job", "collaboration", "ict_latent", "age", "tenure",
                    "pppk", "female", "retirement_age", "ability", "motivation",
                    "motivation_base", "control_sensitivity", "device_latent", "internet_latent",
                    "skill_base", "flex_preference", "device", "internet", "skill", "rating",
@@ -466,6 +479,11 @@ class ReferenceModel(mesa.Model):
                 rng=rng, counterfactual=False, calibration=calibration)
 
     # ------------------------------------------------------------------ helpers
+    def digital_share(self, job: int) -> float:
+        """Share of a job family's work doable with ICT; frontline work's is a lever."""
+        return (self.p.frontline_digital_share if JOB_FAMILIES[job] == "frontline"
+                else self.tables["ict_doable"][job])
+
     def set_infrastructure(self, agent: CivilServant) -> None:
         """A recruit's device, internet and skill under today's regional levels (ODD §7.0)."""
         p, t = self.p, self.tables

@@ -38,6 +38,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "scenario": {"en": "Scenario", "id": "Skenario"},
     "scenario_custom": {"en": "(your settings)", "id": "(pengaturan Anda)"},
     "pending": {"en": "Changes apply after Reset.", "id": "Perubahan berlaku setelah Reset."},
+    "outside_rules": {"en": "Outside Permenpan RB No. 4/2025: {notes}.",
+                      "id": "Di luar Permenpan RB No. 4/2025: {notes}."},
     "applied": {"en": "The model runs these settings.",
                 "id": "Model berjalan dengan pengaturan ini."},
     "save": {"en": "Save settings (TOML)", "id": "Simpan pengaturan (TOML)"},
@@ -212,10 +214,14 @@ SCENARIO_DESCRIPTIONS_ID: dict[str, str] = {
                    "RB 4/2025)",
     "permenpan_4_2025": "Permenpan RB No. 4/2025 sebagaimana berlaku saat ini (acuan; semua "
                         "nilai bawaan)",
+    "three_flexible_days": "Tiga hari kerja fleksibel per minggu atas permohonan, aturan lain "
+                           "tetap (di luar Permenpan RB 4/2025)",
     "trust_but_verify": "Percaya, tapi verifikasi: kepercayaan tinggi, pengawasan berbasis "
                         "hasil, pengukuran kredibel, pelaporan terbuka",
     "trust_without_verify": "Kerja fleksibel dengan kepercayaan tinggi tetapi hampir tanpa "
                             "verifikasi: fleksibilitas dibaca sebagai longgarnya disiplin",
+    "wfh_2020_decree": "Surat edaran WFH 2020: seluruh unit bekerja dari rumah, semua yang bisa, "
+                       "5 hari seminggu (di luar Permenpan RB 4/2025)",
 }
 
 

@@ -34,6 +34,7 @@ from flexisim.scenario import (
     LEVERS,
     MAX_UPLOAD_BYTES,
     ScenarioError,
+    outside_rules,
     parse_scenario_text,
 )
 
@@ -217,6 +218,10 @@ def LeverPanel(settings: solara.Reactive[Settings], applied: bool) -> None:
             solara.Text(t("applied"), style={"font-size": "0.85em", "color": "#2e7d32"})
         else:
             solara.Warning(t("pending"), dense=True, classes=["pending-warning"])
+        notes = outside_rules(values, i18n.language.value)
+        if notes:  # a cap above two days or a decree: say so where the levers are set
+            solara.Warning(t("outside_rules", notes="; ".join(notes)), dense=True,
+                           classes=["outside-rules"])
         for kwarg in MAIN_LEVERS:
             LeverInput(kwarg, values[kwarg], on_value, True)
         MoreLevers({k: values[k] for k in MORE_LEVERS}, on_value)

@@ -15,8 +15,7 @@ from flexisim.state import Population, ViewSpec
 VIEW = ViewSpec(
     "eligibility",
     reads={"staff": ("active", "job", "ict_doable", "discipline_left", "reprimand_left",
-                     "tenure", "device",
-                     "performing", "belief", "lead_style")},
+                     "tenure", "device", "performing", "belief", "lead_style", "mandated")},
     writes={"staff": ("eligible", "approved")},
     parameters=("flexiwork_enabled", "eligible_families", "min_tenure_years", "require_device",
                 "require_performing", "approval_review_weeks", "approval_slope",
@@ -36,18 +35,24 @@ def _eligibility_rows(key, v, t):
         # without short-circuits: the conditions are random across rows, so branching on
         # them mispredicts; the masked form vectorises (same results)
         family_ok = ((t.families >> np.int64(s.job[i])) & 1) == 1
-        ok = (s.active[i] & family_ok & s.ict_doable[i] & (s.discipline_left[i] == 0)
-              & (s.tenure[i] >= k.min_tenure_years) & (s.device[i] | (not k.require_device))
-              & (s.performing[i] | (not k.require_performing)))
+        decree = s.mandated[i]
+        # a decree sends everyone whose work is doable with ICT (2020): the individual
+        # criteria of a request (tenure, device, rating) do not apply
+        assigned = s.active[i] & family_ok & s.ict_doable[i] & (s.discipline_left[i] == 0)
+        ok = assigned & (decree | ((s.tenure[i] >= k.min_tenure_years)
+                                   & (s.device[i] | (not k.require_device))
+                                   & (s.performing[i] | (not k.require_performing))))
         s.eligible[i] = ok
         if t.review:  # loop-invariant: compiled as two loops
             p_approve = sigmoid1(k.approval_slope * (s.belief[i] + 0.5 * s.lead_style[i]
                                                      - k.approval_threshold))
             # not while a reprimand runs: the leader withdrew the approval (oversight)
             clean = (s.reprimand_left[i] == 0) | (k.ch_revocation < 0.5)
-            s.approved[i] = ok & clean & (counter_uniform(key, i, 0, 1) < p_approve)
+            s.approved[i] = ok & (decree | (clean & (counter_uniform(key, i, 0, 1)
+                                                     < p_approve)))
         else:
-            s.approved[i] = s.approved[i] & ok
+            # under a decree nobody approves or withdraws: the unit works away
+            s.approved[i] = (s.approved[i] | decree) & ok
 
 
 def eligibility_and_approval(pop: Population, p: Params, rng: np.random.Generator,
@@ -55,9 +60,11 @@ def eligibility_and_approval(pop: Population, p: Params, rng: np.random.Generato
     """Decide who may work flexibly this week.
 
     Eligible: flexiwork on, job family eligible, work doable with ICT, not under a formal
-    disciplinary sanction,
-    tenure at least ``min_tenure_years`` (not a new hire), a device when required, rated
-    "performing" when required. Approval is "not a right": at each review (every
+    disciplinary sanction, and, on request, tenure at least ``min_tenure_years`` (not a new
+    hire), a device when required, rated "performing" when required. In an agency that
+    assigns flexible days by decree (``mandated_share``; SE MenPAN-RB 19/2020) every eligible
+    person is approved, without review, and a reprimand does not bring them back. On request,
+    approval is "not a right": at each review (every
     ``approval_review_weeks``) the leader approves with probability
     ``sigmoid(k * (belief + 0.5 * style - threshold))``, but not while a reprimand runs;
     between reviews an approval lasts unless the person loses eligibility or is reprimanded

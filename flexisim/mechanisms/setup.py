@@ -15,6 +15,7 @@ import numpy as np
 from flexisim.mechanisms.appraisal import PERFORMING, rate
 from flexisim.mechanisms.mechanism import Mechanism
 from flexisim.params import Params
+from flexisim.population import FRONTLINE, tables
 from flexisim.state import F, Population, ViewSpec
 
 WEEKS_PER_YEAR = 52.0
@@ -24,36 +25,72 @@ WEEKS_PER_YEAR = 52.0
 TRAINING_LITERACY = 0.25
 
 
+#: the golden ratio's fractional part: agencies under a decree are those whose place in this
+#: low-discrepancy sequence falls below the mandated share, so any share picks agencies
+#: spread evenly through the (region-ordered) list, and a larger share keeps the smaller
+#: share's agencies (no random draw: the same agencies in every world and replication)
+DECREE_SEQUENCE = 0.6180339887498949
+
+
 #: what setting a world up reads and writes (apply_levers; the docs list it with the registry)
 SETUP = ViewSpec(
     "setup",
-    reads={"staff": ("leader", "agency", "ability", "motivation"),
+    reads={"staff": ("leader", "agency", "ability", "motivation", "job", "ict_latent"),
            "leaders": ("style_latent", "training_latent", "mode_latent", "digital_literacy"),
            "agencies": ("credibility_latent",)},
     writes={"staff": ("lead_style", "lead_trained", "lead_results", "lead_literacy",
-                      "credibility", "rating", "performing", "verification"),
+                      "credibility", "rating", "performing", "verification", "ict_doable",
+                      "mandated"),
             "leaders": ("style", "trained", "results_based", "literacy"),
-            "agencies": ("credibility",)},
+            "agencies": ("credibility", "mandated")},
     parameters=("trust_culture", "training_share", "results_based_share",
                 "measurement_credibility", "planning_integration", "quality_base",
-                "performing_standard", "verification_rate"))
+                "performing_standard", "verification_rate", "mandated_share",
+                "frontline_digital_share"))
+
+
+def decree_agencies(n_agencies: int, mandated_share: float) -> np.ndarray:
+    """Which agencies assign flexible days by decree: agency ``a`` when the fractional part
+    of ``(a + 1) x 0.618...`` is below ``mandated_share`` (:data:`DECREE_SEQUENCE`).
+
+    0 is today's rule (every agency on request), 1 the 2020 arrangement (every agency)."""
+    place = np.mod((np.arange(n_agencies) + 1.0) * DECREE_SEQUENCE, 1.0)
+    return place < mandated_share
+
+
+def digital_shares(p: Params) -> np.ndarray:
+    """Share of each job family's work that can be done with ICT (job_families.csv), the
+    frontline share replaced by the ``frontline_digital_share`` lever."""
+    shares = np.array(tables()["ict_doable"], dtype=np.float64)
+    shares[FRONTLINE] = p.frontline_digital_share
+    return shares
+
+
+def ict_doable_rows(pop: Population, p: Params, rows: np.ndarray | None = None) -> None:
+    """Whose work can be done with ICT: the person's uniform ``ict_latent`` below the job
+    family's digital share (:func:`digital_shares`), so raising the frontline share moves
+    the same people in every world. ``rows`` limits it to those rows (new recruits)."""
+    s = pop.staff
+    idx = slice(None) if rows is None else rows
+    s.ict_doable[idx] = s.ict_latent[idx] < digital_shares(p)[s.job[idx]]
 
 
 def apply_levers(pop: Population, p: Params, year: float = 0.0, *,
                  initial: bool = True) -> None:
     """Map the population's latent draws to attributes under the levers (at set-up).
 
-    Leaders: style = trust culture + a uniform spread of width 0.5 around it, clipped to
-    [0, 1] (so at extreme cultures the mean moves slightly toward the middle); trained when
-    the training draw is below ``training_share``; results-based when the mode draw is below
+    Leaders: style = trust culture + a uniform spread of width 0.5 around it, clipped to [0, 1]
+    (so at extreme cultures the mean moves slightly toward the middle); trained when the
+    training draw is below ``training_share``; results-based when the mode draw is below
     ``results_based_share``. Agencies: measurement credibility = the lever plus agency
     heterogeneity, raised by integration with e-planning / e-budgeting (source article:
-    prerequisite 1). Each civil servant's view of their leader and agency, the last appraisal
-    before the run (what today's e-Kinerja would have said of each person at their usual
-    effort, so that "performing only" eligibility works from week 1), and infrastructure
-    (:func:`infrastructure_levels`). The same latent draw gives the same person a device in
-    the policy world and in its counterfactual. ``initial=False`` (a world that starts from
-    a warmed-up state) keeps the state's ratings and expected checks: only the attributes
+    prerequisite 1); agencies under a decree (:func:`decree_agencies`). Whose work can be done
+    with ICT (:func:`ict_doable_rows`). Each civil servant's view of their leader and agency,
+    the last appraisal before the run (what today's e-Kinerja would have said of each person at
+    their usual effort, so that "performing only" eligibility works from week 1), and
+    infrastructure (:func:`infrastructure_levels`). The same latent draw gives the same person a
+    device in the policy world and in its counterfactual. ``initial=False`` (a world that starts
+    from a warmed-up state) keeps the state's ratings and expected checks: only the attributes
     derived from the levers are set.
     """
     s, L, A = pop.staff, pop.leaders, pop.agencies
@@ -72,6 +109,9 @@ def apply_levers(pop: Population, p: Params, year: float = 0.0, *,
     s.lead_results[:] = L.results_based[s.leader]
     s.lead_literacy[:] = L.literacy[s.leader]
     s.credibility[:] = A.credibility[s.agency]
+    A.mandated[:] = decree_agencies(len(A), p.mandated_share)
+    s.mandated[:] = A.mandated[s.agency]
+    ict_doable_rows(pop, p)
     if not initial:
         return
     usual = s.ability * s.motivation * (p.quality_base + (1 - p.quality_base) * s.motivation)

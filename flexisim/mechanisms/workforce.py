@@ -19,7 +19,12 @@ from flexisim.engine import (
     week_key,
 )
 from flexisim.mechanisms.mechanism import Mechanism
-from flexisim.mechanisms.setup import INFRASTRUCTURE, infrastructure_levels, years_invested
+from flexisim.mechanisms.setup import (
+    INFRASTRUCTURE,
+    ict_doable_rows,
+    infrastructure_levels,
+    years_invested,
+)
 from flexisim.params import Params
 from flexisim.population import skill_base, tables
 from flexisim.state import COUNTS, F, Population, ViewSpec
@@ -91,14 +96,15 @@ RECRUITMENT = ViewSpec(
     "recruitment",
     reads={"staff": ("job", "region", "hires", "flex_days", "active")},
     writes={"staff": ("age", "tenure", "pppk", "female", "ability", "motivation",
-                      "motivation_base", "control_sensitivity", "ict_doable", "device_latent",
+                      "motivation_base", "control_sensitivity", "ict_latent", "device_latent",
                       "internet_latent", "skill_base", "flex_preference", "active", "hires",
+                      "ict_doable",
                       "belief", "trust_in_leader", "rating", "wellbeing", "effort",
                       "reprimand_left", "discipline_left", "performing", "cycle_measured",
                       "cycle_weeks")},
     parameters=("pppk_share_of_hires", "wellbeing_base", "flexiwork_enabled",
                 "recruitment_attractiveness", "pool_attractiveness", "pool_wage_ability",
-                "pool_flex_wage", "ch_applicant_pool"))
+                "pool_flex_wage", "ch_applicant_pool", "frontline_digital_share"))
 
 
 class Terms(NamedTuple):
@@ -215,7 +221,8 @@ def _recruit(pop: Population, p: Params, rows: np.ndarray, week: int) -> None:
     s.motivation_base[rows] = motivation
     sensitive = h[7] < t["control_sensitive_share"]
     s.control_sensitivity[rows] = np.where(sensitive, 0.5 + 0.5 * h[8], 0.2 * h[8])
-    s.ict_doable[rows] = h[9] < t["ict_doable"][s.job[rows]]
+    s.ict_latent[rows] = h[9]
+    ict_doable_rows(pop, p, rows)
     s.device_latent[rows] = h[10]
     s.internet_latent[rows] = _normal(h[11], h[12])
     s.skill_base[rows] = skill_base(s.age[rows], _normal(h[13], h[14]))

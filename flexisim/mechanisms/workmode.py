@@ -16,13 +16,14 @@ from flexisim.state import Population, ViewSpec
 VIEW = ViewSpec(
     "workmode",
     reads={"staff": ("active", "job", "approved", "device", "internet", "lead_results",
-                     "lead_style", "flex_preference", "motivation", "agency", "belief"),
+                     "lead_style", "flex_preference", "motivation", "agency", "belief",
+                     "mandated"),
            "agencies": ("staff_rows",)},
     writes={"staff": ("flex_days",),
             "agencies": ("quota_days", "staff_days", "front_request", "front_days")},
     parameters=("flexiwork_enabled", "max_flex_days", "agency_quota", "min_onsite_frontline",
                 "day_base", "day_pref", "day_visibility", "day_frustration", "day_slack",
-                "ch_selection"),
+                "nonuser_preference", "ch_selection"),
     precision=np.float64)
 
 class Terms(NamedTuple):
@@ -53,8 +54,10 @@ def _days_rows(key, v, t):
         logit = (k.day_base + k.day_pref * (s.flex_preference[i] - 0.5)
                  - k.day_visibility * visibility - k.day_frustration * frustration
                  + k.ch_selection * k.day_slack * (t.mean_motivation - s.motivation[i]))
-        s.flex_days[i] = np.int8(np.floor(allowed * sigmoid1(logit)
-                                          + counter_uniform(key, i, 0, 1)))
+        # persistent non-users never ask (E8); a decree assigns every allowed day
+        chosen = sigmoid1(logit) if s.flex_preference[i] >= k.nonuser_preference else 0.0
+        share = 1.0 if s.mandated[i] else chosen
+        s.flex_days[i] = np.int8(np.floor(allowed * share + counter_uniform(key, i, 0, 1)))
 
 
 @kernel
@@ -93,7 +96,9 @@ def work_mode_choice(pop: Population, p: Params, rng: np.random.Generator,
     - w_vis visibility - w_frus frustration + w_slack (mean motivation - motivation))``: preference
     for flexibility against the career cost of being unseen by a presence-watching control
     leader and the frustration of poor infrastructure. The slack term makes the choice
-    self-selected: low-motivation staff favour unobserved days. Days are the expected number
+    self-selected: low-motivation staff favour unobserved days. Staff whose preference is
+    below ``nonuser_preference`` never ask (persistent non-users, E8). Under a decree
+    (``mandated_share``) every allowed day is assigned: no choice. Days are the expected number
     rounded stochastically (one uniform per person, counter-based on the week's key).
     Inherently off-site work is exempt from the cap (up to 5 days) and from the quota.
     The agency quota caps a unit's flexible share of staff-days, and frontline units keep a

@@ -51,13 +51,15 @@ __all__ = ["BOUNDS", "ORDER", "START", "Block", "CalibrationResult", "blocks", "
            "write_calibration"]
 
 #: dependency order of the fitted coefficients (effort -> production -> trust -> appraisal)
-ORDER = ("temptation_office", "effort_deterrence", "discipline_escalation", "remote_gain",
-         "internet_penalty", "score_well", "performing_standard")
+ORDER = ("nonuser_preference", "temptation_office", "effort_deterrence",
+         "discipline_escalation", "remote_gain", "internet_penalty", "score_well",
+         "performing_standard")
 
 #: where the search starts: the values set by hand from the evidence before any fitting (the
 #: first session's calibration.toml), so that `flexisim calibrate` gives the same result
 #: whatever the file holds now -- the procedure is repeatable, not a refinement of itself
 START: dict[str, float] = {
+    "nonuser_preference": 0.0,    # none: every eligible person might ask (the first version)
     "temptation_office": 0.10,    # assumption (presenteeism)
     "effort_deterrence": 0.6,     # O4/O5 direction, size assumed
     "discipline_escalation": 0.1,  # assumption: one repeated offence in ten examined formally
@@ -69,6 +71,7 @@ START: dict[str, float] = {
 
 #: plausible range of each fitted coefficient (the search never leaves it)
 BOUNDS: dict[str, tuple[float, float]] = {
+    "nonuser_preference": (0.0, 0.5),     # below the population's median preference
     "temptation_office": (0.0, 0.4),      # idle share in the office cannot exceed the O4 range
     "effort_deterrence": (0.05, 1.5),     # weight of expected sanction on effort
     "discipline_escalation": (0.0, 0.2),  # a probability; BKN's counts imply far below 0.2

@@ -255,6 +255,29 @@ class UptakeAmongEligible(Probe):
         return float((self.ever_eligible & self.ever_used).sum()) / n if n else np.nan
 
 
+class WillingShare(Probe):
+    """Share of staff whose work can be done with ICT who would use flexible days if allowed
+    (not persistent non-users: preference at least ``nonuser_preference``), at the end of the
+    observed weeks. What a survey of civil servants' wishes measures."""
+
+    OPTIONS: ClassVar[dict[str, Any]] = {"families": ()}
+    DESCRIPTION = "share of staff with ICT-doable work who would use flexible days"
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.share = np.nan
+
+    def observe(self, model: Any, reference: Any | None) -> None:
+        s = model.pop.staff
+        asked = s.active & s.ict_doable & self._family_mask(s)
+        n = int(asked.sum())
+        willing = asked & (s.flex_preference >= model.p.nonuser_preference)
+        self.share = float(willing.sum()) / n if n else np.nan
+
+    def value(self) -> float:
+        return self.share
+
+
 class WellbeingGap(Probe):
     """Mean well-being (x100) at the end of staff who used flexible days in the observed
     weeks minus that of staff who did not (engagement of teleworkers vs others)."""
@@ -411,6 +434,7 @@ MEASURES: dict[str, type[Probe]] = {
     "rating_difference": RatingDifference,
     "exit_ratio": ExitRatio,
     "uptake_among_eligible": UptakeAmongEligible,
+    "willing_share": WillingShare,
     "wellbeing_gap": WellbeingGap,
     "mean_metric": MeanMetric,
     "final_metric": FinalMetric,
