@@ -9,11 +9,11 @@ With every gate at 0 the policy world is the twin, bit for bit (tests/test_expla
 switching channels on one by one in every order splits the effect against the twin into
 parts that add up to it (Shapley values, :mod:`flexisim.explain`).
 
-Two channels are *paths*, not entry points: public trust hears of the policy world through
-reported results (communication) and public cases (scandals), which differ from the twin's
-only because of the other channels. Off, the policy world's citizens see the twin's reported
-results or number of cases of that week; only :mod:`flexisim.explain`, which runs the twin
-first and records them, can switch them off.
+Some channels are *paths*, not entry points: public trust hears of the policy world through
+reported results (communication), public cases (scandals) and back-office delays, which
+differ from the twin's only because of the other channels. Off, the policy world's citizens
+see the twin's value of that week; only :mod:`flexisim.explain`, which runs the twin first
+and records them, can switch them off.
 """
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ class Channel(NamedTuple):
     #: a *path* channel: off, the policy world uses the twin's value of an intermediate
     #: quantity (which only the decomposition, running the twin first, can supply)
     path: bool = False
+    #: of a path channel: the (table, column) of that quantity; the world reads the twin's
+    #: values from the column ``<column>_reference``
+    reference: tuple[str, str] | None = None
 
 
 #: every channel, in the order of the weekly story
@@ -69,16 +72,25 @@ CHANNELS: dict[str, Channel] = {
     "counter_capacity": Channel(
         "citizens", "Service capacity at the counter", "Kapasitas layanan di loket",
         "frontline staff away from the counter serve nobody there"),
+    "digital_staffing": Channel(
+        "citizens", "Frontline staff serving online", "Petugas garda depan melayani daring",
+        "frontline staff on flexible days serve the digital channel; off: they serve nobody"),
     "public_visibility": Channel(
         "citizens", "Visibility to citizens", "Keterlihatan bagi warga",
         "citizens who find the counter thinned out trust less (P4), as softened by communication"),
     "communication": Channel(
         "citizens", "Reported results (communication)", "Laporan hasil (komunikasi)",
         "citizens reached by results reporting see the policy world's measured results; off: "
-        "the twin's", path=True),
+        "the twin's", path=True, reference=("agencies", "reported")),
     "scandals": Channel(
         "citizens", "Public scandals", "Skandal publik",
-        "detected cases that become public; off: the twin's number of cases", path=True),
+        "detected cases that become public; off: the twin's number of cases", path=True,
+        reference=("regions", "scandals")),
+    "backoffice": Channel(
+        "citizens", "Back-office delays", "Keterlambatan layanan administrasi",
+        "casework citizens wait for (permits, benefits, salaries) waits as long as the "
+        "policy world's back office makes it; off: as long as the twin's", path=True,
+        reference=("agencies", "delay")),
     "wellbeing_retention": Channel(
         "workforce", "Well-being and retention", "Kesejahteraan dan retensi",
         "flexibility raises well-being and lowers quits (E1)"),

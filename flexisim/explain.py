@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from flexisim.channels import CHANNELS
+from flexisim.channels import CHANNELS, PATHS
 from flexisim.engine.twin import twin_thread
 from flexisim.errors import UsageError
 from flexisim.experiment.analysis import mean_ci
@@ -138,10 +138,10 @@ class _Replication:
         pop = draw_population(config.values, seed, mechanisms)
         self.start = warm_up(config, seed, pop, calibration, mechanisms)
         self.pop = pop  # the warmed-up state: every run starts from a copy
-        # the twin's weekly reported results and public cases: what a policy world with a
-        # path channel off sees instead of its own
-        self.reported: list[np.ndarray] = []
-        self.scandals: list[np.ndarray] = []
+        # the twin's weekly values of every path channel's quantity (reported results, public
+        # cases, back-office delays): what a policy world with a path channel off sees
+        self.references: dict[tuple[str, str], list[np.ndarray]] = {
+            CHANNELS[c].reference: [] for c in PATHS}
         self.twin = self.run(self._world(office_only(config), None), record=True)
 
     def _world(self, config: Scenario, channels: Mapping[str, float] | None) -> World:
@@ -155,15 +155,15 @@ class _Replication:
         twin's reported results and public cases recorded, or fed to a policy world)."""
         perf = np.empty(self.steps)
         trust = np.empty(self.steps)
-        agencies, regions = world.pop.agencies, world.pop.regions
+        pop = world.pop
         for week in range(self.steps):
             if not record:
-                agencies.reported_reference[:] = self.reported[week]
-                regions.scandals_reference[:] = self.scandals[week]
+                for (table, column), weeks in self.references.items():
+                    getattr(getattr(pop, table), f"{column}_reference")[:] = weeks[week]
             world.step(week)
             if record:
-                self.reported.append(agencies.reported.copy())
-                self.scandals.append(regions.scandals.copy())
+                for (table, column), weeks in self.references.items():
+                    weeks.append(getattr(getattr(pop, table), column).copy())
             perf[week] = world.metrics["performance"]
             trust[week] = world.metrics["public_trust"]
         return {"performance": perf, "public_trust": trust}

@@ -314,4 +314,15 @@ def summarize(timeseries: pd.DataFrame, *, public_trust_start: float,
         "regional_performance_gap": float(ts["regional_performance_gap"].mean()),
         "regional_gap_change_pp": float(ts["regional_performance_gap"].mean()
                                         - ts["regional_performance_gap_counterfactual"].mean()),
+        # outputs of mechanisms (NaN for a registry without them)
+        "backoffice_delay_weeks": _mean_of(ts, "backoffice_delay"),
+        "digital_users_end": _last_of(ts, "digital_users"),
     }
+
+
+def _mean_of(ts: pd.DataFrame, column: str) -> float:
+    return float(ts[column].mean()) if column in ts else float("nan")
+
+
+def _last_of(ts: pd.DataFrame, column: str) -> float:
+    return float(ts[column].iloc[-1]) if column in ts else float("nan")

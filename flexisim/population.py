@@ -257,8 +257,11 @@ def build_population(n_asn: int, citizens_per_asn: float, rng: np.random.Generat
     anchor = rng.beta(*t["citizen_trust_beta"], n_cit).astype(F)
     target, far, slot = _ties(c_region, t["citizen_ties"], t["citizen_ties_within_region"],
                               t["citizen_tie_window"], rng)
+    access_latent = rng.random(n_cit).astype(F)
+    # the best-connected citizens use online services first (no draw of its own)
+    digital_user = access_latent < t["citizen_internet"][c_region] * t["digital_users_start"]
     citizens = Citizens(n_cit, extra.get("citizens"), region=c_region, agency=c_agency,
-                        access_latent=rng.random(n_cit).astype(F), anchor=anchor,
+                        access_latent=access_latent, anchor=anchor, digital_user=digital_user,
                         tie_target=target, ties_far=far, ties_slot=slot,
                         trust_ext=np.empty(n_cit + len(far), F))
     agencies = Agencies(

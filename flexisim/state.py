@@ -301,13 +301,27 @@ class Agencies(Table):
     reported = dynamic(F, "reported results (measured output) as a share, 0-1")
     reported_reference = dynamic(F, "the twin's reported results this week (for the "
                                     "communication path channel of flexisim.explain)")
+    # the back office: the casework citizens wait for (permits, benefits, salaries)
+    caseload = dynamic(np.float64, "casework citizens bring each week (output x on time), "
+                                   "set before the policy", fill=np.nan)
+    backlog = dynamic(np.float64, "casework waiting (output x on time)")
+    delay = dynamic(F, "weeks of casework waiting: backlog / caseload")
+    delay_reference = dynamic(F, "the twin's back-office delay this week (for the back-office "
+                                 "path channel of flexisim.explain)")
+    digital_share = dynamic(F, "share of the agency's needs that come online (last week's "
+                               "digital users)", fill=np.nan)
+    digital_availability = dynamic(F, "share of online needs served well this week")
     # the work-mode mechanism's totals of the week's requests (quota and frontline floor)
     quota_days = scratch(np.float64, "flexible days counted against the quota")
     staff_days = scratch(np.float64, "staff-days counted against the quota")
     front_request = scratch(np.float64, "flexible days requested by frontline staff")
     front_days = scratch(np.float64, "frontline staff-days")
+    casework = scratch(np.float64, "this week's back-office output x on time")
     # the citizens mechanism's totals of the week's frontline work
     frontline_capacity = scratch(np.float64, "on-site frontline days x effort x ability")
+    remote_capacity = scratch(np.float64, "frontline flexible days x effort x remote "
+                                          "productivity: served online")
+    digital_users = scratch(np.float64, "the agency's citizens who use the digital channel")
     frontline_staff = scratch(np.float64, "active frontline staff")
     frontline_present = scratch(np.float64, "on-site frontline staff-days")
     measured_total = scratch(np.float64, "measured output-quality of the agency's staff")
@@ -323,6 +337,8 @@ class Regions(Table):
                         rows=False)
     device = derived(F, "device access of staff 0-1")
     internet = derived(F, "home internet quality of staff 0-1")
+    citizen_skill = derived(F, "citizens' digital skill 0-1 (the region's gap, closed by "
+                               "investment)")
     headcount = dynamic(np.float64, "active staff")
     scandals = dynamic(F, "detected cases that became public this week")
     scandals_reference = dynamic(F, "the twin's public cases this week (for the scandals "
@@ -367,8 +383,9 @@ class Citizens(Table):
     online = derived(bool, "has internet access (region's use, moved by investment)")
     trust = dynamic(F, "trust in the civil service 0-1")
     experience = dynamic(F, "last week's service experience (NaN: no need)", fill=np.nan)
-    needed = dynamic(bool, "needed a frontline service this week")
+    needed = dynamic(bool, "needed a public service this week (counter, online or casework)")
     exposed = dynamic(bool, "reached by results reporting this week")
+    digital_user = dynamic(bool, "uses the digital channel when a need can be met online")
     heard = scratch(F, "mean trust of the citizen's ties this week")
     trust_ext = scratch(F, "trust, then the far ties' trust gathered", rows=False)
 

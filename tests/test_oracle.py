@@ -37,7 +37,8 @@ SCENARIOS = ("office_only", "permenpan_4_2025", "trust_without_verify", "digital
 KEYS = ("performance_mean", "performance_change_pct", "shirking_rate", "detected_shirking_rate",
         "false_accusation_rate", "flex_uptake", "mean_flex_days", "service_availability",
         "citizen_satisfaction", "timeliness", "wellbeing", "trust_change_pp",
-        "share_performing", "attrition_rate_annual")
+        "share_performing", "attrition_rate_annual", "backoffice_delay_weeks",
+        "digital_users_end")
 ABS_TOL = dict.fromkeys(KEYS, 1e-9)
 
 

@@ -99,7 +99,7 @@ class CivilServant(mesa.Agent):
         if not p.flexiwork_enabled:
             self.eligible = self.approved = False
             return
-        ict = self.ict_latent < m.digital_share(self.job)
+        ict = self.ict_latent < m.ict_share(self.job)
         ok = (self.active and JOB_FAMILIES[self.job] in p.eligible_families and ict
               and self.discipline_left == 0)
         decree = m.decree[self.agency]
@@ -189,6 +189,7 @@ class CivilServant(mesa.Agent):
         infra = (1.0 - p.internet_penalty * (1.0 - self.internet)) if self.device \
             else p.no_device_factor
         productivity = (1.0 + p.remote_gain) * infra * (1.0 - p.skill_penalty * (1.0 - self.skill))
+        self.remote_productivity = productivity  # also what a flexible frontline day serves online
         office = self.ability * self.effort_office * (1.0 - 0.5 * coord)
         remote = self.ability * self.effort_remote * productivity * (1.0 - coord)
         self.coordination = coord
@@ -331,10 +332,11 @@ class CitizenAgent(mesa.Agent):
     """A citizen served by one regional agency; trust moves with experience and information."""
 
     def __init__(self, model: ReferenceModel, region: int, agency: int, online: bool,
-                 anchor: float, trust: float) -> None:
+                 anchor: float, trust: float, digital_user: bool) -> None:
         super().__init__(model)
         self.region, self.agency, self.online = region, agency, online
         self.anchor, self.trust = anchor, trust
+        self.digital_user = digital_user
         self.ties: list[CitizenAgent] = []
         self.heard = trust
 
@@ -344,18 +346,24 @@ class CitizenAgent(mesa.Agent):
     def use_service(self) -> None:
         m, p = self.model, self.model.p
         rnd = m.rand["citizens"]
-        u0, u1, u2, u3, u4 = (rnd.random() for _ in range(5))
+        u0, u1, u2, u3, u4, u5, u6 = (rnd.random() for _ in range(7))
         need = u0 < p.need_rate
-        digital = need and self.online and u1 < p.digital_channel * m.platform
-        counter = need and not digital
-        avail = m.availability[self.agency]
-        well = u2 < avail
-        late = not well and u2 < avail + (1.0 - avail) * p.late_share
-        score = p.score_well if well else (p.score_late if late else p.score_unserved)
-        if counter and u3 < 1.0 - m.presence[self.agency]:
-            score -= p.visibility_penalty * (1.0 - m.soften)
-        if digital:
-            score = p.score_digital_base + p.score_digital_span * m.platform
+        case = need and u5 < p.backoffice_need_share  # casework of the back office
+        frontline = need and not case
+        digital = frontline and self.online and self.digital_user and u1 < p.digital_channel
+        counter = frontline and not digital
+        if case:
+            well = u2 < math.exp(-m.delay[self.agency] / p.delay_tolerance_weeks)
+            score = p.score_well if well else p.score_late
+        else:
+            avail = (m.digital_availability if digital else m.availability)[self.agency]
+            well = u2 < avail
+            late = not well and u2 < avail + (1.0 - avail) * p.late_share
+            best = (max(p.score_well - p.digital_quality_gap * (1.0 - m.platform), 0.0)
+                    if digital else p.score_well)
+            score = best if well else (p.score_late if late else p.score_unserved)
+            if counter and u3 < 1.0 - m.presence[self.agency]:
+                score = max(score - p.visibility_penalty * (1.0 - m.soften), 0.0)
         exposed = u4 < m.reach
         t = self.trust
         new = (t + p.trust_experience * need * (score - t) + p.trust_anchor * (self.anchor - t)
@@ -363,10 +371,16 @@ class CitizenAgent(mesa.Agent):
                + p.trust_word_of_mouth * (self.heard - t)
                - p.scandal_hit * m.region_scandals[self.region])
         self.trust = clip01(new)
+        # the digital channel: adopted at the counter, abandoned after a poor online service
+        if (counter and self.online and not self.digital_user
+                and u6 < p.digital_adoption * m.platform * m.citizen_skill[self.region]):
+            self.digital_user = True
+        elif digital and not well and u6 < p.digital_abandon:
+            self.digital_user = False
         if need:
             m.needs += 1
             m.satisfaction += score
-            m.served_on_time += digital or (counter and well)
+            m.served_on_time += well
 
 
 def _poisson(u: float, mean: float) -> int:
@@ -414,6 +428,11 @@ class ReferenceModel(mesa.Model):
         a, b = self.tables["motivation_beta"]
         self.mean_motivation = a / (a + b)
         self.week = 0
+        # the back office and the digital channel (ODD 7.4b, 7.6)
+        self.caseload: list[float] | None = None
+        self.backlog = [0.0] * self.n_agencies
+        self.delay = [0.0] * self.n_agencies
+        self.citizen_skill = (1.0 - 0.5 * np.asarray(self.tables["digital_gap"])).tolist()
 
         L = pop.leaders
         literacy = np.clip(L.digital_literacy + TRAINING_LITERACY * L.trained, 0.0, 1.0)
@@ -441,21 +460,24 @@ class ReferenceModel(mesa.Model):
                 effort_remote=0.0, shirk_days=0, office_shirk_days=0, shortfall=0.0,
                 office_shortfall=0.0, output=0.0, quality=0.0, on_time=0.0, coordination=0.0,
                 measured=0.0, detected=False, falsely_accused=False, disciplined=False,
-                intent_to_leave=0.0,
+                intent_to_leave=0.0, remote_productivity=0.0,
                 priority=0.0, exited=False, hire=False)
             leader.team.append(agent)
             self.staff_list.append(agent)
         c = pop.citizens
         online = pop.citizens.online.tolist()
-        self.citizen_list = [CitizenAgent(self, int(r), int(ag), bool(on), float(an), float(an))
-                             for r, ag, on, an in zip(c.region.tolist(), c.agency.tolist(),
-                                                      online, c.anchor.tolist(), strict=True)]
+        self.citizen_list = [CitizenAgent(self, int(r), int(ag), bool(on), float(an), float(an),
+                                          bool(user))
+                             for r, ag, on, an, user in zip(
+                                 c.region.tolist(), c.agency.tolist(), online, c.anchor.tolist(),
+                                 c.digital_user.tolist(), strict=True)]
         for citizen, latent in zip(self.citizen_list, c.access_latent.tolist(), strict=True):
             citizen.access_latent = latent
         ties = c.ties.tocsr()
         for k, citizen in enumerate(self.citizen_list):
             ends = ties.indptr[k], ties.indptr[k + 1]
             citizen.ties = [self.citizen_list[j] for j in ties.indices[ends[0]:ends[1]]]
+        self._count_digital_users()
         self.staff = self.agents_by_type[CivilServant]
         self.leaders = self.agents_by_type[LeaderAgent]
         self.citizens = self.agents_by_type[CitizenAgent]
@@ -479,7 +501,7 @@ class ReferenceModel(mesa.Model):
                 rng=rng, counterfactual=False, calibration=calibration)
 
     # ------------------------------------------------------------------ helpers
-    def digital_share(self, job: int) -> float:
+    def ict_share(self, job: int) -> float:
         """Share of a job family's work doable with ICT; frontline work's is a lever."""
         return (self.p.frontline_digital_share if JOB_FAMILIES[job] == "frontline"
                 else self.tables["ict_doable"][job])
@@ -555,6 +577,7 @@ class ReferenceModel(mesa.Model):
             self.set_infrastructure(s)
         closed = 1.0 - (1.0 - p.investment_per_year) ** (max(self.week, 0) / WEEKS)
         self.platform = p.platform_quality + (1.0 - p.platform_quality) * closed
+        self.citizen_skill = [1.0 - 0.5 * g * (1.0 - closed) for g in t["digital_gap"]]
         for c in self.citizen_list:
             c.online = c.access_latent < t["citizen_internet"][c.region] * (1.0 - closed) + closed
 
@@ -607,6 +630,7 @@ class ReferenceModel(mesa.Model):
         p = self.p
         n_ag = self.n_agencies
         capacity, front, present = [0.0] * n_ag, [0] * n_ag, [0.0] * n_ag
+        online = [0.0] * n_ag
         measured, heads = [0.0] * n_ag, [0] * n_ag
         detected, heads_r = [0] * self.n_regions, [0] * self.n_regions
         for s in self.staff_list:
@@ -618,10 +642,29 @@ class ReferenceModel(mesa.Model):
                 if s.job == FRONTLINE:
                     onsite = 5 - s.flex_days
                     capacity[s.agency] += onsite * s.effort_office * s.ability
+                    # flexible frontline days serve the digital channel
+                    online[s.agency] += (s.flex_days * s.effort_remote * s.ability
+                                         * s.remote_productivity)
                     front[s.agency] += 1
                     present[s.agency] += onsite
-        self.availability = [min(1.0, capacity[a] / (5.0 * front[a] * p.service_norm))
-                             if front[a] else 1.0 for a in range(n_ag)]
+        # each agency's demand, a share online (last week's digital users); on-site staff
+        # serve both channels, staff away only the digital one (ODD 7.6)
+        kappa = 1.0 - p.digital_automation * self.platform
+        self.availability, self.digital_availability = [], []
+        for a in range(n_ag):
+            demand = 5.0 * front[a] * p.service_norm
+            d = self.digital_share[a]
+            at_counter, on_line = (1.0 - d) * demand, d * demand * kappa
+            common = (min(1.0, (capacity[a] + online[a]) / (at_counter + on_line))
+                      if at_counter + on_line > 0 else 1.0)
+            if online[a] >= common * on_line:
+                self.availability.append(min(1.0, capacity[a] / at_counter) if at_counter > 0
+                                         else 1.0)
+                self.digital_availability.append(min(1.0, online[a] / on_line) if on_line > 0
+                                                 else 1.0)
+            else:
+                self.availability.append(common)
+                self.digital_availability.append(common)
         self.presence = [present[a] / (5.0 * front[a]) if front[a] else 1.0 for a in range(n_ag)]
         total_front = sum(front)
         self.presence_overall = sum(present) / (5.0 * total_front) if total_front else 1.0
@@ -638,6 +681,38 @@ class ReferenceModel(mesa.Model):
         self.needs, self.satisfaction, self.served_on_time = 0, 0.0, 0
         self.citizens.do("listen")  # everyone hears last week's trust first
         self.citizens.do("use_service")
+        self._count_digital_users()
+
+    def _count_digital_users(self) -> None:
+        """Next week's share of each agency's frontline needs that come online."""
+        users, n = [0] * self.n_agencies, [0] * self.n_agencies
+        for c in self.citizen_list:
+            users[c.agency] += c.online and c.digital_user
+            n[c.agency] += 1
+        self.digital_share = [self.p.digital_channel * u / max(k, 1)
+                              for u, k in zip(users, n, strict=True)]
+
+    def _backoffice(self) -> None:
+        """The casework citizens wait for (ODD 7.4b): handled out of the back office's output
+        on time; the caseload set before the policy, the backlog and the delay."""
+        p = self.p
+        work = [0.0] * self.n_agencies
+        for s in self.staff_list:
+            if s.active and s.job != FRONTLINE:
+                work[s.agency] += s.output * s.on_time
+        if self.caseload is None:  # the usual casework: effort = motivation
+            usual = [0.0] * self.n_agencies
+            for s in self.staff_list:
+                if s.active and s.job != FRONTLINE:
+                    m = s.motivation
+                    usual[s.agency] += 5.0 * s.ability * m * (0.5 + 0.5 * m)
+            self.caseload = [p.backoffice_utilisation * u for u in usual]
+        for a in range(self.n_agencies):
+            if self.week < 0:  # the warm-up: settles over a quarter to the office's casework
+                self.caseload[a] += (p.backoffice_utilisation * work[a] - self.caseload[a]) / 13.0
+            handled = min(self.backlog[a] + self.caseload[a], work[a])
+            self.backlog[a] += self.caseload[a] - handled
+            self.delay[a] = self.backlog[a] / self.caseload[a] if self.caseload[a] > 0 else 0.0
 
     def _collect(self, hires: int, recruit_ability: float) -> None:
         p = self.p
@@ -685,6 +760,10 @@ class ReferenceModel(mesa.Model):
             "share_under_35": mean(s.age < 35 for s in active),
             "share_performing": mean(s.performing for s in active),
             "regional_performance_gap": 100.0 * (jb - east_perf) / jb if jb > 0 else 0.0,
+            "backoffice_delay": (sum(d * c for d, c in zip(self.delay, self.caseload, strict=True))
+                                 / max(sum(self.caseload), 1e-12)),
+            "digital_users": (sum(c.online and c.digital_user for c in citizens)
+                              / max(sum(c.online for c in citizens), 1)),
         }
         twin = self.counterfactual.metrics if self.counterfactual is not None else self.metrics
         for column, output in COUNTERFACTUAL_OF.items():
@@ -713,6 +792,7 @@ ORACLE = {
     "signalling": ReferenceModel._signalling,
     "effort": ReferenceModel._effort,
     "production": ReferenceModel._production,
+    "backoffice": ReferenceModel._backoffice,
     "oversight": ReferenceModel._oversight,
     "citizens": ReferenceModel._serve_citizens,
     "workforce": ReferenceModel._workforce,

@@ -6,9 +6,19 @@ from typing import NamedTuple
 
 import numpy as np
 
-from flexisim.engine import ONE, ZERO, active_sum_count, clip01, counter_uniform, kernel, week_key
+from flexisim.engine import (
+    HALF,
+    ONE,
+    ZERO,
+    active_sum_count,
+    clip01,
+    counter_uniform,
+    kernel,
+    week_key,
+)
 from flexisim.mechanisms.common import poisson_from_uniform
 from flexisim.mechanisms.mechanism import Mechanism
+from flexisim.mechanisms.production import _remote_productivity
 from flexisim.params import Params
 from flexisim.population import FRONTLINE
 from flexisim.state import F, Population, ViewSpec
@@ -17,31 +27,40 @@ COMMUNICATION = ("silent", "reactive", "proactive")
 
 VIEW = ViewSpec(
     "citizens",
-    reads={"staff": ("active", "job", "flex_days", "effort_office", "ability", "measured",
-                     "detected"),
+    reads={"staff": ("active", "job", "flex_days", "effort_office", "effort_remote", "ability",
+                     "device", "internet", "skill", "measured", "detected"),
            "agencies": ("staff_rows", "citizen_rows", "region", "headcount",
-                        "reported_reference"),
-           "citizens": ("online", "anchor", "ties_slot", "ties_far"),
-           "regions": ("headcount", "scandals_reference")},
-    writes={"agencies": ("frontline_capacity", "frontline_staff", "frontline_present",
-                         "measured_total", "availability", "presence", "reported"),
-            "citizens": ("trust", "needed", "experience", "exposed", "heard", "trust_ext"),
+                        "reported_reference", "delay", "delay_reference", "digital_share"),
+           "citizens": ("online", "anchor", "ties_slot", "ties_far", "digital_user"),
+           "regions": ("headcount", "scandals_reference", "citizen_skill")},
+    writes={"agencies": ("frontline_capacity", "remote_capacity", "frontline_staff",
+                         "frontline_present", "measured_total", "availability",
+                         "digital_availability", "presence", "reported", "digital_users",
+                         "digital_share"),
+            "citizens": ("trust", "needed", "experience", "exposed", "heard", "trust_ext",
+                         "digital_user"),
             "regions": ("detected_total", "scandals")},
     parameters=("service_norm", "communication_policy", "comm_soften_silent",
                 "comm_soften_reactive", "comm_soften_proactive", "comm_reach_silent",
                 "comm_reach_reactive", "comm_reach_proactive", "report_reference",
                 "media_scrutiny", "need_rate", "digital_channel", "late_share", "score_well",
-                "score_late", "score_unserved", "visibility_penalty", "score_digital_base",
-                "score_digital_span", "trust_experience", "trust_anchor",
-                "trust_communication", "trust_word_of_mouth", "scandal_hit",
-                "ch_counter_capacity", "ch_public_visibility", "ch_communication",
-                "ch_scandals"))
+                "score_late", "score_unserved", "visibility_penalty", "digital_quality_gap",
+                "digital_automation", "digital_adoption", "digital_abandon",
+                "backoffice_need_share", "delay_tolerance_weeks", "trust_experience",
+                "trust_anchor", "trust_communication", "trust_word_of_mouth", "scandal_hit",
+                "remote_gain", "internet_penalty", "no_device_factor", "skill_penalty",
+                "ch_remote_productivity", "ch_counter_capacity", "ch_digital_staffing",
+                "ch_public_visibility", "ch_communication", "ch_scandals", "ch_backoffice"))
+
+#: counter-based uniforms per citizen and week: need, online, service, empty counter,
+#: reporting, kind of need, adoption
+UNIFORMS = 7
 
 
 class Terms(NamedTuple):
-    digital_share: np.float32  # chance an online citizen uses the digital channel
     empty_penalty: np.float32  # trust lost at a thinned-out counter, after communication
-    digital_score: np.float32  # experience of the digital channel
+    digital_well: np.float32  # experience of an online need served well
+    adoption: np.float32  # weekly chance of starting online: digital_adoption x platform
     reach: np.float32  # weekly share of citizens reached by results reporting
     ties_per_citizen: int  # word-of-mouth ties of every citizen
     frontline: int  # job code of frontline service
@@ -49,8 +68,9 @@ class Terms(NamedTuple):
 
 @kernel
 def _staff_totals(v, t):
-    """Per agency: frontline capacity, frontline staff, on-site frontline days, measured output;
-    per region: staff detected this week. One pass over the staff.
+    """Per agency: frontline capacity at the counter and online (flexible frontline days),
+    frontline staff, on-site frontline days, measured output; per region: staff detected this
+    week. One pass over the staff.
 
     Agency ``a`` is the rows ``staff_rows[a]:staff_rows[a + 1]`` (rows are in team order).
     Without branches (rows off the front line add zero); counts in integers, the other sums
@@ -58,13 +78,15 @@ def _staff_totals(v, t):
     """
     s, a, r, k = v.staff, v.agencies, v.regions, v.params
     # channels: off, flexible days neither take capacity from the counter nor leave it
-    # visibly thinned out (flexisim.channels)
+    # visibly thinned out (flexisim.channels); "digital staffing" off, frontline staff away
+    # serve nobody online (each gate its own term, so that each alone makes its difference)
     away_capacity = np.float64(k.ch_counter_capacity)
+    online_capacity = np.float64(k.ch_digital_staffing)
     away_seen = 1 if k.ch_public_visibility > 0.5 else 0
     rows = a.staff_rows
     r.detected_total[:] = 0.0
     for g in range(len(rows) - 1):
-        cap = meas = 0.0
+        cap = remote = meas = 0.0
         fr = pres = det = 0
         for i in range(np.uint64(rows[g]), np.uint64(rows[g + 1])):  # see engine.compiled
             meas += s.measured[i]
@@ -73,23 +95,68 @@ def _staff_totals(v, t):
             away = np.int64(s.flex_days[i])
             onsite = 5.0 - away_capacity * away
             cap += onsite * s.effort_office[i] * s.ability[i] if serving else 0.0
+            # a flexible frontline day serves the digital channel, as productive as the
+            # production mechanism's flexible day (device, internet, skill)
+            productivity = ONE + k.ch_remote_productivity * (
+                _remote_productivity(s.device[i], s.internet[i], s.skill[i], k) - ONE)
+            remote += (online_capacity * away * s.effort_remote[i] * s.ability[i]
+                       * productivity if serving else 0.0)
             fr += serving
             pres += 5 - away_seen * away if serving else 0
         a.frontline_capacity[g] = cap
+        a.remote_capacity[g] = remote
         a.frontline_staff[g] = fr
         a.frontline_present[g] = pres
         a.measured_total[g] = meas
         r.detected_total[a.region[g]] += det
 
 
-def _service_levels(capacity: np.ndarray, front: np.ndarray, present: np.ndarray,
-                    p: Params) -> tuple[np.ndarray, np.ndarray, float]:
+def _service_levels(pop: Population, p: Params) -> tuple[np.ndarray, np.ndarray, float]:
+    """Availability at the counter and online, and presence, per agency.
+
+    Demand: ``D = 5 x frontline staff x service_norm`` a week, a share ``d`` of it online
+    (last week's digital users), where a case takes ``kappa = 1 - digital_automation x
+    platform`` of a counter case's staff time. On-site capacity serves both channels, the
+    capacity of flexible frontline days only the digital one: both channels get the common
+    availability ``min(1, (C_site + C_away) / ((1 - d) D + d D kappa))`` unless the capacity
+    away alone covers the online share of it, when each channel gets its own.
+    """
+    A = pop.agencies
+    front = A.frontline_staff
+    demand = 5.0 * front * p.service_norm
+    d = A.digital_share.astype(np.float64)
+    kappa = 1.0 - p.digital_automation * float(pop.platform)
+    counter_demand, online_demand = (1.0 - d) * demand, d * demand * kappa
+    site, away = A.frontline_capacity, A.remote_capacity
+    total = counter_demand + online_demand
+    common = np.where(total > 0, np.minimum(1.0, (site + away) / np.maximum(total, 1e-12)), 1.0)
+    apart = away >= common * online_demand
+    online = np.where(apart, np.where(online_demand > 0, np.minimum(
+        1.0, away / np.maximum(online_demand, 1e-12)), 1.0), common)
+    counter = np.where(apart, np.where(counter_demand > 0, np.minimum(
+        1.0, site / np.maximum(counter_demand, 1e-12)), 1.0), common)
     days = 5.0 * front
-    safe = np.maximum(days, 1.0)
-    availability = np.where(days > 0, np.minimum(1.0, capacity / (safe * p.service_norm)), 1.0)
-    presence = np.where(days > 0, present / safe, 1.0)
-    overall = float(present.sum() / days.sum()) if days.sum() > 0 else 1.0
-    return availability, presence, overall
+    presence = np.where(days > 0, A.frontline_present / np.maximum(days, 1.0), 1.0)
+    overall = float(A.frontline_present.sum() / days.sum()) if days.sum() > 0 else 1.0
+    A.availability[:] = counter
+    A.digital_availability[:] = online
+    A.presence[:] = presence
+    return counter, presence, overall
+
+
+def _digital_share(pop: Population, p: Params, users: np.ndarray) -> None:
+    """Share of each agency's frontline needs that come online: its connected digital users
+    among its citizens x ``digital_channel`` (this week's pass sets next week's share)."""
+    A = pop.agencies
+    n = np.diff(A.citizen_rows).astype(np.float64)
+    A.digital_share[:] = (p.digital_channel * users / np.maximum(n, 1.0)).astype(F)
+
+
+def _first_digital_share(pop: Population, p: Params) -> None:
+    """The first week of a run: the share from the citizens' state as drawn."""
+    c = pop.citizens
+    _digital_share(pop, p, np.bincount(c.agency, weights=c.online & c.digital_user,
+                                       minlength=len(pop.agencies)))
 
 
 @kernel
@@ -122,84 +189,126 @@ def _heard_rows(v, t):
 
 @kernel(disjoint=True)
 def _citizen_rows(key, v, t):
-    """Needs, service, experience and trust of every citizen; returns the needs met on time.
+    """Needs, service, experience, adoption of the digital channel and trust of every
+    citizen; returns the needs met on time, and counts each agency's connected digital users.
 
     Agency ``a`` serves the citizens ``citizen_rows[a]:citizen_rows[a + 1]`` (citizens are in
-    agency order), so its availability, presence, reported results and its region's
+    agency order), so its availability, presence, delay, reported results and its region's
     scandals are constants of the inner loop. float32 throughout (parameters and terms are
     float32; see engine.compiled.ZERO). Without branches or conditional stores (every
     uniform of a row is computed; the values do not depend on which are used), so that the
     loop vectorises; the experience scores are summed afterwards (a float64 sum in row
     order would keep it from vectorising).
     """
-    c, a, k = v.citizens, v.agencies, v.params
+    c, a, r, k = v.citizens, v.agencies, v.regions, v.params
     rows = a.citizen_rows
     on_time = 0
     nan = np.float32(np.nan)
+    n = UNIFORMS
     for g in range(len(rows) - 1):
         avail = a.availability[g]
-        absent = ONE - a.presence[g]
         late_below = avail + (ONE - avail) * k.late_share
+        online_avail = a.digital_availability[g]
+        online_late_below = online_avail + (ONE - online_avail) * k.late_share
+        absent = ONE - a.presence[g]
+        # path channel "back office": off, citizens wait as long as in the twin
+        delay = a.delay[g] if k.ch_backoffice > HALF else a.delay_reference[g]
+        case_on_time = np.exp(-delay / k.delay_tolerance_weeks)
         report = a.reported[g]
-        scandal = k.scandal_hit * v.regions.scandals[a.region[g]]
-        met = 0  # a per-agency count: a reduction carried across agencies does not vectorise
+        region = a.region[g]
+        scandal = k.scandal_hit * r.scandals[region]
+        adopt = t.adoption * r.citizen_skill[region]
+        met = 0  # per-agency counts: a reduction carried across agencies does not vectorise
+        users = 0
         for i in range(np.uint64(rows[g]), np.uint64(rows[g + 1])):  # see engine.compiled
-            need = counter_uniform(key, i, 0, 5) < k.need_rate
-            digital = need & c.online[i] & (counter_uniform(key, i, 1, 5) < t.digital_share)
-            counter = need & (not digital)
-            u2 = counter_uniform(key, i, 2, 5)
+            need = counter_uniform(key, i, 0, n) < k.need_rate
+            case = need & (counter_uniform(key, i, 5, n) < k.backoffice_need_share)
+            frontline = need & (not case)
+            online = c.online[i]
+            user = c.digital_user[i]
+            digital = (frontline & online & user
+                       & (counter_uniform(key, i, 1, n) < k.digital_channel))
+            counter = frontline & (not digital)
+            u2 = counter_uniform(key, i, 2, n)
+            # at the counter: served well, late or not at all; a thinned-out counter reads
+            # as the state's absence (P4)
             well = u2 < avail
             late = (not well) & (u2 < late_below)
             at_counter = k.score_well if well else (k.score_late if late else k.score_unserved)
-            empty = counter_uniform(key, i, 3, 5) < absent  # saw the counter thinned out
+            empty = counter_uniform(key, i, 3, n) < absent  # saw the counter thinned out
             at_counter = max(at_counter - t.empty_penalty, ZERO) if empty else at_counter
-            score = t.digital_score if digital else at_counter
+            # online: the same three outcomes at the digital channel's availability
+            online_well = u2 < online_avail
+            online_late = (not online_well) & (u2 < online_late_below)
+            on_line = (t.digital_well if online_well
+                       else (k.score_late if online_late else k.score_unserved))
+            # casework: on time unless the back office's backlog makes it wait
+            case_well = u2 < case_on_time
+            in_case = k.score_well if case_well else k.score_late
+            score = in_case if case else (on_line if digital else at_counter)
             c.needed[i] = need
-            is_exposed = counter_uniform(key, i, 4, 5) < t.reach
+            is_exposed = counter_uniform(key, i, 4, n) < t.reach
             c.exposed[i] = is_exposed
             trust = c.trust[i]
             new = (trust + k.trust_anchor * (c.anchor[i] - trust)
                    + k.trust_word_of_mouth * (c.heard[i] - trust))
             new += k.trust_experience * (score - trust) if need else ZERO
             c.experience[i] = score if need else nan
-            met += digital | (counter & well)
+            met += (digital & online_well) | (counter & well) | (case & case_well)
             new += k.trust_communication * (report - trust) if is_exposed else ZERO
             c.trust[i] = clip01(new - scandal)
+            # adoption: a connected citizen served at the counter may start online; a digital
+            # user let down online may go back to the counter
+            u6 = counter_uniform(key, i, 6, n)
+            starts = counter & online & (not user) & (u6 < adopt)
+            leaves = digital & (not online_well) & (u6 < k.digital_abandon)
+            user = (user | starts) & (not leaves)
+            c.digital_user[i] = user
+            users += user & online
         on_time += met
+        a.digital_users[g] = users
     return on_time
 
 
 def serve_citizens(pop: Population, p: Params, rng: np.random.Generator,
                    week: int) -> dict[str, float]:
-    """Citizens with a need are served online, well, late or not at all; trust follows.
+    """Citizens with a need are served at the counter, online or by the back office; trust
+    follows.
 
-    A need arises with probability ``need_rate``. An online citizen uses the digital channel
-    with probability ``digital_channel x platform``: experience ``base + span x platform``.
-    Otherwise at the counter: served well with probability = availability, else late
-    (``late_share``) or not at all; scores ``score_well/late/unserved`` (P2). Finding the
-    counter thinned out (probability 1 - presence) subtracts ``visibility_penalty``, softened by
-    the agency's communication (P4). Trust moves toward the experience (``trust_experience``),
-    back to the citizen's predisposition (``trust_anchor``, P1), toward reported results for
-    those reached by reporting, toward the ties' mean (word of mouth), and drops for everyone
-    in a region for each detected case that becomes public (P3): a Poisson number per region
-    with mean ``media_scrutiny x percent of the region's staff detected``.
-    Five uniforms per citizen (counter-based on the week's key) and one per region.
-    Returns the week's service statistics.
+    A need arises with probability ``need_rate``; a share ``backoffice_need_share`` of needs
+    is casework (a permit, a benefit, a salary): on time with probability ``exp(-delay /
+    delay_tolerance_weeks)`` given the agency's back-office delay (backoffice mechanism),
+    scoring ``score_well``, else ``score_late``. Other needs are frontline contacts: a
+    connected digital user meets one online with probability ``digital_channel``, else at
+    the counter. Each channel serves well with its availability (:func:`_service_levels`:
+    remote frontline staff serve online), else late (``late_share``) or not at all; scores
+    ``score_well/late/unserved`` (P2), online ``score_well - digital_quality_gap x (1 -
+    platform)`` when served well. Finding the counter thinned out (probability 1 - presence)
+    subtracts ``visibility_penalty``, softened by the agency's communication (P4). Trust
+    moves toward the experience (``trust_experience``), back to the citizen's predisposition
+    (``trust_anchor``, P1), toward reported results for those reached by reporting, toward
+    the ties' mean (word of mouth), and drops for everyone in a region for each detected
+    case that becomes public (P3): a Poisson number per region with mean ``media_scrutiny x
+    percent of the region's staff detected``. A connected citizen served at the counter
+    starts using the digital channel with probability ``digital_adoption x platform x the
+    region's citizen skill``; a digital user not served well online goes back with
+    probability ``digital_abandon``. Seven uniforms per citizen (counter-based on the week's
+    key) and one per region. Returns the week's service statistics.
     """
     c, A, R = pop.citizens, pop.agencies, pop.regions
     key = week_key(rng)
     u_scandal = rng.random(len(R))
     policy = p.communication_policy
-    terms = Terms(F(p.digital_channel * pop.platform),
-                  F(p.visibility_penalty * (1.0 - getattr(p, f"comm_soften_{policy}"))),
-                  F(p.score_digital_base + p.score_digital_span * pop.platform),
+    platform = float(pop.platform)
+    terms = Terms(F(p.visibility_penalty * (1.0 - getattr(p, f"comm_soften_{policy}"))),
+                  F(max(p.score_well - p.digital_quality_gap * (1.0 - platform), 0.0)),
+                  F(p.digital_adoption * platform),
                   F(getattr(p, f"comm_reach_{policy}")), c.ties_per_citizen, FRONTLINE)
+    if np.isnan(A.digital_share).any():
+        _first_digital_share(pop, p)
     v = pop.views(VIEW, p)
     _staff_totals(v, terms)
-    availability, presence, presence_overall = _service_levels(
-        A.frontline_capacity, A.frontline_staff, A.frontline_present, p)
-    A.availability[:] = availability
-    A.presence[:] = presence
+    availability, presence, presence_overall = _service_levels(pop, p)
     # reported results: the agency's measured performance (what e-Kinerja shows), as a share
     heads = np.maximum(A.headcount, 1.0)
     A.reported[:] = np.clip(0.5 * A.measured_total / (5.0 * heads) / p.report_reference,
@@ -217,13 +326,18 @@ def serve_citizens(pop: Population, p: Params, rng: np.random.Generator,
 
     _heard_rows(v, terms)
     on_time = _citizen_rows(key, v, terms)
+    _digital_share(pop, p, A.digital_users)
     satisfaction, needs = active_sum_count(c.experience, c.needed)
     return {
         "availability": availability, "presence": presence, "presence_overall": presence_overall,
         "scandals": float(scandals.sum()),
         "on_time": float(on_time), "needs": float(needs),
         "satisfaction": satisfaction / max(needs, 1.0),
+        "digital_users": float((c.digital_user & c.online).sum()) / max(float(c.online.sum()),
+                                                                         1.0),
     }
 
 
-MECHANISM = Mechanism(VIEW, serve_citizens)
+MECHANISM = Mechanism(VIEW, serve_citizens, outputs={
+    "digital_users": ("share", "connected citizens who use the digital channel"),
+})

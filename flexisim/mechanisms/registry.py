@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 
 from flexisim.mechanisms import (
     appraisal,
+    backoffice,
     citizens,
     effort,
     eligibility,
@@ -132,6 +133,7 @@ STEP = Registry([
     signalling.MECHANISM,    # 2b. the signal of being granted flexibility (off by default)
     effort.MECHANISM,        # 3. effort and shirking
     production.MECHANISM,    # 4. production
+    backoffice.MECHANISM,    # 4b. the back office: casework citizens wait for
     oversight.MECHANISM,     # 5. oversight and measurement
     citizens.MECHANISM,      # 6. service delivery and citizens' trust
     workforce.MECHANISM,     # 7. workforce dynamics

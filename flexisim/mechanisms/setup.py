@@ -140,6 +140,9 @@ def infrastructure_levels(pop: Population, p: Params, year: float,
     R.device[:] = (device * (1.0 - gap)).astype(F)
     R.internet[:] = (internet * (1.0 - gap)).astype(F)
     pop.platform = F(p.platform_quality + (1.0 - p.platform_quality) * closed)
+    # citizens' skill with online services follows their region's digital gap (not the staff
+    # lever regional_gap, as their access follows BPS), closed by investment
+    R.citizen_skill[:] = (1.0 - 0.5 * R.digital_gap * (1.0 - closed)).astype(F)
     idx = slice(None) if rows is None else rows
     region = s.region[idx]
     s.device[idx] = s.device_latent[idx] < R.device[region]
@@ -174,7 +177,7 @@ INFRASTRUCTURE = Mechanism(
                "citizens": ("region", "access_latent"),
                "regions": ("digital_gap", "citizen_internet")},
         writes={"staff": ("device", "internet", "skill"), "citizens": ("online",),
-                "regions": ("device", "internet")},
+                "regions": ("device", "internet", "citizen_skill")},
         parameters=("investment_per_year", "regional_gap", "device_access",
                     "internet_quality", "platform_quality")),
     invest_in_infrastructure, stream=False)

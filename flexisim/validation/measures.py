@@ -307,18 +307,21 @@ class WellbeingGap(Probe):
 
 
 class MeanMetric(Probe):
-    """Mean over the observed weeks of one of the model's weekly outputs (``OUTPUTS``)."""
+    """Mean over the observed weeks of one of the model's weekly outputs (``OUTPUTS``, or an
+    output a mechanism reports)."""
 
     OPTIONS: ClassVar[dict[str, Any]] = {"metric": None, "scale": 1.0}
     DESCRIPTION = "mean of a weekly output over the observed weeks"
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
+        from flexisim.mechanisms.registry import STEP
         from flexisim.metrics import OUTPUTS
 
-        if self.options["metric"] not in OUTPUTS:
+        allowed = set(OUTPUTS) | set(STEP.outputs())  # the model's and its mechanisms'
+        if self.options["metric"] not in allowed:
             raise ValueError(f"unknown metric {self.options['metric']!r}; allowed: "
-                             f"{sorted(OUTPUTS)}")
+                             f"{sorted(allowed)}")
         self.total = 0.0
         self.n = 0
 
