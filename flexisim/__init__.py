@@ -10,8 +10,8 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 from flexisim.scenario import Scenario, ScenarioError, list_scenarios, load_scenario  # noqa: E402
 
-__all__ = ["FlexiworkModel", "Scenario", "ScenarioError", "__version__", "explain",
-           "list_scenarios", "load_scenario"]
+__all__ = ["FlexiworkModel", "Scenario", "ScenarioError", "__version__",
+           "calibration_preset", "explain", "list_scenarios", "load_scenario"]
 
 
 def __getattr__(name: str) -> Any:
@@ -21,6 +21,10 @@ def __getattr__(name: str) -> Any:
         from flexisim.model import FlexiworkModel
 
         return FlexiworkModel
+    if name == "calibration_preset":
+        from flexisim.params import calibration_preset
+
+        return calibration_preset
     if name == "explain":
         from flexisim.explain import explain
 

@@ -78,14 +78,23 @@ CHANNELS: dict[str, Channel] = {
     "public_visibility": Channel(
         "citizens", "Visibility to citizens", "Keterlihatan bagi warga",
         "citizens who find the counter thinned out trust less (P4), as softened by communication"),
+    "press": Channel(
+        "citizens", "Misconduct away from the office in the press",
+        "Pelanggaran di luar kantor di media",
+        "the press finds idling on flexible days; off: it is seen as idling in the office is"),
     "communication": Channel(
         "citizens", "Reported results (communication)", "Laporan hasil (komunikasi)",
         "citizens reached by results reporting see the policy world's measured results; off: "
         "the twin's", path=True, reference=("agencies", "reported")),
     "scandals": Channel(
-        "citizens", "Public scandals", "Skandal publik",
-        "detected cases that become public; off: the twin's number of cases", path=True,
-        reference=("regions", "scandals")),
+        "perception", "Public scandals", "Skandal publik",
+        "misconduct that becomes public (records, observation, press); off: the twin's "
+        "number of cases", path=True, reference=("regions", "scandals")),
+    "perception": Channel(
+        "citizens", "Public image of an absent civil service",
+        "Citra publik birokrasi yang absen",
+        "the persistent image formed by visible absence and public cases; off: the twin's",
+        path=True, reference=("regions", "perception_seen")),
     "backoffice": Channel(
         "citizens", "Back-office delays", "Keterlambatan layanan administrasi",
         "casework citizens wait for (permits, benefits, salaries) waits as long as the "

@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true",
                    help="replace the flexisim files of an earlier result in --out (nothing else)")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no table")
+    p.add_argument("--calibration", metavar="PRESET",
+                   help="coefficient overrides: a preset name (trust_oecd) or a TOML file of "
+                        "name = value lines (default: flexisim/data/calibration.toml)")
 
     p = sub.add_parser("explain", help="decompose a scenario's effects against its office-only "
                                        "twin by channel (table and waterfall figure)")
@@ -105,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true",
                    help="replace the flexisim files of an earlier result in --out (nothing else)")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no table")
+    p.add_argument("--calibration", metavar="PRESET",
+                   help="coefficient overrides: a preset name (trust_oecd) or a TOML file of "
+                        "name = value lines (default: flexisim/data/calibration.toml)")
 
     from flexisim.experiment.cli import add_parsers  # sweep, analyze
     from flexisim.validation.cli import add_parsers as add_validation  # validate-model, calibrate
@@ -151,6 +157,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     overrides = {k: v for k, v in (("steps", args.steps), ("seed", args.seed),
                                     ("n_asn", args.asn)) if v is not None}
     scenario = load_scenario(args.scenario, overrides)  # ScenarioError -> exit 2
+    calibration = _calibration(args)  # UsageError -> exit 2
     values = scenario.values
     out = args.out or _default_out(scenario.name, values["seed"])
     # checked before the work
@@ -165,7 +172,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         from tqdm import tqdm
 
         bar = tqdm(total=steps, unit="week", desc=scenario.name, file=sys.stderr)
-    result = execute(RunSpec(scenario=scenario, seed=values["seed"], steps=steps),
+    result = execute(RunSpec(scenario=scenario, seed=values["seed"], steps=steps,
+                             calibration=calibration),
                      on_step=(lambda week, weeks: bar.update()) if bar is not None else None)
     if bar is not None:
         bar.close()
@@ -176,7 +184,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     elapsed = result.wall_time_s
 
     ts = result.timeseries
-    summary = result.summary | {"wall_time_s": round(elapsed, 3)}
+    summary = result.summary | {"wall_time_s": round(elapsed, 3),
+                                "calibration": args.calibration or "",
+                                "calibration_overrides": calibration}
     # written into the sibling partial folder, then moved: an interrupted run leaves no half
     # folder that looks finished, and nothing flexisim did not write is touched
     ts.to_csv(tmp / "timeseries.csv", float_format="%.6g")
@@ -190,6 +200,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"\nResults in {out}/ (timeseries.csv, summary.json, overview.png, scenario.toml); "
               f"{steps} weeks in {elapsed:.1f} s")
     return 0
+
+
+def _calibration(args: argparse.Namespace) -> dict[str, float]:
+    """The coefficient overrides of ``--calibration`` (none by default)."""
+    if not getattr(args, "calibration", None):
+        return {}
+    from flexisim.params import calibration_preset
+
+    return calibration_preset(args.calibration)
 
 
 def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
@@ -265,6 +284,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     else:
         scenario = load_scenario(args.scenario, overrides)  # ScenarioError -> exit 2
         name = scenario.name
+    calibration = _calibration(args)  # UsageError -> exit 2
     out = args.out or Path("results") / (f"explain-{name}-"
                                          f"{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}")
     # checked before the work
@@ -291,10 +311,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
             result = explain_point(experiment, args.point, orders=args.orders,
                                    channels=channels, replications=args.replications,
-                                   progress=progress)
+                                   calibration=calibration or None, progress=progress)
         else:
             result = explain(scenario, replications=args.replications or 1,
-                             orders=args.orders, channels=channels, progress=progress)
+                             orders=args.orders, channels=channels,
+                             calibration=calibration or None, progress=progress)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)  # bad input found late, or interrupted
         raise

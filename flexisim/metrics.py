@@ -40,7 +40,7 @@ OUTPUTS: dict[str, tuple[str, str]] = {
     "public_trust": ("points", "mean citizens' trust in the civil service, 0-100"),
     "public_trust_counterfactual": ("points", "public trust in the same world without flexiwork"),
     "share_distrustful": ("share", "citizens whose trust is below the distrust threshold"),
-    "scandals": ("count", "detected cases that became public this week"),
+    "scandals": ("count", "cases of misconduct that became public this week (all routes)"),
     "wellbeing": ("index", "mean well-being of active staff"),
     "attrition": ("share/week", "exits (resignations and retirements) per active staff"),
     "recruits": ("agents/week", "vacancies filled this week"),
@@ -227,7 +227,7 @@ def step_metrics(pop: Population, p: Params, stats: Mapping[str, Any]) -> dict[s
         "frontline_presence": stats["presence_overall"],
         "public_trust": 100.0 * sum(trust_sum) / len(c),
         "share_distrustful": float(distrustful) / len(c),
-        "scandals": float(stats["scandals"]),
+        "scandals": float(stats.get("scandals", 0.0)),
         "wellbeing": totals.wellbeing / n_active,
         "attrition": stats["exits"] / n_active,
         "recruits": float(stats["hires"]),
@@ -317,6 +317,10 @@ def summarize(timeseries: pd.DataFrame, *, public_trust_start: float,
         # outputs of mechanisms (NaN for a registry without them)
         "backoffice_delay_weeks": _mean_of(ts, "backoffice_delay"),
         "digital_users_end": _last_of(ts, "digital_users"),
+        "perception_end": _last_of(ts, "perception"),
+        "scandals_records_annual": _mean_of(ts, "scandals_records") * WEEKS_PER_YEAR,
+        "scandals_observed_annual": _mean_of(ts, "scandals_observed") * WEEKS_PER_YEAR,
+        "scandals_press_annual": _mean_of(ts, "scandals_press") * WEEKS_PER_YEAR,
     }
 
 

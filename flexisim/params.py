@@ -20,14 +20,15 @@ import tomllib
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from flexisim.channels import CHANNELS, gate_name
 
-__all__ = ["Params", "SIGNED_COEFFICIENTS", "calibration_defaults", "coefficient_names",
-           "lever_names", "make_params"]
+__all__ = ["Params", "SIGNED_COEFFICIENTS", "calibration_defaults", "calibration_preset",
+           "coefficient_names", "lever_names", "make_params", "preset_names"]
 
 #: Coefficients that may be negative (logit intercepts); every other one is a weight, rate
 #: or share and must be >= 0.
@@ -42,6 +43,67 @@ def calibration_defaults() -> dict[str, float]:
     """Behavioural coefficients from ``flexisim/data/calibration.toml``."""
     with resources.files("flexisim.data").joinpath("calibration.toml").open("rb") as fh:
         return tomllib.load(fh)
+
+
+def preset_names() -> list[str]:
+    """Names of the calibration presets shipped in ``flexisim/data/presets``."""
+    folder = resources.files("flexisim.data").joinpath("presets")
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def calibration_preset(spec: str | Path) -> dict[str, float]:
+    """Coefficient overrides from a preset name (``preset_names()``) or a TOML file of them.
+
+    Parameters
+    ----------
+    spec : str or Path
+        ``"trust_oecd"``, or the path of a TOML file of ``name = value`` lines.
+
+    Returns
+    -------
+    dict
+        Coefficient name -> value, checked (names known, values finite and >= 0).
+
+    Raises
+    ------
+    flexisim.errors.UsageError
+        Naming the file, the coefficient and what is wrong: an unknown preset or file, bad
+        TOML, an unknown coefficient (with a suggestion), a value that is not a number.
+    """
+    from flexisim.errors import UsageError
+    from flexisim.scenario import did_you_mean, safe_text
+
+    text = str(spec)
+    if text in preset_names():
+        source = resources.files("flexisim.data").joinpath("presets", f"{text}.toml")
+        shown = f"preset {text}"
+    else:
+        source = Path(text)
+        shown = text
+        if not source.is_file():
+            raise UsageError([f"{safe_text(text)}: no such calibration preset or file "
+                              f"(presets: {', '.join(preset_names())})"])
+    try:
+        with source.open("rb") as fh:
+            values = tomllib.load(fh)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        raise UsageError([f"{shown}: not a valid TOML file of coefficients ({exc})"]) from None
+    known = calibration_defaults()
+    problems = []
+    out: dict[str, float] = {}
+    for name, value in values.items():
+        if name not in known:
+            problems.append(f"{shown}: {safe_text(name)}: unknown calibration coefficient"
+                            + did_you_mean(name, known))
+        elif isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(
+                value) or (value < 0 and name not in SIGNED_COEFFICIENTS):
+            problems.append(f"{shown}: {name}: {safe_text(repr(value))}: not allowed (a "
+                            "finite number >= 0)")
+        else:
+            out[name] = float(value)
+    if problems:
+        raise UsageError(problems)
+    return out
 
 
 def lever_names() -> tuple[str, ...]:

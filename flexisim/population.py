@@ -254,14 +254,17 @@ def build_population(n_asn: int, citizens_per_asn: float, rng: np.random.Generat
     # same as sorting the drawn rows, as for the staff)
     c_agency = np.repeat(np.arange(n_ag, dtype=np.int32), np.bincount(c_agency, minlength=n_ag))
     c_region = ag_region[c_agency]
-    anchor = rng.beta(*t["citizen_trust_beta"], n_cit).astype(F)
+    # the predisposition to trust: a uniform here, mapped through the calibrated Beta
+    # distribution at set-up (apply_levers), so the same citizens are the most trusting
+    anchor_latent = rng.random(n_cit).astype(F)
     target, far, slot = _ties(c_region, t["citizen_ties"], t["citizen_ties_within_region"],
                               t["citizen_tie_window"], rng)
     access_latent = rng.random(n_cit).astype(F)
     # the best-connected citizens use online services first (no draw of its own)
     digital_user = access_latent < t["citizen_internet"][c_region] * t["digital_users_start"]
     citizens = Citizens(n_cit, extra.get("citizens"), region=c_region, agency=c_agency,
-                        access_latent=access_latent, anchor=anchor, digital_user=digital_user,
+                        access_latent=access_latent, anchor_latent=anchor_latent,
+                        digital_user=digital_user,
                         tie_target=target, ties_far=far, ties_slot=slot,
                         trust_ext=np.empty(n_cit + len(far), F))
     agencies = Agencies(

@@ -322,6 +322,10 @@ class Agencies(Table):
     remote_capacity = scratch(np.float64, "frontline flexible days x effort x remote "
                                           "productivity: served online")
     digital_users = scratch(np.float64, "the agency's citizens who use the digital channel")
+    idle_share = scratch(np.float64, "share of frontline staff-days idled at the counter")
+    away_shirk = scratch(np.float64, "staff-days shirked away from the office")
+    counter_visits = scratch(np.float64, "citizens served at the counter this week")
+    saw_empty = scratch(np.float64, "of them, citizens who found the counter thinned out")
     frontline_staff = scratch(np.float64, "active frontline staff")
     frontline_present = scratch(np.float64, "on-site frontline staff-days")
     measured_total = scratch(np.float64, "measured output-quality of the agency's staff")
@@ -340,9 +344,18 @@ class Regions(Table):
     citizen_skill = derived(F, "citizens' digital skill 0-1 (the region's gap, closed by "
                                "investment)")
     headcount = dynamic(np.float64, "active staff")
-    scandals = dynamic(F, "detected cases that became public this week")
+    scandals = dynamic(F, "cases of misconduct that became public last week (all routes)")
     scandals_reference = dynamic(F, "the twin's public cases this week (for the scandals "
                                     "path channel of flexisim.explain)")
+    scandals_records = dynamic(F, "public cases from verification records")
+    scandals_observed = dynamic(F, "public cases from citizens' own observation")
+    scandals_press = dynamic(F, "public cases found by the press")
+    perception = dynamic(F, "the public's image of an absent, idle civil service in the "
+                            "region 0-1 (0: none)")
+    perception_seen = dynamic(F, "the image citizens of the region hear this week (regional "
+                                 "and national, last week's)")
+    perception_seen_reference = dynamic(F, "the twin's image heard this week (for the "
+                                           "perception path channel of flexisim.explain)")
     detected_total = scratch(np.float64, "staff reprimanded for real shirking this week")
 
     def __init__(self, names: Iterable[str], extra_columns: Mapping[str, Column] | None = None,
@@ -376,7 +389,8 @@ class Citizens(Table):
     region = static(np.int8, "region (row of Regions)")
     agency = static(np.int32, "agency that serves the citizen")
     access_latent = static(F, "uniform: online when below the region's internet use")
-    anchor = static(F, "predisposition to trust 0-1 (P1)")
+    anchor_latent = static(F, "uniform: the predisposition's quantile")
+    anchor = derived(F, "predisposition to trust 0-1 (P1): the calibrated Beta quantile")
     tie_target = static(np.int32, "targets of the ties, ties_per_citizen per row", rows=False)
     ties_far = static(np.int32, "targets of the far ties, in row order", rows=False)
     ties_slot = static(np.int32, "per tie: where word of mouth reads its trust", rows=False)
@@ -391,8 +405,6 @@ class Citizens(Table):
 
     def __init__(self, n: int, extra_columns: Mapping[str, Column] | None = None,
                  **values: Any) -> None:
-        if "trust" not in values and "anchor" in values:
-            values["trust"] = np.array(values["anchor"], F)  # trust starts at the predisposition
         super().__init__(n, extra_columns, **values)
         k = len(self.tie_target) // max(self.n, 1)
         if self.n and (k < 1 or len(self.tie_target) != k * self.n):

@@ -155,6 +155,39 @@ def test_a_scenario_outside_the_rules_is_marked_by_validate_and_run(tmp_path, ca
     assert "outside Permenpan" not in capsys.readouterr().out
 
 
+def test_run_with_a_calibration_preset_records_it(tmp_path, capsys):
+    out = tmp_path / "oecd"
+    assert main(["run", "office_only", "--steps", "2", "--asn", "600", "--out", str(out),
+                 "--calibration", "trust_oecd", "--quiet"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["calibration"] == "trust_oecd"
+    assert summary["calibration_overrides"]["trust_anchor_mean"] == 0.5
+    default = tmp_path / "default"
+    assert main(["run", "office_only", "--steps", "2", "--asn", "600", "--out", str(default),
+                 "--quiet"]) == 0
+    other = json.loads((default / "summary.json").read_text())
+    assert other["calibration_overrides"] == {}
+    assert other["public_trust_start"] != summary["public_trust_start"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    (None, "no_such_preset: no such calibration preset or file (presets: trust_oecd)"),
+    ("score_wel = 0.5\n", "score_wel: unknown calibration coefficient (did you mean "
+                           "'score_well'?)"),
+    ("score_well = -1\n", "score_well: -1: not allowed (a finite number >= 0)"),
+    ("score_well = = 1\n", "not a valid TOML file of coefficients"),
+])
+def test_a_bad_calibration_is_refused_before_the_run(tmp_path, capsys, text, expected):
+    spec = "no_such_preset"
+    if text is not None:
+        spec = str(write(tmp_path / "cal.toml", text))
+    out = tmp_path / "res"
+    code, stdout, stderr = cli("run", "--steps", "2", "--asn", "600", "--out", str(out),
+                               "--calibration", spec)
+    assert code == 2 and expected in stderr, stderr
+    assert not out.exists()
+
+
 @pytest.mark.slow
 def test_the_installed_command_runs_the_default_scenario(tmp_path):
     """The real entry point in a subprocess; default scenario; same seed -> same summary."""

@@ -218,6 +218,9 @@ def test_path_channels_off_only_through_the_decomposition():
 
 def test_a_path_that_carries_nothing_gets_nothing():
     no_reach = {f"comm_reach_{p}": 0.0 for p in ("silent", "reactive", "proactive")}
+    # no route by which misconduct becomes public, no image of it
+    no_reach |= {"observation_publicity": 0.0, "press_scrutiny": 0.0, "perception_news": 0.0,
+                 "perception_absence": 0.0}
     d = explain("trust_but_verify", steps=20, orders=2, seed=3, calibration=no_reach,
                 n_asn=SMALL["n_asn"], levers={"warmup_weeks": SMALL["warmup_weeks"],
                                               "media_scrutiny": 0.0})
@@ -225,6 +228,7 @@ def test_a_path_that_carries_nothing_gets_nothing():
     for o in OUTCOMES:
         assert values.loc["communication", o] == 0.0
         assert values.loc["scandals", o] == 0.0
+        assert values.loc["perception", o] == 0.0
     d = explain("trust_but_verify", steps=20, orders=2, seed=3, n_asn=SMALL["n_asn"],
                 levers={"warmup_weeks": SMALL["warmup_weeks"]})
     values = d.values.set_index("channel")

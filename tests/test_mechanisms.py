@@ -26,6 +26,7 @@ from flexisim.mechanisms import (
     workforce_dynamics,
 )
 from flexisim.mechanisms.common import cap_within_groups
+from flexisim.mechanisms.perception import form_perception
 from flexisim.mechanisms.workforce import applicant_pool_shift, hash_uniform
 from flexisim.population import ADMINISTRATIVE, FRONTLINE, OFFSITE, TECHNICAL
 
@@ -994,12 +995,18 @@ def test_citizens_public_scandal_lowers_trust_in_its_region(world):
         s = m.pop.staff
         in_region0 = np.flatnonzero(s.region == 0)
         s.detected[in_region0[::10]] = True  # 10% detected: a Poisson mean of 5 cases
-        out = serve_citizens(m.pop, m.p, rng(), 0)
+        s.shirk_days[:] = 0  # no other route: nobody idle, nobody shirking away
+        s.office_shirk_days[:] = 0
+        serve_citizens(m.pop, m.p, rng(), 0)  # counts this week's detections by region
+        out = form_perception(m.pop, m.p, rng(), 0)  # this week's public cases
+        m.pop.regions.perception[:] = 0.0  # the case itself, not the image it leaves
+        m.pop.citizens.trust[:] = 0.5
+        serve_citizens(m.pop, m.p, rng(1), 1)  # felt the week after
         trusts.append(m.pop.citizens.trust.copy())
         if scrutiny == 0.0:
             assert out["scandals"] == 0
         else:
-            assert out["scandals"] >= 1
+            assert out["scandals"] >= 1 and out["scandals_records"] == out["scandals"]
     region = m.pop.citizens.region
     np.testing.assert_allclose(trusts[0], 0.5)
     assert trusts[1][region == 0].max() < 0.5

@@ -38,7 +38,7 @@ KEYS = ("performance_mean", "performance_change_pct", "shirking_rate", "detected
         "false_accusation_rate", "flex_uptake", "mean_flex_days", "service_availability",
         "citizen_satisfaction", "timeliness", "wellbeing", "trust_change_pp",
         "share_performing", "attrition_rate_annual", "backoffice_delay_weeks",
-        "digital_users_end")
+        "digital_users_end", "perception_end")
 ABS_TOL = dict.fromkeys(KEYS, 1e-9)
 
 

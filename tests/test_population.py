@@ -84,7 +84,25 @@ def test_citizen_ties_mostly_within_region(pop):
     np.testing.assert_allclose(np.asarray(c.ties.sum(axis=1)).ravel(), 1.0, rtol=1e-5)
     # citizens are served by an agency of their own region
     assert (pop.agencies.region[c.agency] == c.region).all()
-    assert c.trust.mean() == pytest.approx(0.5, abs=0.02)  # P1: about half trust
+
+
+
+def test_predisposition_follows_the_calibrated_beta_and_trust_starts_there():
+    from flexisim import FlexiworkModel
+
+    m = FlexiworkModel(rng=3, n_asn=6000, counterfactual=False, warmup_weeks=0)
+    c, p = m.pop.citizens, m.p
+    # P1, P1b: the fitted mean; trust starts at the predisposition
+    assert c.anchor.mean() == pytest.approx(p.trust_anchor_mean, abs=0.03)
+    np.testing.assert_array_equal(c.trust, c.anchor)
+    # the same citizens are the most trusting under another calibration (a latent quantile)
+    other = FlexiworkModel(rng=3, n_asn=6000, counterfactual=False, warmup_weeks=0,
+                           calibration={"trust_anchor_mean": 0.5,
+                                        "trust_anchor_concentration": 10.0})
+    order = np.argsort(c.anchor_latent)
+    assert np.all(np.diff(other.pop.citizens.anchor[order]) >= 0)
+    assert np.all(np.diff(c.anchor[order]) >= 0)
+    assert other.pop.citizens.anchor.mean() == pytest.approx(0.5, abs=0.02)
 
 
 def test_population_is_deterministic():

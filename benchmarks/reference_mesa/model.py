@@ -364,12 +364,15 @@ class CitizenAgent(mesa.Agent):
             score = best if well else (p.score_late if late else p.score_unserved)
             if counter and u3 < 1.0 - m.presence[self.agency]:
                 score = max(score - p.visibility_penalty * (1.0 - m.soften), 0.0)
+                m.saw_empty[self.agency] += 1
+            m.visits[self.agency] += counter
         exposed = u4 < m.reach
         t = self.trust
         new = (t + p.trust_experience * need * (score - t) + p.trust_anchor * (self.anchor - t)
                + p.trust_communication * exposed * (m.reported[self.agency] - t)
                + p.trust_word_of_mouth * (self.heard - t)
-               - p.scandal_hit * m.region_scandals[self.region])
+               - p.scandal_hit * m.region_scandals[self.region]
+               - p.perception_weight * m.image_heard[self.region])
         self.trust = clip01(new)
         # the digital channel: adopted at the counter, abandoned after a poor online service
         if (counter and self.online and not self.digital_user
@@ -433,6 +436,11 @@ class ReferenceModel(mesa.Model):
         self.backlog = [0.0] * self.n_agencies
         self.delay = [0.0] * self.n_agencies
         self.citizen_skill = (1.0 - 0.5 * np.asarray(self.tables["digital_gap"])).tolist()
+        # public cases (last week's) and the image of the civil service, per region (ODD 7.6b)
+        self.region_scandals = [0] * self.n_regions
+        self.perception = [0.0] * self.n_regions
+        self.route_cases = [0.0, 0.0, 0.0]
+        self.agency_region = pop.agencies.region.tolist()
 
         L = pop.leaders
         literacy = np.clip(L.digital_literacy + TRAINING_LITERACY * L.trained, 0.0, 1.0)
@@ -674,14 +682,61 @@ class ReferenceModel(mesa.Model):
         self.reach = (p.comm_reach_silent, p.comm_reach_reactive, p.comm_reach_proactive)[policy]
         self.reported = [clip01(0.5 * measured[a] / (5.0 * max(heads[a], 1)) / p.report_reference)
                          for a in range(n_ag)]
-        self.region_scandals = [
-            _poisson(self.rand["citizens"].random(),
-                     p.media_scrutiny * 100.0 * detected[r] / max(heads_r[r], 1))
-            for r in range(self.n_regions)]
+        # what the public may see this week: frontline idling, shirking away from the office
+        self.idle_share = [0.0] * n_ag
+        self.away_shirk_r = [0.0] * self.n_regions
+        for s in self.staff_list:
+            if s.active:
+                if s.job == FRONTLINE:
+                    self.idle_share[s.agency] += s.office_shirk_days / (5.0 * front[s.agency])
+                self.away_shirk_r[s.region] += s.shirk_days - s.office_shirk_days
+        self.detected_r, self.heads_r = detected, heads_r
+        # the image heard: the region's and the nation's
+        n_c = [0] * self.n_regions
+        for c in self.citizen_list:
+            n_c[c.region] += 1
+        national = sum(x * n for x, n in zip(self.perception, n_c, strict=True)) / max(sum(n_c), 1)
+        self.image_heard = [p.perception_regional * x + (1.0 - p.perception_regional) * national
+                            for x in self.perception]
+        self.visits, self.saw_empty = [0] * n_ag, [0] * n_ag
         self.needs, self.satisfaction, self.served_on_time = 0, 0.0, 0
         self.citizens.do("listen")  # everyone hears last week's trust first
         self.citizens.do("use_service")
         self._count_digital_users()
+
+    def _perception(self) -> None:
+        """Public cases by route and the image of an absent civil service (ODD 7.6b)."""
+        p, R = self.p, range(self.n_regions)
+        rnd = self.rand["perception"]
+        n_c, visits, empty = [0] * self.n_regions, [0.0] * self.n_regions, [0.0] * self.n_regions
+        idle_seen = [0.0] * self.n_regions
+        for c in self.citizen_list:
+            n_c[c.region] += 1
+        for a in range(self.n_agencies):
+            r = self.agency_region[a]
+            visits[r] += self.visits[a]
+            empty[r] += self.saw_empty[a]
+            idle_seen[r] += self.visits[a] * self.idle_share[a]
+        rates = [[p.media_scrutiny * 100.0 * self.detected_r[r] / max(self.heads_r[r], 1)
+                  for r in R],
+                 [p.observation_publicity * 100.0 * idle_seen[r] / max(n_c[r], 1) for r in R],
+                 [p.press_scrutiny * 100.0 * self.away_shirk_r[r] / (5.0 * max(self.heads_r[r], 1))
+                  for r in R]]
+        cases = [[_poisson(rnd.random(), rate) for rate in route] for route in rates]
+        self.route_cases = [float(sum(route)) for route in cases]
+        self.region_scandals = [sum(route[r] for route in cases) for r in R]
+        agencies = [0] * self.n_regions
+        reported = [0.0] * self.n_regions
+        for a in range(self.n_agencies):
+            agencies[self.agency_region[a]] += 1
+            reported[self.agency_region[a]] += self.reported[a]
+        for r in R:
+            absent = empty[r] / visits[r] if visits[r] else 0.0
+            results = max(reported[r] / max(agencies[r], 1) - 0.5, 0.0)
+            self.perception[r] = clip01((1.0 - p.perception_decay) * self.perception[r]
+                                        + p.perception_absence * (1.0 - self.soften) * absent
+                                        + p.perception_news * self.region_scandals[r]
+                                        - p.perception_results * self.reach * results)
 
     def _count_digital_users(self) -> None:
         """Next week's share of each agency's frontline needs that come online."""
@@ -764,6 +819,10 @@ class ReferenceModel(mesa.Model):
                                  / max(sum(self.caseload), 1e-12)),
             "digital_users": (sum(c.online and c.digital_user for c in citizens)
                               / max(sum(c.online for c in citizens), 1)),
+            "perception": (sum(self.perception[c.region] for c in citizens) / len(citizens)),
+            "scandals_records": self.route_cases[0],
+            "scandals_observed": self.route_cases[1],
+            "scandals_press": self.route_cases[2],
         }
         twin = self.counterfactual.metrics if self.counterfactual is not None else self.metrics
         for column, output in COUNTERFACTUAL_OF.items():
@@ -795,6 +854,7 @@ ORACLE = {
     "backoffice": ReferenceModel._backoffice,
     "oversight": ReferenceModel._oversight,
     "citizens": ReferenceModel._serve_citizens,
+    "perception": ReferenceModel._perception,
     "workforce": ReferenceModel._workforce,
     "appraisal": ReferenceModel._appraisal,
 }

@@ -16,7 +16,6 @@ from flexisim.engine import (
     kernel,
     week_key,
 )
-from flexisim.mechanisms.common import poisson_from_uniform
 from flexisim.mechanisms.mechanism import Mechanism
 from flexisim.mechanisms.production import _remote_productivity
 from flexisim.params import Params
@@ -28,29 +27,34 @@ COMMUNICATION = ("silent", "reactive", "proactive")
 VIEW = ViewSpec(
     "citizens",
     reads={"staff": ("active", "job", "flex_days", "effort_office", "effort_remote", "ability",
-                     "device", "internet", "skill", "measured", "detected"),
+                     "device", "internet", "skill", "measured", "detected", "shirk_days",
+                     "office_shirk_days"),
            "agencies": ("staff_rows", "citizen_rows", "region", "headcount",
                         "reported_reference", "delay", "delay_reference", "digital_share"),
            "citizens": ("online", "anchor", "ties_slot", "ties_far", "digital_user"),
-           "regions": ("headcount", "scandals_reference", "citizen_skill")},
+           "regions": ("headcount", "scandals", "citizen_skill", "perception",
+                       "perception_seen_reference")},
     writes={"agencies": ("frontline_capacity", "remote_capacity", "frontline_staff",
                          "frontline_present", "measured_total", "availability",
                          "digital_availability", "presence", "reported", "digital_users",
-                         "digital_share"),
+                         "digital_share", "idle_share", "away_shirk", "counter_visits",
+                         "saw_empty"),
             "citizens": ("trust", "needed", "experience", "exposed", "heard", "trust_ext",
                          "digital_user"),
-            "regions": ("detected_total", "scandals")},
+            "regions": ("detected_total", "perception_seen")},
     parameters=("service_norm", "communication_policy", "comm_soften_silent",
                 "comm_soften_reactive", "comm_soften_proactive", "comm_reach_silent",
                 "comm_reach_reactive", "comm_reach_proactive", "report_reference",
-                "media_scrutiny", "need_rate", "digital_channel", "late_share", "score_well",
+                "need_rate", "digital_channel", "late_share", "score_well",
                 "score_late", "score_unserved", "visibility_penalty", "digital_quality_gap",
                 "digital_automation", "digital_adoption", "digital_abandon",
                 "backoffice_need_share", "delay_tolerance_weeks", "trust_experience",
                 "trust_anchor", "trust_communication", "trust_word_of_mouth", "scandal_hit",
+                "perception_weight", "perception_regional",
                 "remote_gain", "internet_penalty", "no_device_factor", "skill_penalty",
                 "ch_remote_productivity", "ch_counter_capacity", "ch_digital_staffing",
-                "ch_public_visibility", "ch_communication", "ch_scandals", "ch_backoffice"))
+                "ch_public_visibility", "ch_press", "ch_communication", "ch_backoffice",
+                "ch_perception"))
 
 #: counter-based uniforms per citizen and week: need, online, service, empty counter,
 #: reporting, kind of need, adoption
@@ -83,11 +87,12 @@ def _staff_totals(v, t):
     away_capacity = np.float64(k.ch_counter_capacity)
     online_capacity = np.float64(k.ch_digital_staffing)
     away_seen = 1 if k.ch_public_visibility > 0.5 else 0
+    press_seen = 1 if k.ch_press > 0.5 else 0
     rows = a.staff_rows
     r.detected_total[:] = 0.0
     for g in range(len(rows) - 1):
         cap = remote = meas = 0.0
-        fr = pres = det = 0
+        fr = pres = det = idle = away_shirk = 0
         for i in range(np.uint64(rows[g]), np.uint64(rows[g + 1])):  # see engine.compiled
             meas += s.measured[i]
             det += s.detected[i]
@@ -103,6 +108,14 @@ def _staff_totals(v, t):
                        * productivity if serving else 0.0)
             fr += serving
             pres += 5 - away_seen * away if serving else 0
+            # misconduct the public may see: idling at the counter, shirking away from it
+            # (channel "press" off: shirking on a flexible day is seen as in the office)
+            office_shirk = np.int64(s.office_shirk_days[i])
+            elsewhere = np.int64(s.shirk_days[i]) - office_shirk
+            idle += office_shirk + (1 - press_seen) * elsewhere if serving else 0
+            away_shirk += press_seen * elsewhere if s.active[i] else 0
+        a.idle_share[g] = idle / (5.0 * fr) if fr > 0 else 0.0
+        a.away_shirk[g] = away_shirk
         a.frontline_capacity[g] = cap
         a.remote_capacity[g] = remote
         a.frontline_staff[g] = fr
@@ -142,6 +155,13 @@ def _service_levels(pop: Population, p: Params) -> tuple[np.ndarray, np.ndarray,
     A.digital_availability[:] = online
     A.presence[:] = presence
     return counter, presence, overall
+
+
+def citizens_by_region(pop: Population) -> np.ndarray:
+    """Citizens per region, from the agencies' citizen rows (no citizen-length temporary)."""
+    A = pop.agencies
+    return np.bincount(A.region, weights=np.diff(A.citizen_rows).astype(np.float64),
+                       minlength=len(pop.regions))
 
 
 def _digital_share(pop: Population, p: Params, users: np.ndarray) -> None:
@@ -216,10 +236,12 @@ def _citizen_rows(key, v, t):
         case_on_time = np.exp(-delay / k.delay_tolerance_weeks)
         report = a.reported[g]
         region = a.region[g]
-        scandal = k.scandal_hit * r.scandals[region]
+        # last week's public cases in the region, and the image of the civil service heard
+        scandal = (k.scandal_hit * r.scandals[region]
+                   + k.perception_weight * r.perception_seen[region])
         adopt = t.adoption * r.citizen_skill[region]
         met = 0  # per-agency counts: a reduction carried across agencies does not vectorise
-        users = 0
+        users = visits = empties = 0
         for i in range(np.uint64(rows[g]), np.uint64(rows[g + 1])):  # see engine.compiled
             need = counter_uniform(key, i, 0, n) < k.need_rate
             case = need & (counter_uniform(key, i, 5, n) < k.backoffice_need_share)
@@ -265,8 +287,12 @@ def _citizen_rows(key, v, t):
             user = (user | starts) & (not leaves)
             c.digital_user[i] = user
             users += user & online
+            visits += counter
+            empties += counter & empty
         on_time += met
         a.digital_users[g] = users
+        a.counter_visits[g] = visits
+        a.saw_empty[g] = empties
     return on_time
 
 
@@ -287,17 +313,19 @@ def serve_citizens(pop: Population, p: Params, rng: np.random.Generator,
     subtracts ``visibility_penalty``, softened by the agency's communication (P4). Trust
     moves toward the experience (``trust_experience``), back to the citizen's predisposition
     (``trust_anchor``, P1), toward reported results for those reached by reporting, toward
-    the ties' mean (word of mouth), and drops for everyone in a region for each detected
-    case that becomes public (P3): a Poisson number per region with mean ``media_scrutiny x
-    percent of the region's staff detected``. A connected citizen served at the counter
-    starts using the digital channel with probability ``digital_adoption x platform x the
-    region's citizen skill``; a digital user not served well online goes back with
-    probability ``digital_abandon``. Seven uniforms per citizen (counter-based on the week's
-    key) and one per region. Returns the week's service statistics.
+    the ties' mean (word of mouth), and drops for everyone in a region by ``scandal_hit`` per
+    case of misconduct that became public there last week (P3) and by ``perception_weight``
+    times the image of an absent, idle civil service they hear (their region's and the
+    nation's; perception mechanism). A connected citizen served at the counter starts using
+    the digital channel with probability ``digital_adoption x platform x the region's
+    citizen skill``; a digital user not served well online goes back with probability
+    ``digital_abandon``. Counts, per agency, the frontline idling and the shirking away from
+    the office the public may see, and the counter visits that found the counter thinned
+    out (for the perception mechanism). Seven uniforms per citizen (counter-based on the
+    week's key). Returns the week's service statistics.
     """
     c, A, R = pop.citizens, pop.agencies, pop.regions
     key = week_key(rng)
-    u_scandal = rng.random(len(R))
     policy = p.communication_policy
     platform = float(pop.platform)
     terms = Terms(F(p.visibility_penalty * (1.0 - getattr(p, f"comm_soften_{policy}"))),
@@ -315,14 +343,14 @@ def serve_citizens(pop: Population, p: Params, rng: np.random.Generator,
                             0.0, 1.0)
     if p.ch_communication == 0.0:  # path channel off: the twin's reported results
         A.reported[:] = A.reported_reference
-    # public cases: a Poisson number per region, its mean proportional to the share of the
-    # region's staff detected this week (scale-free: the same at 10k or 5.6M agents); drawn by
-    # inverting the CDF of one uniform per region so the stream stays aligned between worlds
-    rate = p.media_scrutiny * 100.0 * R.detected_total / np.maximum(R.headcount, 1.0)
-    scandals = poisson_from_uniform(u_scandal, rate)
-    if p.ch_scandals == 0.0:  # path channel off: the twin's number of public cases
-        scandals = R.scandals_reference.astype(scandals.dtype)
-    R.scandals[:] = scandals
+    # the image of the civil service citizens hear: their region's and the nation's (path
+    # channel "perception" off: the twin's)
+    n = citizens_by_region(pop)
+    national = float((R.perception * n).sum() / max(n.sum(), 1.0))
+    R.perception_seen[:] = (p.perception_regional * R.perception
+                            + (1.0 - p.perception_regional) * national).astype(F)
+    if p.ch_perception == 0.0:
+        R.perception_seen[:] = R.perception_seen_reference
 
     _heard_rows(v, terms)
     on_time = _citizen_rows(key, v, terms)
@@ -330,11 +358,11 @@ def serve_citizens(pop: Population, p: Params, rng: np.random.Generator,
     satisfaction, needs = active_sum_count(c.experience, c.needed)
     return {
         "availability": availability, "presence": presence, "presence_overall": presence_overall,
-        "scandals": float(scandals.sum()),
         "on_time": float(on_time), "needs": float(needs),
         "satisfaction": satisfaction / max(needs, 1.0),
-        "digital_users": float((c.digital_user & c.online).sum()) / max(float(c.online.sum()),
-                                                                         1.0),
+        # the kernel's counts (no citizen-length temporaries in a step)
+        "digital_users": float(A.digital_users.sum()) / max(float(np.count_nonzero(c.online)),
+                                                            1.0),
     }
 
 

@@ -26,6 +26,7 @@ from flexisim.mechanisms import (
     effort,
     eligibility,
     oversight,
+    perception,
     production,
     setup,
     signalling,
@@ -136,6 +137,7 @@ STEP = Registry([
     backoffice.MECHANISM,    # 4b. the back office: casework citizens wait for
     oversight.MECHANISM,     # 5. oversight and measurement
     citizens.MECHANISM,      # 6. service delivery and citizens' trust
+    perception.MECHANISM,    # 6b. public cases and the image of the civil service
     workforce.MECHANISM,     # 7. workforce dynamics
     appraisal.MECHANISM,     # 8. appraisal
 ])

@@ -37,8 +37,9 @@ SETUP = ViewSpec(
     "setup",
     reads={"staff": ("leader", "agency", "ability", "motivation", "job", "ict_latent"),
            "leaders": ("style_latent", "training_latent", "mode_latent", "digital_literacy"),
-           "agencies": ("credibility_latent",)},
-    writes={"staff": ("lead_style", "lead_trained", "lead_results", "lead_literacy",
+           "agencies": ("credibility_latent",), "citizens": ("anchor_latent",)},
+    writes={"citizens": ("anchor", "trust"),
+            "staff": ("lead_style", "lead_trained", "lead_results", "lead_literacy",
                       "credibility", "rating", "performing", "verification", "ict_doable",
                       "mandated"),
             "leaders": ("style", "trained", "results_based", "literacy"),
@@ -46,7 +47,17 @@ SETUP = ViewSpec(
     parameters=("trust_culture", "training_share", "results_based_share",
                 "measurement_credibility", "planning_integration", "quality_base",
                 "performing_standard", "verification_rate", "mandated_share",
-                "frontline_digital_share"))
+                "frontline_digital_share", "trust_anchor_mean", "trust_anchor_concentration"))
+
+
+def predisposition(latent: np.ndarray, p: Params) -> np.ndarray:
+    """Citizens' predisposition to trust: the quantile ``latent`` of Beta(mean x c, (1 -
+    mean) x c), ``mean = trust_anchor_mean``, ``c = trust_anchor_concentration`` (larger:
+    less spread). Calibrated to the Indonesian level and share distrustful (P1, P1b)."""
+    from scipy.special import betaincinv
+
+    m, c = p.trust_anchor_mean, p.trust_anchor_concentration
+    return betaincinv(m * c, (1.0 - m) * c, latent.astype(np.float64)).astype(F)
 
 
 def decree_agencies(n_agencies: int, mandated_share: float) -> np.ndarray:
@@ -91,7 +102,7 @@ def apply_levers(pop: Population, p: Params, year: float = 0.0, *,
     infrastructure (:func:`infrastructure_levels`). The same latent draw gives the same person a
     device in the policy world and in its counterfactual. ``initial=False`` (a world that starts
     from a warmed-up state) keeps the state's ratings and expected checks: only the attributes
-    derived from the levers are set.
+    derived from the levers are set (and the citizens' predispositions are the warm-up's).
     """
     s, L, A = pop.staff, pop.leaders, pop.agencies
     spread = (L.style_latent - 0.5) * 0.5
@@ -113,7 +124,12 @@ def apply_levers(pop: Population, p: Params, year: float = 0.0, *,
     s.mandated[:] = A.mandated[s.agency]
     ict_doable_rows(pop, p)
     if not initial:
+        # a warmed-up state already holds its run's predispositions (same calibration): the
+        # Beta quantile of 2.8 M citizens is not recomputed for each world
         return
+    c = pop.citizens
+    c.anchor[:] = predisposition(c.anchor_latent, p)
+    c.trust[:] = c.anchor  # trust starts at the predisposition
     usual = s.ability * s.motivation * (p.quality_base + (1 - p.quality_base) * s.motivation)
     s.rating[:] = rate(usual, p.performing_standard)
     s.performing[:] = s.rating >= PERFORMING

@@ -53,7 +53,7 @@ __all__ = ["BOUNDS", "ORDER", "START", "Block", "CalibrationResult", "blocks", "
 #: dependency order of the fitted coefficients (effort -> production -> trust -> appraisal)
 ORDER = ("nonuser_preference", "temptation_office", "effort_deterrence",
          "discipline_escalation", "remote_gain", "internet_penalty", "digital_adoption",
-         "score_well", "performing_standard")
+         "trust_anchor_mean", "trust_anchor_concentration", "performing_standard")
 
 #: where the search starts: the values set by hand from the evidence before any fitting (the
 #: first session's calibration.toml), so that `flexisim calibrate` gives the same result
@@ -66,7 +66,8 @@ START: dict[str, float] = {
     "remote_gain": 0.08,          # between E1 (+13%) and E6 (+4.4%) by hand
     "internet_penalty": 0.25,     # D1 by hand: 0.15 shortfall x 0.25 = 3.75%
     "digital_adoption": 0.1,      # assumption
-    "score_well": 0.6,            # assumption
+    "trust_anchor_mean": 0.5,     # the first version's Beta(5, 5) (OECD P1)
+    "trust_anchor_concentration": 10.0,  # the first version's Beta(5, 5)
     "performing_standard": 0.52,  # tuned by hand to B40 before this procedure existed
 }
 
@@ -79,7 +80,8 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "remote_gain": (0.0, 0.3),            # gross gain per remote day, before the losses
     "internet_penalty": (0.0, 0.6),       # productivity lost at zero internet quality
     "digital_adoption": (0.0, 1.0),       # a weekly chance (x platform x skill)
-    "score_well": (0.4, 1.0),             # trust target after good service
+    "trust_anchor_mean": (0.2, 0.9),      # the predisposition's mean
+    "trust_anchor_concentration": (0.2, 60.0),  # larger: a narrower predisposition
     "performing_standard": (0.3, 0.8),    # measured output per day rated 'performing'
 }
 

@@ -343,6 +343,19 @@ class FinalMetric(MeanMetric):
         self.n = 1
 
 
+class TwinGap(FinalMetric):
+    """One of the model's weekly outputs at the last observed week minus the reference
+    world's (the office-only twin, or the target's contrast)."""
+
+    DESCRIPTION = "a weekly output at the last week minus the reference world's"
+    PAIRED = True
+
+    def observe(self, model: Any, reference: Any | None) -> None:
+        metric = self.options["metric"]
+        self.total = float(model.metrics[metric]) - float(reference.metrics[metric])
+        self.n = 1
+
+
 class TrustingShare(Probe):
     """Share of citizens who trust the civil service (``trust >= TRUSTING``), mean over the
     observed weeks (OECD Trust Survey: 6-10 on a 0-10 scale)."""
@@ -441,6 +454,7 @@ MEASURES: dict[str, type[Probe]] = {
     "wellbeing_gap": WellbeingGap,
     "mean_metric": MeanMetric,
     "final_metric": FinalMetric,
+    "twin_gap": TwinGap,
     "trusting_share": TrustingShare,
     "trust_satisfaction_slope": TrustSatisfactionSlope,
     "offer_value": OfferValue,

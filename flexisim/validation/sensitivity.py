@@ -1,11 +1,12 @@
 """How much the headline results depend on coefficients that no evidence pins down.
 
 One coefficient at a time is set to half and to one and a half times its value (shares capped
-at 1) and each headline scenario -- today's rules (``permenpan_4_2025``) and the article's
+at 1) and each headline scenario -- today's rules (``permenpan_4_2025``), the article's
 recommendation (``trust_but_verify``, where more staff work flexibly and communication is
-proactive) -- is run on the same worlds (same seeds) as with today's value; the table gives
-the paired change of the two headline outcomes -- performance against the office-only world
-(%) and public trust against it (points) -- with 95% intervals.
+proactive) and the 2020 decree (``wfh_2020_decree``) -- is run on the same worlds (same
+seeds) as with today's value; the table gives the paired change of the two headline
+outcomes -- performance against the office-only world (%) and public trust against it
+(points) -- with 95% intervals.
 """
 
 from __future__ import annotations
@@ -46,6 +47,20 @@ UNPINNED: dict[str, str] = {
     "grant_signal": "the signal of being granted flexibility: off by default (field gift "
                     "exchange fades); the columns are half and all of the first version's "
                     "implicit size (0.0425, 0.085)",
+    "perception_weight": "how much the image of an absent civil service costs trust each "
+                         "week; no measurement",
+    "perception_decay": "how fast that image fades; no panel of perceptions",
+    "press_scrutiny": "how often the press finds misuse of work away from the office; "
+                      "anecdotes only",
+    "observation_publicity": "how often citizens who see idle staff make it public; "
+                             "anecdotes only",
+    "backoffice_utilisation": "how much slack back offices keep (x1.5 is capped at 1: none); "
+                              "no Indonesian workload data",
+    "delay_tolerance_weeks": "how long a wait for a permit or payment is felt as late; the "
+                             "Ombudsman counts complaints, not tolerances",
+    "backoffice_need_share": "the share of citizens' needs that are casework; no figure found",
+    "digital_quality_gap": "how much worse online service is at today's platform; no "
+                           "Indonesian satisfaction data by channel",
 }
 
 #: coefficients whose default is 0 (off): the two levels are these values instead of
@@ -53,9 +68,11 @@ UNPINNED: dict[str, str] = {
 _LEVELS = {"grant_signal": (0.0425, 0.085)}
 
 _SHARES = {"visibility_penalty", "comm_soften_reactive", "comm_soften_proactive",
-           "trust_word_of_mouth", "platform_coordination"}
-#: the scenarios whose results the sensitivity is about
-HEADLINE = ("permenpan_4_2025", "trust_but_verify")
+           "trust_word_of_mouth", "platform_coordination", "backoffice_utilisation",
+           "backoffice_need_share"}
+#: the scenarios whose results the sensitivity is about: today's rules, the article's
+#: recommendation, and the 2020 decree (where the paths to public trust carry most)
+HEADLINE = ("permenpan_4_2025", "trust_but_verify", "wfh_2020_decree")
 
 
 def run_unpinned(*, scenarios: tuple[str, ...] = HEADLINE, replications: int = 10,
