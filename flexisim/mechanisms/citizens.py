@@ -32,7 +32,7 @@ VIEW = ViewSpec(
            "agencies": ("staff_rows", "citizen_rows", "region", "headcount",
                         "reported_reference", "delay", "delay_reference", "digital_share"),
            "citizens": ("online", "anchor", "ties_slot", "ties_far", "digital_user"),
-           "regions": ("headcount", "scandals", "citizen_skill", "perception",
+           "regions": ("scandals", "citizen_skill", "perception",
                        "perception_seen_reference")},
     writes={"agencies": ("frontline_capacity", "remote_capacity", "frontline_staff",
                          "frontline_present", "measured_total", "availability",

@@ -100,12 +100,11 @@ def form_perception(pop: Population, p: Params, rng: np.random.Generator,
              + p.perception_news * total
              - p.perception_results * reach * results)
     R.perception[:] = np.clip(image, 0.0, 1.0).astype(F)
-    n = citizens
     return {"scandals": float(total.sum()),
             "scandals_records": float(cases["records"].sum()),
             "scandals_observed": float(cases["observed"].sum()),
             "scandals_press": float(cases["press"].sum()),
-            "perception": float((R.perception * n).sum() / n.sum())}
+            "perception": float((R.perception * citizens).sum() / citizens.sum())}
 
 
 MECHANISM = Mechanism(VIEW, form_perception, outputs={
