@@ -143,6 +143,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(f"{spec}: OK (scenario {scenario.name}, hash {scenario.hash})")
             for note in scenario.outside_rules:
                 print(f"{spec}: note: outside Permenpan RB No. 4/2025: {note}")
+            if scenario.schedule:
+                from flexisim.schedule import schedule_text
+
+                for i, line in enumerate(schedule_text(scenario.schedule).split(" | "), 1):
+                    print(f"{spec}: schedule[{i}]: {line}")
     if problems:
         raise UsageError(problems)
     return 0
@@ -226,6 +231,8 @@ def summary_table(summary: dict[str, Any]) -> str:
     if summary.get("outside_rules"):
         lines += [f"  ! outside Permenpan RB No. 4/2025: {note}"
                   for note in summary["outside_rules"].split(" | ")] + [""]
+    if summary.get("schedule"):
+        lines += [f"  schedule: {line}" for line in summary["schedule"].split(" | ")] + [""]
     width = max(len(label) for _, label, _ in SUMMARY_ROWS)
     for key, label, fmt in SUMMARY_ROWS:
         value = summary.get(key)

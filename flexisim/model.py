@@ -25,6 +25,7 @@ measured against that world and not against luck.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -39,12 +40,13 @@ from flexisim.agents import ASN, Citizen, Leader
 from flexisim.channels import PATHS
 from flexisim.engine.twin import step_side_by_side
 from flexisim.mechanisms.registry import STEP, Registry
-from flexisim.mechanisms.setup import apply_levers
+from flexisim.mechanisms.setup import apply_levers, years_invested
 from flexisim.metrics import COUNTERFACTUAL_OF, OUTPUTS, region_columns, step_metrics, summarize
 from flexisim.metrics import VIEW as METRICS_VIEW
 from flexisim.params import Params, make_params
-from flexisim.population import build_population
+from flexisim.population import FRONTLINE, build_population
 from flexisim.scenario import Scenario, load_scenario
+from flexisim.schedule import Plan, change_from_levers, office_only_schedule, schedule_text
 from flexisim.state import Population
 
 __all__ = ["FlexiworkModel", "World", "build_worlds", "draw_population", "office_only",
@@ -77,17 +79,34 @@ class World:
     references : bool
         The caller fills the twin's weekly values into the ``*_reference`` columns before
         each week (:mod:`flexisim.explain`); needed to switch a path channel off.
+    follow : World, optional
+        The world whose outputs decide the scenario's triggered changes (the policy world,
+        for its twin); None: this world's own outputs.
+
+    Notes
+    -----
+    The levers in force change in the weeks the scenario's schedule says
+    (:mod:`flexisim.schedule`): :meth:`begin` sets them before a week starts.
     """
 
     def __init__(self, config: Scenario, seed: int, pop: Population,
                  calibration: Mapping[str, float] | None = None,
                  mechanisms: Registry = STEP, start: World | None = None,
                  channels: Mapping[str, float] | None = None,
-                 references: bool = False) -> None:
+                 references: bool = False, follow: World | None = None) -> None:
         self.config = config
         self.seed = int(seed)
         self.mechanisms = mechanisms
-        self.p: Params = make_params(config.values, calibration, channels)
+        self.calibration, self.channels = calibration, channels
+        self.plan = _plan(config, pop)
+        # triggered changes: index -> the week their condition was met (the followed world's
+        # dict itself, read between weeks, when both worlds have finished the last one)
+        self.fired: dict[int, int] = follow.fired if follow is not None else {}
+        self._follow = follow
+        self._streak = [0] * len(config.schedule)
+        self._begun = 0  # the next week whose levers are set
+        national, agency = self.plan.levers_at(0)
+        self.p: Params = make_params(national, calibration, channels)
         off = [c for c in PATHS if (channels or {}).get(c, 1.0) == 0.0]
         if off and not references:
             raise ValueError(f"path channels {off} need the twin's weekly values: switch them "
@@ -97,21 +116,61 @@ class World:
                         {name: streams.generator(self.seed, name)
                          for name in mechanisms.streams()})
         self.pop = pop
-        apply_levers(pop, self.p, initial=start is None)
+        apply_levers(pop, self.p, initial=start is None, agency=agency)
         pop.freeze()
-        # every view now, in this thread (checked once; none is made while two worlds step)
-        for view in (*(v for m in mechanisms for v in (m.view, *m.uses)), METRICS_VIEW):
-            pop.views(view, self.p)
+        self._make_views()
         self.public_trust_start = 100.0 * float(pop.citizens.trust.mean())
         self.metrics: dict[str, float] = {}
         self.timings: dict[str, float] | None = None  # seconds per mechanism, when profiled
         self._outputs = tuple(mechanisms.outputs())
+
+    def _make_views(self) -> None:
+        # every view now, in this thread (checked once; none is made while two worlds step)
+        for view in (*(v for m in self.mechanisms for v in (m.view, *m.uses)), METRICS_VIEW):
+            self.pop.views(view, self.p)
+
+    def begin(self, week: int) -> None:
+        """Set the levers in force for ``week`` (0 = the first policy week) when a change of
+        the schedule starts then: new parameters, the agencies' lever columns and what is
+        derived from them (:func:`~flexisim.mechanisms.setup.apply_levers`). Call it in the
+        calling thread before the worlds step (:meth:`step` calls it too)."""
+        if week < self._begun:
+            return
+        self._begun = week + 1
+        if week <= 0 or not self.plan.changes_at(week, self.fired):
+            return
+        national, agency = self.plan.levers_at(week, self.fired)
+        self.p = make_params(national, self.calibration, self.channels)
+        apply_levers(self.pop, self.p, years_invested(week), initial=False, agency=agency)
+        self.pop.forget_views()
+        self._make_views()
+
+    def replan(self, config: Scenario) -> None:
+        """Continue under ``config``: the same levers and a longer schedule (a change made
+        during the run, :meth:`FlexiworkModel.change_levers`); applies from :meth:`begin`."""
+        self.config = config
+        self.plan = _plan(config, self.pop)
+        self._streak += [0] * (len(config.schedule) - len(self._streak))
+
+    def _watch(self, week: int) -> None:
+        """After a policy week: the triggered changes whose condition is now met."""
+        if self._follow is not None:
+            return
+        for i, change in enumerate(self.config.schedule):
+            when = change.when
+            if when is None or i in self.fired or week < change.from_week - 1:
+                continue
+            met = when.holds(self.metrics.get(when.output, np.nan))
+            self._streak[i] = self._streak[i] + 1 if met else 0
+            if self._streak[i] >= when.weeks:
+                self.fired[i] = week
 
     def step(self, week: int, *, collect: bool = True) -> None:
         """The week's mechanisms in registry order, then (``collect``) the week's outputs.
 
         ``week`` counts from 0, the first policy week; warm-up weeks are negative.
         """
+        self.begin(week)
         pop, p = self.pop, self.p
         stats: dict[str, Any] = {}
         clock = self.timings
@@ -130,9 +189,20 @@ class World:
         for name in self._outputs:  # a week a mechanism does not report it: NaN
             metrics[name] = float(stats.get(name, np.nan))
         self.metrics = metrics
+        if week >= 0:
+            self._watch(week)
         if clock is not None:
             clock["data collection"] = clock.get("data collection", 0.0) + (
                 time.perf_counter() - start)
+
+
+def _plan(config: Scenario, pop: Population) -> Plan:
+    """The schedule of ``config`` over the agencies of ``pop``."""
+    s, A = pop.staff, pop.agencies
+    posts = np.bincount(s.agency, minlength=len(A))
+    frontline = np.bincount(s.agency, weights=s.job == FRONTLINE, minlength=len(A))
+    return Plan(config, A.central, A.region, frontline / np.maximum(posts, 1),
+                pop.region_names)
 
 
 def build_worlds(config: Scenario, seed: int, *,
@@ -161,7 +231,7 @@ def build_worlds(config: Scenario, seed: int, *,
     if reference is not None:
         r = reference.values
         same = (r["n_asn"], r["citizens_per_asn"]) == (v["n_asn"], v["citizens_per_asn"])
-        shared = same and office_only(reference).values == office_only(config).values
+        shared = same and office_only(reference).hash == office_only(config).hash
         if not shared:
             twin_pop = pop.copy() if same else draw_population(r, seed, mechanisms)
     start = warm_up(config, seed, pop, calibration, mechanisms)
@@ -172,7 +242,12 @@ def build_worlds(config: Scenario, seed: int, *,
         else:
             twin_start = warm_up(reference, seed, twin_pop, calibration, mechanisms)
     world = World(config, seed, pop, calibration, mechanisms, start, channels)
-    twin = (World(reference, seed, twin_pop, calibration, mechanisms, twin_start)
+    # the twin's triggered changes are the policy world's (the same schedule, positions and
+    # all, without flexiwork); a reference with a schedule of its own watches its own outputs
+    follows = reference is not None and reference.schedule == office_only_schedule(
+        config.schedule)
+    twin = (World(reference, seed, twin_pop, calibration, mechanisms, twin_start,
+                  follow=world if follows else None)
             if reference is not None else None)
     return world, twin
 
@@ -207,8 +282,17 @@ def warm_up(config: Scenario, seed: int, pop: Population,
 
 
 def office_only(config: Scenario) -> Scenario:
-    """The same scenario without flexiwork: the counterfactual twin's levers."""
-    return config.with_values(source="counterfactual", flexiwork_enabled=False)
+    """The same scenario without flexiwork: the counterfactual twin's levers, and its
+    schedule without the flexiwork levers (:func:`~flexisim.schedule.office_only_schedule`)."""
+    twin = config.with_values(source="counterfactual", flexiwork_enabled=False)
+    return dataclasses.replace(twin, schedule=office_only_schedule(config.schedule))
+
+
+def has_flexiwork(config: Scenario) -> bool:
+    """Whether flexiwork is in force anywhere at any time: nationally, or in some agencies
+    from some week of the schedule."""
+    return bool(config.values["flexiwork_enabled"]) or any(
+        c.values.get("flexiwork_enabled") for c in config.schedule)
 
 
 def _seed_from(rng: Any) -> int:
@@ -267,7 +351,7 @@ class FlexiworkModel(mesa.Model):
         self.calibration = dict(calibration or {})
         if reference is not None and not isinstance(reference, Scenario):
             reference = load_scenario(reference)
-        if reference is None and counterfactual and self.config.values["flexiwork_enabled"]:
+        if reference is None and counterfactual and has_flexiwork(self.config):
             reference = office_only(self.config)
         if not counterfactual:
             reference = None
@@ -312,6 +396,10 @@ class FlexiworkModel(mesa.Model):
     def step(self) -> None:
         """Simulate one working week (and the reference world's)."""
         week = self.steps - 1  # mesa increments steps before calling step()
+        # this week's levers, set here in the calling thread (the twin may step in another)
+        self.world.begin(week)
+        if self.counterfactual is not None:
+            self.counterfactual.begin(week)
         step_side_by_side(self.world, self.counterfactual, week)
         metrics = self.world.metrics
         twin_metrics = (self.counterfactual.metrics if self.counterfactual is not None
@@ -319,6 +407,39 @@ class FlexiworkModel(mesa.Model):
         for column, output in COUNTERFACTUAL_OF.items():
             metrics[column] = twin_metrics[output]
         self.datacollector.collect(self)
+
+    def change_levers(self, *, label: str = "", agencies: Mapping[str, Any] | None = None,
+                      **levers: Any) -> None:
+        """Change levers from the next week on, and record it in the scenario's schedule.
+
+        What the dashboard does when a lever is moved during a run: ``self.config`` gains a
+        :class:`~flexisim.schedule.Change` from the next week, so ``self.config.to_toml()``
+        reproduces the run. The twin gets the change without its flexiwork levers.
+
+        Parameters
+        ----------
+        label : str
+            What the change is, in words.
+        agencies : mapping, optional
+            A selector of agencies (``government``, ``regions``, ``frontline_share``,
+            ``share``), as in a scenario file; then only agency levers may be given.
+        **levers
+            Lever keywords and their new values.
+
+        Raises
+        ------
+        ScenarioError
+            On an unknown lever, a bad value or selector, or a national lever given with
+            ``agencies``; nothing changes.
+        """
+        change = change_from_levers(levers, from_week=int(self.steps) + 1,
+                                    agencies=agencies, label=label,
+                                    source="change_levers(...)")
+        self.config = self.config.with_change(change)
+        self.world.replan(self.config)
+        twin = self.counterfactual
+        if twin is not None:
+            twin.replan(twin.config.with_change(office_only_schedule([change])[0]))
 
     def run(self, steps: int | None = None) -> pd.DataFrame:
         """Step ``steps`` weeks (default: the scenario's ``[run] steps``); return the timeseries."""
@@ -348,6 +469,11 @@ class FlexiworkModel(mesa.Model):
             "warmup_weeks": int(self.config.values["warmup_weeks"]),
             # how the scenario departs from Permenpan RB 4/2025 ("" when inside the rules)
             "outside_rules": " | ".join(self.config.outside_rules),
+            # the changes of the schedule and the weeks they applied from ("" without one)
+            "schedule": schedule_text(self.config.schedule, self.world.fired),
+            # the week each change applied from, in schedule order ("-": not triggered)
+            "schedule_weeks": " ".join("-" if s is None else str(s + 1) for s in
+                                       self.world.plan.starts(self.world.fired)),
             "n_asn": self.n_asn,
             "n_citizens": len(self.pop.citizens),
             "scale_factor": self.pop.scale,

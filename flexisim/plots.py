@@ -118,9 +118,16 @@ def overview_figure(ts: pd.DataFrame, summary: dict[str, Any], regions: list[str
     ax.set_ylabel("performance index")
     ax.legend(loc="lower left", fontsize=7, ncol=2)
 
+    # the weeks the scenario's schedule changed levers (flexisim.schedule)
+    starts = [int(w) for w in str(summary.get("schedule_weeks") or "").split() if w != "-"]
     for ax in axes.flat:
         ax.set_xlabel("week")
         ax.grid(alpha=0.3)
+        for week in sorted(set(starts)):
+            ax.axvline(week, color="#555555", lw=0.8, ls="-.", alpha=0.7)
+    if starts:
+        axes[0, 0].annotate("dash-dot lines: the schedule changes levers", (0.01, 0.98),
+                            xycoords="axes fraction", va="top", fontsize=7, color="#555555")
     fig.suptitle(f"flexisim - scenario '{summary['scenario']}' - {summary['n_asn']:,} ASN agents, "
                  f"{summary['steps']} weeks after a {summary.get('warmup_weeks', 0)}-week "
                  f"warm-up, seed {summary['seed']} "

@@ -86,7 +86,8 @@ DEFAULT_SCENARIO = "permenpan_4_2025"
 MAX_UPLOAD_BYTES = 256 * 1024
 
 _TYPES = ("bool", "int", "float", "str", "list[str]")
-_TOP_LEVEL_KEYS = ("description", "extends")
+_TOP_LEVEL_KEYS = ("description", "extends", "schedule")
+_SCOPES = ("national", "agency")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _MAX_SHOWN = 60  # longest value rendering in an error message
 
@@ -121,6 +122,9 @@ class Lever:
         Unit of the value and the source of the default.
     en, id : str
         Help text in English and Bahasa Indonesia.
+    scope : {"national", "agency"}
+        ``"agency"``: each agency may set its own value (a ``[[schedule]]`` entry with
+        ``agencies``, :mod:`flexisim.schedule`); ``"national"``: one value for the country.
     """
 
     key: str
@@ -136,6 +140,7 @@ class Lever:
     source: str = ""
     en: str = ""
     id: str = ""
+    scope: str = "national"
 
     def allowed(self) -> str:
         """Describe the allowed values in words.
@@ -210,7 +215,13 @@ def _load_levers() -> dict[str, Lever]:
             source=spec.get("source", ""),
             en=spec.get("en", ""),
             id=spec.get("id", ""),
+            scope=spec.get("scope", "national"),
         )
+        if lever.scope not in _SCOPES or (lever.scope == "agency"
+                                          and table in ("run", "population")):
+            bad.append(f"{where}: scope must be 'national' or 'agency' (not for [run] or "
+                       "[population])")
+            continue
         if lever.kwarg in levers:
             bad.append(f"{where}: kwarg {lever.kwarg!r} used twice")
             continue
@@ -563,6 +574,10 @@ class Scenario:
         read-only; derive variants with :meth:`with_values`.
     path : Path or None
         The file the scenario was loaded from.
+    schedule : tuple of flexisim.schedule.Change
+        Levers set for groups of agencies and over time (the file's ``[[schedule]]``
+        entries after its parents'; :mod:`flexisim.schedule`). Empty: the values hold
+        everywhere for the whole run.
 
     Notes
     -----
@@ -574,16 +589,32 @@ class Scenario:
     description: str
     values: dict[str, Any]
     path: Path | None = None
+    schedule: tuple[Any, ...] = ()
 
     @property
     def hash(self) -> str:
-        """Identity of the values, seed excluded (see :func:`hash_values`)."""
-        return hash_values(self.values)
+        """Identity of the values and the schedule, seed excluded (:func:`hash_values`)."""
+        if not self.schedule:
+            return hash_values(self.values)
+        return hash_values({**self.values,
+                            "schedule": [c.to_dict() for c in self.schedule]})
 
     @property
     def outside_rules(self) -> list[str]:
-        """How the scenario departs from Permenpan RB No. 4/2025 (:func:`outside_rules`)."""
-        return outside_rules(self.values)
+        """How the scenario departs from Permenpan RB No. 4/2025 (:func:`outside_rules`),
+        its schedule's changes included."""
+        notes = outside_rules(self.values)
+        for change in self.schedule:
+            own = {k: v for k, v in change.values.items()
+                   if k in ("max_flex_days", "mandated_share")}
+            notes += [n for n in outside_rules({"flexiwork_enabled": True, **own})
+                      if n not in notes]
+        return notes
+
+    def with_change(self, change: Any) -> Scenario:
+        """A copy with one more entry at the end of its schedule (a
+        :class:`flexisim.schedule.Change`, e.g. a lever moved mid-run on the dashboard)."""
+        return dataclasses.replace(self, schedule=(*self.schedule, change))
 
     def with_values(self, source: str = "<overrides>", **kwargs: Any) -> Scenario:
         """Return a copy with some levers changed.
@@ -656,6 +687,14 @@ class Scenario:
                     f"# source: {one_line(lever.source)}",
                     f"{lever.field} = {_toml_value(self.values[lever.kwarg])}",
                 ]
+        for change in self.schedule:
+            lines += ["", "[[schedule]]"]
+            for key, value in change.to_dict().items():
+                if isinstance(value, dict):
+                    inner = ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items())
+                    lines.append(f"{key} = {{ {inner} }}")
+                else:
+                    lines.append(f"{key} = {_toml_value(value)}")
         return "\n".join(lines) + "\n"
 
 
@@ -783,20 +822,26 @@ def read_toml_file(path: Path, shown: str, problems: list[str]) -> dict[str, Any
 
 def _read_tables(
     doc: Mapping[str, Any], shown: str, problems: list[str]
-) -> tuple[dict[str, Any], str | None, str | None]:
+) -> tuple[dict[str, Any], str | None, str | None, list[Any]]:
     """Validate one parsed file's own content.
 
     Returns
     -------
-    settings, description, extends
-        kwarg -> value for the fields the file sets (valid ones only), and the
-        top-level description and extends (None when absent or invalid).
+    settings, description, extends, schedule
+        kwarg -> value for the fields the file sets (valid ones only), the
+        top-level description and extends (None when absent or invalid), and the
+        file's own ``[[schedule]]`` entries (:func:`flexisim.schedule.parse_schedule`).
     """
     settings: dict[str, Any] = {}
     description: str | None = None
     extends: str | None = None
+    schedule: list[Any] = []
     for name, value in doc.items():
-        if name == "description":
+        if name == "schedule":
+            from flexisim.schedule import parse_schedule
+
+            schedule = parse_schedule(value, shown, problems)
+        elif name == "description":
             if isinstance(value, str):
                 description = value
             else:
@@ -848,7 +893,7 @@ def _read_tables(
                     settings[lever.kwarg] = checked
         else:
             problems.append(_unknown_top_level(shown, name, value))
-    return settings, description, extends
+    return settings, description, extends, schedule
 
 
 def _unknown_field(shown: str, table: str, field: str, value: Any) -> str:
@@ -954,10 +999,12 @@ def _resolve(
     confined: Path | None,
     chain: list[tuple[Path, str]],
     problems: list[str],
-) -> tuple[dict[str, Any], str | None]:
-    """Settings and description of a parsed file merged over its extends chain."""
-    own, description, extends = _read_tables(doc, shown, problems)
+) -> tuple[dict[str, Any], str | None, list[Any]]:
+    """Settings, description and schedule of a parsed file merged over its extends chain
+    (the schedule: the parents' entries first)."""
+    own, description, extends, own_schedule = _read_tables(doc, shown, problems)
     settings: dict[str, Any] = {}
+    schedule: list[Any] = []
     if extends is not None:
         target = _locate_extends(extends, shown, folder, confined, problems)
         if target is not None:
@@ -981,7 +1028,7 @@ def _resolve(
             else:
                 parent = read_toml_file(target, target_shown, problems)
                 if parent is not None:
-                    settings, inherited = _resolve(
+                    settings, inherited, schedule = _resolve(
                         parent,
                         target_shown,
                         target.parent,
@@ -992,7 +1039,7 @@ def _resolve(
                     if description is None:
                         description = inherited
     settings.update(own)
-    return settings, description
+    return settings, description, [*schedule, *own_schedule]
 
 
 def _locate(spec: str | Path) -> Path | None:
@@ -1012,9 +1059,10 @@ def _load_path(path: Path, shown: str, overrides: Mapping[str, Any] | None) -> S
     problems: list[str] = []
     settings: dict[str, Any] = {}
     description: str | None = None
+    schedule: list[Any] = []
     doc = read_toml_file(path, shown, problems)
     if doc is not None:
-        settings, description = _resolve(
+        settings, description, schedule = _resolve(
             doc, shown, path.parent, None, [(path.resolve(), shown)], problems
         )
     values = _fresh_defaults()
@@ -1025,7 +1073,8 @@ def _load_path(path: Path, shown: str, overrides: Mapping[str, Any] | None) -> S
         values.update(checked)
     if problems:
         raise ScenarioError(problems)
-    return Scenario(name=path.stem, description=description or "", values=values, path=path)
+    return Scenario(name=path.stem, description=description or "", values=values, path=path,
+                    schedule=tuple(schedule))
 
 
 def load_scenario(
@@ -1103,13 +1152,16 @@ def parse_scenario_text(text: str | bytes, source: str = "<upload>") -> Scenario
     doc = parse_toml(text, source, problems)
     settings: dict[str, Any] = {}
     description: str | None = None
+    schedule: list[Any] = []
     if doc is not None:
-        settings, description = _resolve(doc, source, None, scenarios_dir(), [], problems)
+        settings, description, schedule = _resolve(doc, source, None, scenarios_dir(), [],
+                                                   problems)
     if problems:
         raise ScenarioError(problems)
     values = _fresh_defaults()
     values.update(settings)
-    return Scenario(name="custom", description=description or "", values=values)
+    return Scenario(name="custom", description=description or "", values=values,
+                    schedule=tuple(schedule))
 
 
 def list_scenarios() -> list[Scenario]:

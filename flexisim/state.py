@@ -329,6 +329,20 @@ class Agencies(Table):
     frontline_staff = scratch(np.float64, "active frontline staff")
     frontline_present = scratch(np.float64, "on-site frontline staff-days")
     measured_total = scratch(np.float64, "measured output-quality of the agency's staff")
+    review = scratch(bool, "the agency's leaders review approvals this week")
+
+
+def _agency_lever_columns() -> dict[str, Column]:
+    """A derived column per agency lever (levers.toml ``scope = "agency"``): the value in
+    force for the agency this week (:mod:`flexisim.schedule`; job families as bits)."""
+    from flexisim.scenario import LEVERS
+    from flexisim.schedule import AGENCY_LEVERS, agency_dtype
+
+    return {k: derived(agency_dtype(k), f"lever {LEVERS[k].key} in force ({LEVERS[k].unit})")
+            for k in AGENCY_LEVERS}
+
+
+Agencies.COLUMNS = {**Agencies.COLUMNS, **_agency_lever_columns()}
 
 
 class Regions(Table):
@@ -601,6 +615,10 @@ class Population:
                     kind = "written array" if first in written else "array"
                     raise ValueError(f"{spec.name}: the {kind} {first} overlaps another array "
                                      f"of the view ({second})")
+
+    def forget_views(self) -> None:
+        """Drop the views made so far (the parameters changed: a scheduled change)."""
+        self._views = {}
 
     # ------------------------------------------------------------------ copies and memory
     def copy(self) -> Population:

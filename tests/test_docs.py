@@ -151,10 +151,16 @@ RUN_LEVERS = {"steps", "warmup_weeks", "seed", "n_asn", "citizens_per_asn"}
 
 def test_declared_parameters_exist_and_every_parameter_is_declared_somewhere():
     from flexisim.channels import CHANNELS, gate_name
+    from flexisim.schedule import AGENCY_LEVERS
 
     gates = {gate_name(c) for c in CHANNELS}
     known = set(LEVERS) | set(coefficient_names()) | gates
     declared = {n for v in _declared_views() for n in v.parameters}
+    # an agency lever is read from the agency's column of it (flexisim.schedule), never from
+    # the national parameters
+    assert not declared & set(AGENCY_LEVERS), "agency levers declared as parameters"
+    declared |= {c for v in _declared_views() for c in v.reads.get("agencies", ())
+                 if c in AGENCY_LEVERS}
     assert declared - known == set(), "declared parameters that do not exist"
     assert known - declared - RUN_LEVERS == set(), "levers or coefficients no mechanism declares"
     # each channel's gate sits in the mechanism the channel names

@@ -16,13 +16,13 @@ VIEW = ViewSpec(
     "oversight",
     reads={"staff": ("active", "leader", "credibility", "output", "quality", "shirk_days",
                      "shortfall", "office_shortfall", "ability", "flex_days", "lead_trained",
-                     "lead_results", "lead_style", "motivation_base"),
-           "leaders": ("headcount",)},
+                     "lead_results", "lead_style", "motivation_base", "agency"),
+           "leaders": ("headcount",), "agencies": ("verification_rate",)},
     writes={"staff": ("measured", "verification", "belief", "detected", "falsely_accused",
                       "reprimand_left", "discipline_left", "disciplined", "approved",
                       "motivation", "trust_in_leader"),
             "leaders": ("team_doubt",)},
-    parameters=("measurement_noise", "gaming", "verification_rate", "true_positive_base",
+    parameters=("measurement_noise", "gaming", "true_positive_base",
                 "false_positive_max", "presence_detection", "belief_gain", "belief_loss",
                 "visibility_bias", "belief_sanction", "sanction_weeks", "morale_recovery",
                 "false_accusation_morale", "false_accusation_trust", "trust_in_leader_base",
@@ -38,6 +38,7 @@ class Terms(NamedTuple):
 def _oversight_rows(key, v, t):
     # float32 throughout (parameters and terms are float32; see engine.compiled.ZERO)
     s, team_doubt, k = v.staff, v.leaders.team_doubt, v.params
+    rate = v.agencies.verification_rate  # the agency's share of outputs checked
     tiny = np.float32(1e-6)
     for i in range(len(s.active)):
         # counter-based uniforms u0..u3 and z. Written without short-circuits or conditional
@@ -53,8 +54,9 @@ def _oversight_rows(key, v, t):
 
         b = s.belief[i]
         trained = s.lead_trained[i]
-        targeted = clip01(k.verification_rate * (ONE - b) / max(team_doubt[s.leader[i]], tiny))
-        check = targeted if trained else k.verification_rate
+        announced = np.float32(rate[s.agency[i]])
+        targeted = clip01(announced * (ONE - b) / max(team_doubt[s.leader[i]], tiny))
+        check = targeted if trained else announced
         s.verification[i] = check
         verified = on & (counter_uniform(key, i, 0, 6) < check)
 

@@ -10,12 +10,15 @@ scenario invests.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from flexisim.mechanisms.appraisal import PERFORMING, rate
 from flexisim.mechanisms.mechanism import Mechanism
 from flexisim.params import Params
 from flexisim.population import FRONTLINE, tables
+from flexisim.schedule import AGENCY_LEVERS, agency_dtype, family_bits
 from flexisim.state import F, Population, ViewSpec
 
 WEEKS_PER_YEAR = 52.0
@@ -36,18 +39,21 @@ DECREE_SEQUENCE = 0.6180339887498949
 SETUP = ViewSpec(
     "setup",
     reads={"staff": ("leader", "agency", "ability", "motivation", "job", "ict_latent"),
-           "leaders": ("style_latent", "training_latent", "mode_latent", "digital_literacy"),
-           "agencies": ("credibility_latent",), "citizens": ("anchor_latent",)},
+           "leaders": ("agency", "style_latent", "training_latent", "mode_latent",
+                       "digital_literacy"),
+           "agencies": ("credibility_latent", "trust_culture", "training_share",
+                        "results_based_share", "measurement_credibility",
+                        "planning_integration", "mandated_share", "frontline_digital_share",
+                        "verification_rate"),
+           "citizens": ("anchor_latent",)},
     writes={"citizens": ("anchor", "trust"),
             "staff": ("lead_style", "lead_trained", "lead_results", "lead_literacy",
                       "credibility", "rating", "performing", "verification", "ict_doable",
                       "mandated"),
             "leaders": ("style", "trained", "results_based", "literacy"),
-            "agencies": ("credibility", "mandated")},
-    parameters=("trust_culture", "training_share", "results_based_share",
-                "measurement_credibility", "planning_integration", "quality_base",
-                "performing_standard", "verification_rate", "mandated_share",
-                "frontline_digital_share", "trust_anchor_mean", "trust_anchor_concentration"))
+            "agencies": ("credibility", "mandated", *AGENCY_LEVERS)},
+    parameters=("quality_base", "performing_standard", "trust_anchor_mean",
+                "trust_anchor_concentration"))
 
 
 def predisposition(latent: np.ndarray, p: Params) -> np.ndarray:
@@ -60,34 +66,49 @@ def predisposition(latent: np.ndarray, p: Params) -> np.ndarray:
     return betaincinv(m * c, (1.0 - m) * c, latent.astype(np.float64)).astype(F)
 
 
-def decree_agencies(n_agencies: int, mandated_share: float) -> np.ndarray:
+def decree_agencies(n_agencies: int, mandated_share: float | np.ndarray) -> np.ndarray:
     """Which agencies assign flexible days by decree: agency ``a`` when the fractional part
-    of ``(a + 1) x 0.618...`` is below ``mandated_share`` (:data:`DECREE_SEQUENCE`).
+    of ``(a + 1) x 0.618...`` is below ``mandated_share`` (:data:`DECREE_SEQUENCE`; a
+    share per agency when the lever differs by agency).
 
     0 is today's rule (every agency on request), 1 the 2020 arrangement (every agency)."""
     place = np.mod((np.arange(n_agencies) + 1.0) * DECREE_SEQUENCE, 1.0)
     return place < mandated_share
 
 
-def digital_shares(p: Params) -> np.ndarray:
-    """Share of each job family's work that can be done with ICT (job_families.csv), the
-    frontline share replaced by the ``frontline_digital_share`` lever."""
-    shares = np.array(tables()["ict_doable"], dtype=np.float64)
-    shares[FRONTLINE] = p.frontline_digital_share
-    return shares
-
-
-def ict_doable_rows(pop: Population, p: Params, rows: np.ndarray | None = None) -> None:
+def ict_doable_rows(pop: Population, rows: np.ndarray | None = None) -> None:
     """Whose work can be done with ICT: the person's uniform ``ict_latent`` below the job
-    family's digital share (:func:`digital_shares`), so raising the frontline share moves
-    the same people in every world. ``rows`` limits it to those rows (new recruits)."""
+    family's digital share (job_families.csv; for frontline work the agency's
+    ``frontline_digital_share`` lever), so raising the frontline share moves the same people
+    in every world. ``rows`` limits it to those rows (new recruits)."""
     s = pop.staff
     idx = slice(None) if rows is None else rows
-    s.ict_doable[idx] = s.ict_latent[idx] < digital_shares(p)[s.job[idx]]
+    job = s.job[idx]
+    shares = np.array(tables()["ict_doable"], dtype=np.float64)[job]
+    shares = np.where(job == FRONTLINE,
+                      pop.agencies.frontline_digital_share[s.agency[idx]], shares)
+    s.ict_doable[idx] = s.ict_latent[idx] < shares
+
+
+def set_agency_levers(pop: Population, p: Params,
+                      agency: Mapping[str, np.ndarray] | None = None) -> None:
+    """Write the agency levers in force into the agencies' lever columns: ``agency`` (lever
+    keyword -> value per agency, :meth:`flexisim.schedule.Plan.levers_at`), or the national
+    value of ``p`` for every agency (None)."""
+    A = pop.agencies
+    for name in AGENCY_LEVERS:
+        if agency is not None:
+            getattr(A, name)[:] = agency[name]
+        else:
+            value = getattr(p, name)
+            getattr(A, name)[:] = np.asarray(
+                family_bits(value) if name == "eligible_families" else value,
+                dtype=agency_dtype(name))
 
 
 def apply_levers(pop: Population, p: Params, year: float = 0.0, *,
-                 initial: bool = True) -> None:
+                 initial: bool = True,
+                 agency: Mapping[str, np.ndarray] | None = None) -> None:
     """Map the population's latent draws to attributes under the levers (at set-up).
 
     Leaders: style = trust culture + a uniform spread of width 0.5 around it, clipped to [0, 1]
@@ -103,16 +124,24 @@ def apply_levers(pop: Population, p: Params, year: float = 0.0, *,
     device in the policy world and in its counterfactual. ``initial=False`` (a world that starts
     from a warmed-up state) keeps the state's ratings and expected checks: only the attributes
     derived from the levers are set (and the citizens' predispositions are the warm-up's).
+
+    The agency levers (flexible-work rules, oversight of results, measurement, leadership)
+    are each agency's: ``agency`` gives them per agency (a scenario's schedule,
+    :mod:`flexisim.schedule`), else they are ``p``'s everywhere (:func:`set_agency_levers`).
     """
     s, L, A = pop.staff, pop.leaders, pop.agencies
+    set_agency_levers(pop, p, agency)
+    # shares compared and added in float32, as a float32 column with a (weak) Python scalar
+    # is: the same results whether a lever is national or set per agency
     spread = (L.style_latent - 0.5) * 0.5
-    L.style[:] = np.clip(p.trust_culture + spread, 0.0, 1.0).astype(F)
-    L.trained[:] = L.training_latent < p.training_share
-    L.results_based[:] = L.mode_latent < p.results_based_share
+    L.style[:] = np.clip(A.trust_culture.astype(F)[L.agency] + spread, 0.0, 1.0).astype(F)
+    L.trained[:] = L.training_latent < A.training_share.astype(F)[L.agency]
+    L.results_based[:] = L.mode_latent < A.results_based_share.astype(F)[L.agency]
     L.literacy[:] = np.clip(L.digital_literacy + F(TRAINING_LITERACY) * L.trained,
                             0.0, 1.0).astype(F)
-    base = np.clip(p.measurement_credibility + 0.08 * A.credibility_latent, 0.0, 1.0)
-    A.credibility[:] = np.clip(base + 0.3 * p.planning_integration * (1.0 - base),
+    base = np.clip(A.measurement_credibility.astype(F) + F(0.08) * A.credibility_latent,
+                   0.0, 1.0)
+    A.credibility[:] = np.clip(base + (0.3 * A.planning_integration).astype(F) * (1.0 - base),
                                0, 1).astype(F)
     infrastructure_levels(pop, p, year)
     s.lead_style[:] = L.style[s.leader]
@@ -120,9 +149,9 @@ def apply_levers(pop: Population, p: Params, year: float = 0.0, *,
     s.lead_results[:] = L.results_based[s.leader]
     s.lead_literacy[:] = L.literacy[s.leader]
     s.credibility[:] = A.credibility[s.agency]
-    A.mandated[:] = decree_agencies(len(A), p.mandated_share)
+    A.mandated[:] = decree_agencies(len(A), A.mandated_share)
     s.mandated[:] = A.mandated[s.agency]
-    ict_doable_rows(pop, p)
+    ict_doable_rows(pop)
     if not initial:
         # a warmed-up state already holds its run's predispositions (same calibration): the
         # Beta quantile of 2.8 M citizens is not recomputed for each world
@@ -134,7 +163,7 @@ def apply_levers(pop: Population, p: Params, year: float = 0.0, *,
     s.rating[:] = rate(usual, p.performing_standard)
     s.performing[:] = s.rating >= PERFORMING
     # staff expect this week's checks at the announced rate until leaders' targeting shows
-    s.verification[:] = p.verification_rate
+    s.verification[:] = A.verification_rate.astype(F)[s.agency]
 
 
 def infrastructure_levels(pop: Population, p: Params, year: float,

@@ -24,17 +24,18 @@ from flexisim.state import Population, ViewSpec
 
 VIEW = ViewSpec(
     "signalling",
-    reads={"staff": ("approved", "job", "lead_style", "belief", "trust_in_leader")},
+    reads={"staff": ("approved", "job", "lead_style", "belief", "trust_in_leader", "agency"),
+           "agencies": ("max_flex_days",)},
     writes={"staff": ("grant_signal",)},
-    parameters=("grant_signal", "ch_signalling", "max_flex_days"))
+    parameters=("grant_signal", "ch_signalling"))
 
 
 @kernel(disjoint=True)
 def _signal_rows(v, offsite):
-    s, k = v.staff, v.params
+    s, a, k = v.staff, v.agencies, v.params
     for i in range(len(s.approved)):
-        # an approval of zero days (cap 0, not off-site work) grants nothing
-        days = (s.job[i] == offsite) | (k.max_flex_days > 0)
+        # an approval of zero days (the agency's cap 0, not off-site work) grants nothing
+        days = (s.job[i] == offsite) | (a.max_flex_days[s.agency[i]] > 0)
         granted = np.float32(1.0) if s.approved[i] & days else np.float32(0.0)
         s.grant_signal[i] = (k.grant_signal * s.lead_style[i] * s.belief[i]
                              * s.trust_in_leader[i] * granted)

@@ -67,7 +67,7 @@ def applicant_pool_shift(pop: Population, p: Params) -> float:
     """
     s = pop.staff
     offer = 0.0
-    if p.flexiwork_enabled:
+    if pop.agencies.flexiwork_enabled.any():
         total, count = active_sum_count(s.flex_days, s.active)
         if count:
             offer = min(1.0, total / count / 2.0)
@@ -102,9 +102,9 @@ RECRUITMENT = ViewSpec(
                       "belief", "trust_in_leader", "rating", "wellbeing", "effort",
                       "reprimand_left", "discipline_left", "performing", "cycle_measured",
                       "cycle_weeks")},
-    parameters=("pppk_share_of_hires", "wellbeing_base", "flexiwork_enabled",
+    parameters=("pppk_share_of_hires", "wellbeing_base",
                 "recruitment_attractiveness", "pool_attractiveness", "pool_wage_ability",
-                "pool_flex_wage", "ch_applicant_pool", "frontline_digital_share"))
+                "pool_flex_wage", "ch_applicant_pool"))
 
 
 class Terms(NamedTuple):
@@ -222,7 +222,7 @@ def _recruit(pop: Population, p: Params, rows: np.ndarray, week: int) -> None:
     sensitive = h[7] < t["control_sensitive_share"]
     s.control_sensitivity[rows] = np.where(sensitive, 0.5 + 0.5 * h[8], 0.2 * h[8])
     s.ict_latent[rows] = h[9]
-    ict_doable_rows(pop, p, rows)
+    ict_doable_rows(pop, rows)
     s.device_latent[rows] = h[10]
     s.internet_latent[rows] = _normal(h[11], h[12])
     s.skill_base[rows] = skill_base(s.age[rows], _normal(h[13], h[14]))

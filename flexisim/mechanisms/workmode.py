@@ -18,11 +18,11 @@ VIEW = ViewSpec(
     reads={"staff": ("active", "job", "approved", "device", "internet", "lead_results",
                      "lead_style", "flex_preference", "motivation", "agency", "belief",
                      "mandated"),
-           "agencies": ("staff_rows",)},
+           "agencies": ("staff_rows", "max_flex_days", "agency_quota",
+                        "min_onsite_frontline")},
     writes={"staff": ("flex_days",),
             "agencies": ("quota_days", "staff_days", "front_request", "front_days")},
-    parameters=("flexiwork_enabled", "max_flex_days", "agency_quota", "min_onsite_frontline",
-                "day_base", "day_pref", "day_visibility", "day_frustration", "day_slack",
+    parameters=("day_base", "day_pref", "day_visibility", "day_frustration", "day_slack",
                 "nonuser_preference", "ch_selection"),
     precision=np.float64)
 
@@ -45,9 +45,9 @@ def _days_rows(key, v, t):
     mispredicts): every row's probability and uniform are computed and rows without allowed
     days get ``floor(0 x share + u) = 0``. The loop vectorises.
     """
-    s, k = v.staff, v.params
+    s, a, k = v.staff, v.agencies, v.params
     for i in range(len(s.active)):
-        allowed = ((5 if s.job[i] == t.offsite else k.max_flex_days)
+        allowed = ((5 if s.job[i] == t.offsite else a.max_flex_days[s.agency[i]])
                    if s.active[i] & s.approved[i] else 0)
         frustration = 1.0 - (s.internet[i] if s.device[i] else 0.0)
         visibility = 0.0 if s.lead_results[i] else 1.0 - s.lead_style[i]
@@ -107,14 +107,14 @@ def work_mode_choice(pop: Population, p: Params, rng: np.random.Generator,
     """
     s, ag = pop.staff, pop.agencies
     key = week_key(rng)
-    if not p.flexiwork_enabled:
+    if not ag.flexiwork_enabled.any():
         s.flex_days[:] = 0
         return
     v, t = pop.views(VIEW, p), _terms()
     _days_rows(key, v, t)
     _agency_day_totals(v, t)
-    quota_cap = p.agency_quota * ag.staff_days
-    front_cap = (1.0 - p.min_onsite_frontline) * ag.front_days
+    quota_cap = ag.agency_quota * ag.staff_days
+    front_cap = (1.0 - ag.min_onsite_frontline) * ag.front_days
     if (np.all(ag.quota_days <= quota_cap + 1e-9)
             and np.all(ag.front_request <= front_cap + 1e-9)):
         return  # the usual case: nothing to ration
