@@ -66,6 +66,11 @@ CHANNELS: dict[str, Channel] = {
     "leader_visibility": Channel(
         "oversight", "Leaders' visibility bias", "Bias keterlihatan atasan",
         "control leaders lose belief for days they do not see (visibility_bias)"),
+    "leader_learning": Channel(
+        "leadership", "Leaders learning from flexible teams",
+        "Pimpinan belajar dari tim fleksibel",
+        "a leader's style drifts toward how far their flexible team proved trustworthy "
+        "(style_learning); off: leaders learn nothing from flexible days"),
     "revocation": Channel(
         "oversight", "Revocation after a reprimand", "Pencabutan setelah teguran",
         "a reprimand withdraws flexible-work approval while it runs"),

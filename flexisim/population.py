@@ -36,8 +36,12 @@ from flexisim.state import (
     row_ranges,
 )
 
-
 # ----------------------------------------------------------------- calibration tables
+
+#: leaders' digital literacy before training: mean and standard deviation of a normal
+#: clipped to [0, 1] (assumption)
+LEADER_LITERACY = (0.55, 0.2)
+
 def _read_csv(name: str) -> list[dict[str, str]]:
     with resources.files("flexisim.data").joinpath(name).open(encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
@@ -194,7 +198,8 @@ def build_population(n_asn: int, citizens_per_asn: float, rng: np.random.Generat
         style_latent=rng.random(n_leaders).astype(F),
         training_latent=rng.random(n_leaders).astype(F),
         mode_latent=rng.random(n_leaders).astype(F),
-        digital_literacy=np.clip(rng.normal(0.55, 0.2, n_leaders), 0, 1).astype(F),
+        digital_literacy=np.clip(rng.normal(*LEADER_LITERACY, n_leaders), 0, 1).astype(F),
+        staff_rows=row_ranges(leader, n_leaders, "staff", "leader"),
     )
 
     # --- job family, age, tenure, contract

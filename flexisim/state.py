@@ -217,7 +217,8 @@ class Staff(Table):
     internet = derived(F, "home internet quality 0-1")
     skill = derived(F, "digital skill 0-1")
     lead_style = derived(F, "style of the person's leader, 0 control ... 1 trust")
-    lead_trained = derived(bool, "the person's leader is trained in adaptive leadership")
+    lead_trained = derived(F, "how far the person's leader's adaptive-leadership training "
+                              "has taken effect 0-1")
     lead_results = derived(bool, "the person's leader oversees results (else presence)")
     lead_literacy = derived(F, "digital literacy of the person's leader 0-1")
     credibility = derived(F, "measurement credibility (e-Kinerja) of the person's agency 0-1")
@@ -269,17 +270,30 @@ class Leaders(Table):
 
     agency = static(np.int32, "agency (row of Agencies)")
     region = static(np.int8, "region (row of Regions)")
-    style_latent = static(F, "uniform, mapped to a style by the trust-culture lever")
-    training_latent = static(F, "uniform: trained when below the training share")
-    mode_latent = static(F, "uniform: results-based when below the results-based share")
-    digital_literacy = static(F, "digital literacy before training 0-1")
+    staff_rows = static(np.int64, "leader l's team is the staff rows staff_rows[l]:"
+                                  "staff_rows[l + 1]", rows=False)
+    # the person in the post: drawn with the population, drawn again for each new leader
+    style_latent = dynamic(F, "uniform, mapped to a style by the trust-culture lever")
+    training_latent = dynamic(F, "uniform: trained before appointment when below the "
+                                 "training share")
+    mode_latent = dynamic(F, "uniform: results-based when below the results-based share")
+    digital_literacy = dynamic(F, "digital literacy before training 0-1")
+    style_drift = dynamic(F, "style learned from leading a flexible team (added to the "
+                             "culture's style)", fill=0.0)
+    schooled = dynamic(bool, "trained in adaptive leadership during the run (a seat of "
+                             "training_capacity)", fill=False)
+    capacity = dynamic(F, "how far the training's effect has built up 0-1 (1: fully)",
+                       fill=0.0)
+    appointments = dynamic(np.int32, "how many times the post got a new leader", fill=0)
     style = derived(F, "0 control ... 1 trust")
-    trained = derived(bool, "trained in adaptive leadership")
+    trained = derived(bool, "trained in adaptive leadership (before appointment or in the "
+                            "run)")
     results_based = derived(bool, "oversees results (else presence)")
     literacy = derived(F, "digital literacy after training 0-1")
     headcount = dynamic(np.float64, "active staff in the team")
     team_doubt = dynamic(F, "1 - the team's mean belief (for targeted checks)")
     team_remote = dynamic(F, "the team's mean share of days flexible")
+    appointed = scratch(bool, "the post got a new leader this week")
 
 
 class Agencies(Table):

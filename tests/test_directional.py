@@ -49,13 +49,17 @@ def test_verification_lowers_shirking_and_the_grant_signal_decides_the_ranking()
     # (observed 0.146-0.159 vs 0.182-0.190 of staff-days)
     twv, tbv = paired("shirking_rate", ("trust_without_verify", {}), ("trust_but_verify", {}))
     assert (tbv < twv - 0.02).all()
-    # but with a fair twin (no grant signal) their performance effects are about the same:
-    # observed -1.7 to -1.8% vs -1.8 to -1.9% (the first version's "+0.2% vs -2.0%" came
-    # from the approval signal the twin lacked, ODD §7.3)
+    # with a fair twin (no grant signal) both lose a little performance, and verification
+    # keeps the loss smaller: observed -0.9 to -1.0% vs -1.4 to -1.7% (the first version's
+    # "+0.2% vs -2.0%" came from the approval signal the twin lacked, ODD §7.3). Most of
+    # the gap is leaders learning from flexible teams (ODD §7.9; without it 0.29 points):
+    # style drifts toward the team's proven trustworthiness, and a leader who hardly checks
+    # has little proof, so trusting leaders drift toward control
     twv, tbv = paired("performance_change_pct", ("trust_without_verify", {}),
                       ("trust_but_verify", {}))
     assert (tbv < 0).all() and (twv < 0).all()
-    assert abs((tbv - twv).mean()) < 0.6
+    assert (tbv > twv).all()
+    assert 0.2 < (tbv - twv).mean() < 1.2
     # with the signal at the first version's size the ranking of the first version returns:
     # observed +2.6 to +2.8% vs +0.4 to +0.5%
     signal = {"calibration": {"grant_signal": 0.085}}

@@ -99,7 +99,7 @@ def test_registry_refuses_two_mechanisms_of_one_name():
     with pytest.raises(KeyError, match="no mechanism"):
         STEP.insert(toy.MECHANISM, after="no_such_mechanism")
     assert "effort" in STEP and "desk_visits" not in STEP
-    assert STEP.without("appraisal").names() == STEP.names()[:-1]
+    assert STEP.without("leadership").names() == STEP.names()[:-1]
 
 
 def test_the_oracle_follows_the_registry_and_refuses_an_unknown_mechanism(monkeypatch):

@@ -208,6 +208,7 @@ def test_shipped_scenario_contents():
         "measurement_credibility": 0.8,
         "planning_integration": 0.7,
         "training_share": 0.6,
+        "training_capacity": 0.15,
         "communication_policy": "proactive",
     }
     twv = load_scenario("trust_without_verify").values
@@ -221,6 +222,7 @@ def test_shipped_scenario_contents():
         "verification_rate": 0.6,
         "sanction_severity": 0.9,
         "training_share": 0.0,
+        "training_capacity": 0.0,
     }
     dd = load_scenario("digital_divide").values
     assert dd["regional_gap"] == 1.6

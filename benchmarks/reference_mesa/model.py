@@ -68,14 +68,54 @@ def uniform_noise(rnd, sd: float) -> float:
 class LeaderAgent(mesa.Agent):
     """A structural official leading one team; keeps the team's aggregates of the week."""
 
-    def __init__(self, model: ReferenceModel, agency: int, style: float, trained: bool,
-                 results_based: bool, literacy: float) -> None:
+    def __init__(self, model: ReferenceModel, agency: int, trained: bool,
+                 **latents: float) -> None:
         super().__init__(model)
-        self.agency, self.style, self.trained = agency, style, trained
-        self.results_based, self.literacy = results_based, literacy
+        self.agency, self.trained, self.schooled = agency, trained, False
+        # style, mode and literacy draws (ODD 7.9: drawn again for a new leader)
+        self.style_latent = latents["style_latent"]
+        self.training_latent = latents["training_latent"]
+        self.mode_latent = latents["mode_latent"]
+        self.digital_literacy = latents["digital_literacy"]
+        self.drift = 0.0
+        self.capacity = 1.0 if trained else 0.0  # trained before the run: in full effect
+        self.set_attributes()
         self.team: list[CivilServant] = []
         self.team_remote = 0.0
         self.team_doubt = 1.0
+
+    def set_attributes(self) -> None:
+        """Style, oversight mode and literacy from the draws and the levers (ODD 7.0, 7.9)."""
+        p = self.model.p
+        self.style = clip01(p.trust_culture + (self.style_latent - 0.5) * 0.5 + self.drift)
+        self.results_based = self.mode_latent < p.results_based_share
+        self.literacy = clip01(self.digital_literacy + TRAINING_LITERACY * self.capacity)
+
+    def change_hands(self) -> None:
+        """Turnover: the post gets a new leader with chance turnover / 52 this week."""
+        p, rnd = self.model.p, self.model.rand["leadership"]
+        u = [rnd.random() for _ in range(6)]
+        self.appointed = u[0] < p.leader_turnover_annual / WEEKS
+        if not self.appointed:
+            return
+        self.style_latent, self.training_latent, self.mode_latent = u[1], u[2], u[3]
+        z = math.sqrt(-2.0 * math.log(max(u[4], 1e-7))) * math.cos(2.0 * math.pi * u[5])
+        self.digital_literacy = clip01(0.55 + 0.2 * z)
+        self.drift, self.schooled = 0.0, False
+        self.trained = self.training_latent < p.training_share
+        self.capacity = 1.0 if self.trained else 0.0
+        for s in self.team:  # the new leader does not know the team yet
+            s.belief, s.trust_in_leader = 0.5, 0.7
+        self.set_attributes()
+
+    def practise_and_learn(self) -> None:
+        """Training takes effect over training_build_weeks; flexible teams teach style."""
+        p = self.model.p
+        if self.trained:
+            self.capacity = min(1.0, self.capacity + 1.0 / p.training_build_weeks)
+        self.drift += (p.style_learning * self.team_remote
+                       * ((1.0 - self.team_doubt) - self.style))
+        self.set_attributes()
 
     def compute_team_remote(self) -> None:
         active = [s for s in self.team if s.active]
@@ -156,8 +196,8 @@ class CivilServant(mesa.Agent):
         catch_office = 1.0 - (1.0 - catch_remote) * (1.0 - presence)
         severity = p.severity_floor + (1.0 - p.severity_floor) * p.sanction_severity
         control = ((1.0 - L.style) * (0.5 + 0.5 * (not L.results_based))
-                   * (1.0 - 0.5 * L.trained)
-                   + 0.5 * self.verification * (1.0 - L.style) * (not L.trained))
+                   * (1.0 - 0.5 * L.capacity)
+                   + 0.5 * self.verification * (1.0 - L.style) * (1.0 - L.capacity))
         reciprocity = L.style * self.belief * self.trust_in_leader
         own = (self.motivation - p.effort_crowding * control * self.control_sensitivity
                + p.effort_reciprocity * reciprocity + self.grant_signal - p.temptation_office)
@@ -211,11 +251,9 @@ class CivilServant(mesa.Agent):
         measured = (self.output * self.quality * (1.0 + p.measurement_noise * (1.0 - cred) * z)
                     + p.gaming * (1.0 - cred) * (self.shirk_days / 5.0) * self.ability * 5.0)
         self.measured = max(measured, 0.0) if self.active else 0.0
-        if L.trained:
-            self.verification = clip01(p.verification_rate * (1.0 - self.belief)
-                                       / max(L.team_doubt, 1e-6))
-        else:
-            self.verification = p.verification_rate
+        # a partly trained leader targets checks partly (ODD 7.9: training builds)
+        targeted = clip01(p.verification_rate * (1.0 - self.belief) / max(L.team_doubt, 1e-6))
+        self.verification = p.verification_rate + L.capacity * (targeted - p.verification_rate)
         verified = self.active and u0 < self.verification
         shirker = self.shirk_days > 0
         tp = p.true_positive_base + (1.0 - p.true_positive_base) * cred
@@ -223,14 +261,14 @@ class CivilServant(mesa.Agent):
         flag = verified and u1 < p_flag
         flag = flag or (self.active and not L.results_based
                         and u2 < p.presence_detection * self.office_shortfall)
-        if flag and not shirker and L.trained and u3 < cred:
+        if flag and not shirker and u3 < cred * L.capacity:
             flag = False
         clean = verified and not flag
         b = (self.belief + p.belief_gain * clean * (1.0 - self.belief)
              - p.belief_loss * flag * self.belief)
-        unseen = self.flex_days * (not L.results_based) * (1.0 - L.style) * (not L.trained)
+        unseen = self.flex_days * (not L.results_based) * (1.0 - L.style) * (1.0 - L.capacity)
         self.belief = clip01(b - p.visibility_bias * unseen)
-        control_leader = L.style < 0.5 and not L.trained
+        control_leader = L.style < 0.5 and L.capacity < 0.5
         reprimand = flag and (control_leader or self.belief < p.belief_sanction)
         self.detected = reprimand and shirker
         self.falsely_accused = reprimand and not shirker
@@ -443,10 +481,12 @@ class ReferenceModel(mesa.Model):
         self.agency_region = pop.agencies.region.tolist()
 
         L = pop.leaders
-        literacy = np.clip(L.digital_literacy + TRAINING_LITERACY * L.trained, 0.0, 1.0)
-        self.leader_list = [LeaderAgent(self, int(L.agency[j]), float(L.style[j]),
-                                        bool(L.trained[j]), bool(L.results_based[j]),
-                                        float(literacy[j])) for j in range(len(L))]
+        self.leader_list = [LeaderAgent(self, int(L.agency[j]), bool(L.trained[j]),
+                                        style_latent=float(L.style_latent[j]),
+                                        training_latent=float(L.training_latent[j]),
+                                        mode_latent=float(L.mode_latent[j]),
+                                        digital_literacy=float(L.digital_literacy[j]))
+                            for j in range(len(L))]
         s = pop.staff
         columns = ("region", "agency", "job", "collaboration", "ict_latent", "age", "tenure",
                    "pppk", "female", "retirement_age", "ability", "motivation",
@@ -633,6 +673,18 @@ class ReferenceModel(mesa.Model):
         self.staff.do("accumulate")
         if (self.week + 1) % self.p.appraisal_weeks == 0:
             self.staff.do("be_rated")
+
+    def _leadership(self) -> None:
+        p = self.p
+        self.leaders.do("change_hands")
+        if self.week >= 0 and p.training_capacity > 0:  # seats from the first policy week
+            per_week = p.training_capacity * len(self.leader_list) / WEEKS
+            seats = int(math.floor(per_week * (self.week + 1)) - math.floor(per_week * self.week))
+            waiting = sorted((L for L in self.leader_list if not L.trained),
+                             key=lambda L: L.training_latent)
+            for L in waiting[:seats]:
+                L.trained = L.schooled = True
+        self.leaders.do("practise_and_learn")
 
     def _serve_citizens(self) -> None:
         p = self.p
@@ -857,4 +909,5 @@ ORACLE = {
     "perception": ReferenceModel._perception,
     "workforce": ReferenceModel._workforce,
     "appraisal": ReferenceModel._appraisal,
+    "leadership": ReferenceModel._leadership,
 }

@@ -1,8 +1,14 @@
-"""Shared numpy helpers of the mechanisms: Poisson draws from uniforms, grouped capacity limits."""
+"""Shared numpy helpers of the mechanisms: Poisson draws from uniforms, grouped capacity limits,
+and what people first think of someone new."""
 
 from __future__ import annotations
 
 import numpy as np
+
+#: a leader's belief in someone whose work they have not yet seen (a recruit, or the team of
+#: a new leader), and that person's trust in the leader to begin with (assumptions)
+FIRST_BELIEF = 0.5
+FIRST_TRUST_IN_LEADER = 0.7
 
 
 def poisson_from_uniform(u: np.ndarray, mean: np.ndarray, kmax: int = 50) -> np.ndarray:

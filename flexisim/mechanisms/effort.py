@@ -45,7 +45,7 @@ def _effort_rows(key, v, t):
         # a flexible day is deterred as an office day)
         catch_away = catch_office + k.ch_deterrence * (catch_remote - catch_office)
         style = s.lead_style[i]
-        trained = ONE if s.lead_trained[i] else ZERO
+        trained = s.lead_trained[i]  # how far the training has taken effect, 0-1
         watching = ZERO if s.lead_results[i] else ONE
         control = ((ONE - style) * (HALF + HALF * watching) * (ONE - HALF * trained)
                    + HALF * s.verification[i] * (ONE - style) * (ONE - trained))

@@ -53,10 +53,12 @@ def _oversight_rows(key, v, t):
         s.measured[i] = max(m, ZERO) if on else ZERO
 
         b = s.belief[i]
+        # how far the leader's training has taken effect, 0-1: a partly trained leader
+        # targets checks, double-checks flags and discounts unseen days partly
         trained = s.lead_trained[i]
         announced = np.float32(rate[s.agency[i]])
         targeted = clip01(announced * (ONE - b) / max(team_doubt[s.leader[i]], tiny))
-        check = targeted if trained else announced
+        check = targeted if trained >= ONE else announced + trained * (targeted - announced)
         s.verification[i] = check
         verified = on & (counter_uniform(key, i, 0, 6) < check)
 
@@ -69,17 +71,17 @@ def _oversight_rows(key, v, t):
         seen = s.shortfall[i] + k.ch_detection * (s.office_shortfall[i] - s.shortfall[i])
         flag = flag | (watched & (counter_uniform(key, i, 2, 6) < k.presence_detection * seen))
         # double-checked and dismissed
-        flag = flag & (not ((not shirker) & trained & (counter_uniform(key, i, 3, 6) < cred)))
+        flag = flag & (not ((not shirker) & (counter_uniform(key, i, 3, 6) < cred * trained)))
 
         clean = verified & (not flag)
         b = b + k.belief_gain * (ONE - b) if clean else (b - k.belief_loss * b if flag else b)
-        if (not s.lead_results[i]) & (not trained):
-            b = b - (k.ch_leader_visibility * k.visibility_bias * np.float32(s.flex_days[i])
-                     * (ONE - s.lead_style[i]))
+        if not s.lead_results[i]:
+            b = b - (ONE - trained) * (k.ch_leader_visibility * k.visibility_bias
+                                       * np.float32(s.flex_days[i]) * (ONE - s.lead_style[i]))
         b = clip01(b)
         s.belief[i] = b
 
-        control_leader = (s.lead_style[i] < HALF) & (not trained)
+        control_leader = (s.lead_style[i] < HALF) & (trained < HALF)
         # a reprimand (teguran): flexibility withdrawn and the allowance cut for a while
         reprimand = flag & (control_leader | (b < k.belief_sanction))
         s.detected[i] = reprimand & shirker

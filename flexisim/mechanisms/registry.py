@@ -25,6 +25,7 @@ from flexisim.mechanisms import (
     citizens,
     effort,
     eligibility,
+    leadership,
     oversight,
     perception,
     production,
@@ -140,4 +141,5 @@ STEP = Registry([
     perception.MECHANISM,    # 6b. public cases and the image of the civil service
     workforce.MECHANISM,     # 7. workforce dynamics
     appraisal.MECHANISM,     # 8. appraisal
+    leadership.MECHANISM,    # 9. leaders who change: turnover, training, learning
 ])

@@ -40,7 +40,7 @@ SETUP = ViewSpec(
     "setup",
     reads={"staff": ("leader", "agency", "ability", "motivation", "job", "ict_latent"),
            "leaders": ("agency", "style_latent", "training_latent", "mode_latent",
-                       "digital_literacy"),
+                       "digital_literacy", "style_drift", "schooled", "capacity"),
            "agencies": ("credibility_latent", "trust_culture", "training_share",
                         "results_based_share", "measurement_credibility",
                         "planning_integration", "mandated_share", "frontline_digital_share",
@@ -50,7 +50,7 @@ SETUP = ViewSpec(
             "staff": ("lead_style", "lead_trained", "lead_results", "lead_literacy",
                       "credibility", "rating", "performing", "verification", "ict_doable",
                       "mandated"),
-            "leaders": ("style", "trained", "results_based", "literacy"),
+            "leaders": ("style", "trained", "results_based", "literacy", "capacity"),
             "agencies": ("credibility", "mandated", *AGENCY_LEVERS)},
     parameters=("quality_base", "performing_standard", "trust_anchor_mean",
                 "trust_anchor_concentration"))
@@ -111,19 +111,18 @@ def apply_levers(pop: Population, p: Params, year: float = 0.0, *,
                  agency: Mapping[str, np.ndarray] | None = None) -> None:
     """Map the population's latent draws to attributes under the levers (at set-up).
 
-    Leaders: style = trust culture + a uniform spread of width 0.5 around it, clipped to [0, 1]
-    (so at extreme cultures the mean moves slightly toward the middle); trained when the
-    training draw is below ``training_share``; results-based when the mode draw is below
-    ``results_based_share``. Agencies: measurement credibility = the lever plus agency
-    heterogeneity, raised by integration with e-planning / e-budgeting (source article:
-    prerequisite 1); agencies under a decree (:func:`decree_agencies`). Whose work can be done
-    with ICT (:func:`ict_doable_rows`). Each civil servant's view of their leader and agency,
-    the last appraisal before the run (what today's e-Kinerja would have said of each person at
-    their usual effort, so that "performing only" eligibility works from week 1), and
-    infrastructure (:func:`infrastructure_levels`). The same latent draw gives the same person a
-    device in the policy world and in its counterfactual. ``initial=False`` (a world that starts
-    from a warmed-up state) keeps the state's ratings and expected checks: only the attributes
-    derived from the levers are set (and the citizens' predispositions are the warm-up's).
+    Leaders (:func:`leader_attributes`): style, training, oversight mode; a world set up from
+    scratch starts with its trained leaders' training fully in effect. Agencies: measurement
+    credibility = the lever plus agency heterogeneity, raised by integration with e-planning /
+    e-budgeting (source article: prerequisite 1); agencies under a decree
+    (:func:`decree_agencies`). Whose work can be done with ICT (:func:`ict_doable_rows`). Each
+    civil servant's view of their leader and agency, the last appraisal before the run (what
+    today's e-Kinerja would have said of each person at their usual effort, so that "performing
+    only" eligibility works from week 1), and infrastructure (:func:`infrastructure_levels`).
+    The same latent draw gives the same person a device in the policy world and in its
+    counterfactual. ``initial=False`` (a world that starts from a warmed-up state) keeps the
+    state's ratings and expected checks: only the attributes derived from the levers are set
+    (and the citizens' predispositions are the warm-up's).
 
     The agency levers (flexible-work rules, oversight of results, measurement, leadership)
     are each agency's: ``agency`` gives them per agency (a scenario's schedule,
@@ -131,23 +130,17 @@ def apply_levers(pop: Population, p: Params, year: float = 0.0, *,
     """
     s, L, A = pop.staff, pop.leaders, pop.agencies
     set_agency_levers(pop, p, agency)
-    # shares compared and added in float32, as a float32 column with a (weak) Python scalar
-    # is: the same results whether a lever is national or set per agency
-    spread = (L.style_latent - 0.5) * 0.5
-    L.style[:] = np.clip(A.trust_culture.astype(F)[L.agency] + spread, 0.0, 1.0).astype(F)
-    L.trained[:] = L.training_latent < A.training_share.astype(F)[L.agency]
-    L.results_based[:] = L.mode_latent < A.results_based_share.astype(F)[L.agency]
-    L.literacy[:] = np.clip(L.digital_literacy + F(TRAINING_LITERACY) * L.trained,
-                            0.0, 1.0).astype(F)
+    leader_attributes(pop)
     base = np.clip(A.measurement_credibility.astype(F) + F(0.08) * A.credibility_latent,
                    0.0, 1.0)
     A.credibility[:] = np.clip(base + (0.3 * A.planning_integration).astype(F) * (1.0 - base),
                                0, 1).astype(F)
     infrastructure_levels(pop, p, year)
-    s.lead_style[:] = L.style[s.leader]
-    s.lead_trained[:] = L.trained[s.leader]
-    s.lead_results[:] = L.results_based[s.leader]
-    s.lead_literacy[:] = L.literacy[s.leader]
+    if initial:
+        # leaders trained before the run: the training has long taken full effect
+        L.capacity[:] = L.trained
+    L.literacy[:] = leader_literacy(L.digital_literacy, L.capacity)
+    staff_view_of_leaders(pop)
     s.credibility[:] = A.credibility[s.agency]
     A.mandated[:] = decree_agencies(len(A), A.mandated_share)
     s.mandated[:] = A.mandated[s.agency]
@@ -164,6 +157,48 @@ def apply_levers(pop: Population, p: Params, year: float = 0.0, *,
     s.performing[:] = s.rating >= PERFORMING
     # staff expect this week's checks at the announced rate until leaders' targeting shows
     s.verification[:] = A.verification_rate.astype(F)[s.agency]
+
+
+def leader_style(culture: np.ndarray, latent: np.ndarray, drift: np.ndarray) -> np.ndarray:
+    """A leader's style, 0 control ... 1 trust: the agency's trust culture, a uniform spread
+    of width 0.5 around it (``latent``), and what leading a flexible team taught
+    (``drift``, :mod:`flexisim.mechanisms.leadership`), clipped to [0, 1] (so at extreme
+    cultures the mean moves slightly toward the middle)."""
+    return np.clip(culture + (latent - F(0.5)) * F(0.5) + drift, 0.0, 1.0).astype(F)
+
+
+def leader_literacy(literacy: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Digital literacy after training: ``TRAINING_LITERACY`` of it added as far as the
+    training has taken effect (``capacity`` 0-1), capped at 1."""
+    return np.clip(literacy + F(TRAINING_LITERACY) * capacity, 0.0, 1.0).astype(F)
+
+
+def leader_attributes(pop: Population, rows: np.ndarray | None = None) -> None:
+    """Leaders' attributes under the agency levers in force, from their latent draws: style
+    (:func:`leader_style`); trained when the training draw is below ``training_share`` (the
+    training they had before appointment) or when trained during the run; results-based
+    when the mode draw is below ``results_based_share``. ``rows`` limits it to those
+    leaders (new appointments)."""
+    L, A = pop.leaders, pop.agencies
+    idx = slice(None) if rows is None else rows
+    agency = L.agency[idx]
+    # shares compared and added in float32, as a float32 column with a (weak) Python scalar
+    # is: the same results whether a lever is national or set per agency
+    L.style[idx] = leader_style(A.trust_culture.astype(F)[agency], L.style_latent[idx],
+                                L.style_drift[idx])
+    L.trained[idx] = ((L.training_latent[idx] < A.training_share.astype(F)[agency])
+                      | L.schooled[idx])
+    L.results_based[idx] = L.mode_latent[idx] < A.results_based_share.astype(F)[agency]
+
+
+def staff_view_of_leaders(pop: Population) -> None:
+    """Each civil servant's copy of their leader's style, training, oversight mode and
+    literacy (the staff kernels read their own row)."""
+    s, L = pop.staff, pop.leaders
+    s.lead_style[:] = L.style[s.leader]
+    s.lead_trained[:] = L.capacity[s.leader]
+    s.lead_results[:] = L.results_based[s.leader]
+    s.lead_literacy[:] = L.literacy[s.leader]
 
 
 def infrastructure_levels(pop: Population, p: Params, year: float,

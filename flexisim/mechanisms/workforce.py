@@ -18,6 +18,7 @@ from flexisim.engine import (
     kernel,
     week_key,
 )
+from flexisim.mechanisms.common import FIRST_BELIEF, FIRST_TRUST_IN_LEADER
 from flexisim.mechanisms.mechanism import Mechanism
 from flexisim.mechanisms.setup import (
     INFRASTRUCTURE,
@@ -53,7 +54,7 @@ def hash_uniform(seed: int, key: np.ndarray, week: int, n_attributes: int) -> np
     return (x >> np.uint64(40)).astype(F) * F(1.0 / (1 << 24))
 
 
-def _normal(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
+def normal_from_uniforms(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
     """Standard normals from two uniforms (Box-Muller)."""
     return (np.sqrt(-2.0 * np.log(np.maximum(u1, F(1e-7)))) * np.cos(2.0 * np.pi * u2)).astype(F)
 
@@ -212,11 +213,12 @@ def _recruit(pop: Population, p: Params, rows: np.ndarray, week: int) -> None:
     s.pppk[rows] = h[1] < p.pppk_share_of_hires
     s.female[rows] = h[2] < t["women_share"]
     shift = applicant_pool_shift(pop, p)
-    s.ability[rows] = np.clip(1.0 + shift + t["ability_sd"] * _normal(h[3], h[4]), 0.3, 2.0)
+    s.ability[rows] = np.clip(1.0 + shift + t["ability_sd"] * normal_from_uniforms(h[3], h[4]),
+                              0.3, 2.0)
     a, b = t["motivation_beta"]
     # Beta(a, b) by its normal approximation: recruits need the same mean and spread only
     mean, sd = a / (a + b), np.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
-    motivation = np.clip(mean + sd * _normal(h[5], h[6]), 0.0, 1.0)
+    motivation = np.clip(mean + sd * normal_from_uniforms(h[5], h[6]), 0.0, 1.0)
     s.motivation[rows] = motivation
     s.motivation_base[rows] = motivation
     sensitive = h[7] < t["control_sensitive_share"]
@@ -224,15 +226,15 @@ def _recruit(pop: Population, p: Params, rows: np.ndarray, week: int) -> None:
     s.ict_latent[rows] = h[9]
     ict_doable_rows(pop, rows)
     s.device_latent[rows] = h[10]
-    s.internet_latent[rows] = _normal(h[11], h[12])
-    s.skill_base[rows] = skill_base(s.age[rows], _normal(h[13], h[14]))
+    s.internet_latent[rows] = normal_from_uniforms(h[11], h[12])
+    s.skill_base[rows] = skill_base(s.age[rows], normal_from_uniforms(h[13], h[14]))
     s.flex_preference[rows] = np.clip(0.5 + 0.2 * (s.female[rows] & (s.age[rows] >= 28))
                                       + t["flex_preference_shift"][s.region[rows]]
-                                      + 0.2 * _normal(h[15], h[16]), 0, 1)
+                                      + 0.2 * normal_from_uniforms(h[15], h[16]), 0, 1)
     s.active[rows] = True
     s.hires[rows] += 1
-    s.belief[rows] = 0.5
-    s.trust_in_leader[rows] = 0.7
+    s.belief[rows] = FIRST_BELIEF
+    s.trust_in_leader[rows] = FIRST_TRUST_IN_LEADER
     s.rating[rows] = 0
     s.wellbeing[rows] = p.wellbeing_base
     s.effort[rows] = s.motivation[rows]

@@ -1,0 +1,162 @@
+"""Mechanism 9 -- leadership over time: leaders who leave, training that builds, style that learns.
+
+Leaders are not fixed for the run. Each week some posts get a new leader (rotation,
+promotion, retirement: ``leader_turnover_annual``), who is a new draw of style, training,
+oversight mode and digital literacy and who starts without knowing the team. Training
+seats (``training_capacity`` of the leaders a year, from the first policy week) go to
+untrained leaders, and a training's effect builds up over ``training_build_weeks``. A
+leader who leads a team working flexibly learns from it: their style drifts toward how far
+the team has proved trustworthy (ODD §7.9).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from flexisim.engine import kernel
+from flexisim.mechanisms.common import FIRST_BELIEF, FIRST_TRUST_IN_LEADER
+from flexisim.mechanisms.mechanism import Mechanism
+from flexisim.mechanisms.setup import leader_attributes, leader_literacy, leader_style
+from flexisim.mechanisms.workforce import WEEKS_PER_YEAR, hash_uniform, normal_from_uniforms
+from flexisim.params import Params
+from flexisim.population import LEADER_LITERACY
+from flexisim.state import F, Population, ViewSpec
+
+#: keys the new leaders' draws apart from the recruits' (the same seed, another hash)
+LEADER_SALT = 0x1EAD_E85
+
+VIEW = ViewSpec(
+    "leadership",
+    reads={"staff": ("leader",),
+           "leaders": ("agency", "staff_rows", "team_remote", "team_doubt", "style",
+                       "trained", "schooled", "capacity", "style_drift", "digital_literacy",
+                       "results_based", "literacy", "appointed", "appointments",
+                       "style_latent", "training_latent", "mode_latent"),
+           "agencies": ("trust_culture", "training_share", "results_based_share")},
+    writes={"staff": ("belief", "trust_in_leader", "lead_style", "lead_trained",
+                      "lead_results", "lead_literacy"),
+            "leaders": ("style_latent", "training_latent", "mode_latent", "digital_literacy",
+                        "style_drift", "schooled", "capacity", "appointments", "appointed",
+                        "style", "trained", "results_based", "literacy")},
+    parameters=("leader_turnover_annual", "training_capacity", "training_build_weeks",
+                "style_learning", "ch_leader_learning"))
+
+
+def appoint(pop: Population, p: Params, week: int) -> np.ndarray:
+    """This week's new leaders: each post turns over with chance ``leader_turnover_annual /
+    52``, and the new leader is a fresh draw of the leader's latent attributes (untrained in
+    the run, nothing yet learned). Draws are a pure function of the post, its number of
+    appointments and the week (:func:`~flexisim.mechanisms.workforce.hash_uniform`), so a
+    policy world and its twin change the same leaders in the same weeks. Returns the rows."""
+    L = pop.leaders
+    L.appointed[:] = False
+    if p.leader_turnover_annual <= 0:
+        return np.empty(0, np.int64)
+    seed = pop.recruit_seed ^ LEADER_SALT
+    key = np.arange(len(L), dtype=np.uint64) * np.uint64(1 << 20) + L.appointments.astype(
+        np.uint64)
+    turns = hash_uniform(seed, key, week, 1)[0] < F(p.leader_turnover_annual / WEEKS_PER_YEAR)
+    rows = np.flatnonzero(turns)
+    if not rows.size:
+        return rows
+    h = hash_uniform(seed, key[rows], week, 6)  # attribute 1 is the turnover draw above
+    L.style_latent[rows] = h[1]
+    L.training_latent[rows] = h[2]
+    L.mode_latent[rows] = h[3]
+    mean, sd = LEADER_LITERACY
+    L.digital_literacy[rows] = np.clip(mean + sd * normal_from_uniforms(h[4], h[5]), 0, 1)
+    L.style_drift[rows] = 0.0
+    L.schooled[rows] = False
+    L.appointments[rows] += 1
+    L.appointed[rows] = True
+    leader_attributes(pop, rows)
+    # trained before appointment (the training_share pipeline): in full effect from day one
+    L.capacity[rows] = L.trained[rows]
+    return rows
+
+
+def train(pop: Population, p: Params, week: int) -> int:
+    """Give this week's training seats to untrained leaders, readiest first (lowest training
+    draw: those a higher ``training_share`` would have trained first). Seats: a
+    ``training_capacity`` share of the leaders a year, in whole seats spread evenly over the
+    weeks; none during the warm-up (today's training keeps the trained share steady there,
+    through the new leaders' draws). Returns the seats filled."""
+    L = pop.leaders
+    if week < 0 or p.training_capacity <= 0:
+        return 0
+    per_week = p.training_capacity * len(L) / WEEKS_PER_YEAR
+    seats = int(np.floor(per_week * (week + 1)) - np.floor(per_week * week))
+    waiting = np.flatnonzero(~L.trained)
+    if seats <= 0 or not waiting.size:
+        return 0
+    if seats < waiting.size:
+        readiest = np.argpartition(L.training_latent[waiting], seats - 1)[:seats]
+        waiting = waiting[readiest]
+    L.schooled[waiting] = True
+    L.trained[waiting] = True
+    return int(waiting.size)
+
+
+def build_capacity(pop: Population, p: Params) -> None:
+    """A training's effect builds up by ``1 / training_build_weeks`` a week to full effect
+    (adaptive leadership is practised, not handed over); digital literacy with it."""
+    L = pop.leaders
+    building = np.flatnonzero(L.trained & (L.capacity < 1.0))
+    if not building.size:
+        return
+    L.capacity[building] = np.minimum(L.capacity[building] + F(1.0 / p.training_build_weeks),
+                                      F(1.0))
+    L.literacy[building] = leader_literacy(L.digital_literacy[building], L.capacity[building])
+
+
+def learn(pop: Population, p: Params) -> bool:
+    """Leading a flexible team teaches: ``drift += style_learning x remote share x (team's
+    mean belief - style)``. A leader whose flexible team proved trustworthy moves toward
+    trust, one whose team disappointed toward control; without flexible days (the twin)
+    nothing is learned. Channel ``leader_learning``. Returns whether anyone learned."""
+    L = pop.leaders
+    rate = p.style_learning * p.ch_leader_learning
+    if rate <= 0 or not L.team_remote.any():
+        return False
+    # team_doubt is 1 - the team's mean belief this week (oversight)
+    L.style_drift[:] += (F(rate) * L.team_remote * ((F(1.0) - L.team_doubt) - L.style)).astype(F)
+    L.style[:] = leader_style(pop.agencies.trust_culture.astype(F)[L.agency], L.style_latent,
+                              L.style_drift)
+    return True
+
+
+@kernel(disjoint=True)
+def _staff_view(v, reset):
+    s, L = v.staff, v.leaders
+    for i in range(len(s.leader)):
+        j = s.leader[i]
+        if reset and L.appointed[j]:
+            s.belief[i] = FIRST_BELIEF
+            s.trust_in_leader[i] = FIRST_TRUST_IN_LEADER
+        s.lead_style[i] = L.style[j]
+        s.lead_trained[i] = L.capacity[j]
+        s.lead_results[i] = L.results_based[j]
+        s.lead_literacy[i] = L.literacy[j]
+
+
+def lead(pop: Population, p: Params, rng: None, week: int) -> dict[str, float]:
+    """Leaders over the week's end: new appointments (:func:`appoint`), training seats
+    (:func:`train`), training's effect building (:func:`build_capacity`), style learned from
+    flexible teams (:func:`learn`); then each civil servant's view of their leader (a new
+    leader's team starts at a first acquaintance's belief and trust)."""
+    L = pop.leaders
+    new = appoint(pop, p, week)
+    seated = train(pop, p, week)
+    building = bool((L.trained & (L.capacity < 1.0)).any())
+    build_capacity(pop, p)
+    learned = learn(pop, p)
+    if new.size or seated or building or learned:
+        _staff_view(pop.views(VIEW, p), bool(new.size))
+    return {"leaders_trained": float(L.trained.mean()),
+            "leaders_new": float(new.size) / max(len(L), 1)}
+
+
+MECHANISM = Mechanism(
+    VIEW, lead, stream=False,
+    outputs={"leaders_trained": ("share", "share of leaders trained in adaptive leadership"),
+             "leaders_new": ("share", "share of leaders new in post this week")})
