@@ -60,6 +60,12 @@ CHANNELS: dict[str, Channel] = {
     "coordination": Channel(
         "production", "Coordination loss", "Hambatan koordinasi",
         "the team's remote share slows coordination-heavy work (E4)"),
+    "time_productivity": Channel(
+        "production", "Working one's own hours", "Bekerja pada jam sendiri",
+        "staff on shifts or dynamic hours gain output (time_productivity): fewer absences"),
+    "time_coordination": Channel(
+        "production", "Hours apart (time flexibility)", "Jam kerja terpisah (fleksibilitas waktu)",
+        "shifts and dynamic hours leave less shared time in a team (off_core_hours)"),
     "detection": Channel(
         "oversight", "Detection of idling", "Deteksi kemalasan",
         "presence-watching leaders cannot catch idling on flexible days"),
@@ -83,6 +89,14 @@ CHANNELS: dict[str, Channel] = {
     "public_visibility": Channel(
         "citizens", "Visibility to citizens", "Keterlihatan bagi warga",
         "citizens who find the counter thinned out trust less (P4), as softened by communication"),
+    "time_hours": Channel(
+        "citizens", "Extended counter hours", "Jam layanan loket diperpanjang",
+        "shifts staff longer opening hours: citizens who cannot come in office hours are "
+        "served without taking leave; off: served late, as in the twin"),
+    "time_thinning": Channel(
+        "citizens", "Thinner counter at peak hours", "Loket lebih sepi pada jam sibuk",
+        "the same staff-days spread over longer hours leave the counter thinner in the core "
+        "hours (visibility, P4)"),
     "press": Channel(
         "citizens", "Misconduct away from the office in the press",
         "Pelanggaran di luar kantor di media",
@@ -108,6 +122,11 @@ CHANNELS: dict[str, Channel] = {
     "wellbeing_retention": Channel(
         "workforce", "Well-being and retention", "Kesejahteraan dan retensi",
         "flexibility raises well-being and lowers quits (E1)"),
+    "time_care": Channel(
+        "workforce", "Care duties eased (time flexibility)",
+        "Urusan keluarga lebih ringan (fleksibilitas waktu)",
+        "shifts and dynamic hours raise well-being as far as the person wants flexibility "
+        "(wellbeing_time)"),
     "applicant_pool": Channel(
         "workforce", "Applicant pool (workforce composition)",
         "Kualitas pelamar (komposisi pegawai)",

@@ -35,8 +35,14 @@ from flexisim.state import (
     Staff,
     row_ranges,
 )
+from flexisim.streams import hash_uniform
 
 # ----------------------------------------------------------------- calibration tables
+
+#: keys of the hashed attributes of the people drawn with the population (time flexibility's
+#: draws), apart from the recruits' (the same seed)
+TIME_SALT = 0x71E_F1E
+HOURS_SALT = 0x0FF1CE
 
 #: leaders' digital literacy before training: mean and standard deviation of a normal
 #: clipped to [0, 1] (assumption)
@@ -241,6 +247,9 @@ def build_population(n_asn: int, citizens_per_asn: float, rng: np.random.Generat
         internet_latent=rng.standard_normal(n_staff).astype(F),
         skill_base=skill_base(age, rng.standard_normal(n_staff)).astype(F),
         flex_preference=flex_preference.astype(F),
+        # hashed, not drawn from the population stream: attributes added after the first
+        # version leave every earlier draw of a seed unchanged
+        time_latent=hash_uniform(recruit_seed ^ TIME_SALT, np.arange(n_staff), 0, 1)[0],
     )
     staff.effort[:] = staff.motivation  # last week's effort, before the first week
 
@@ -269,6 +278,8 @@ def build_population(n_asn: int, citizens_per_asn: float, rng: np.random.Generat
     digital_user = access_latent < t["citizen_internet"][c_region] * t["digital_users_start"]
     citizens = Citizens(n_cit, extra.get("citizens"), region=c_region, agency=c_agency,
                         access_latent=access_latent, anchor_latent=anchor_latent,
+                        hours_latent=hash_uniform(recruit_seed ^ HOURS_SALT,
+                                                  np.arange(n_cit), 0, 1)[0],
                         digital_user=digital_user,
                         tie_target=target, ties_far=far, ties_slot=slot,
                         trust_ext=np.empty(n_cit + len(far), F))

@@ -212,6 +212,8 @@ class Staff(Table):
     internet_latent = dynamic(F, "standard normal offset of home internet quality")
     skill_base = dynamic(F, "digital skill before the regional gap (falls with age)")
     flex_preference = dynamic(F, "preference for flexible work 0-1")
+    time_latent = dynamic(F, "uniform: on shifts or dynamic hours when below the agency's "
+                             "time-flexibility share")
     # from the levers: infrastructure, and the person's leader and agency
     device = derived(bool, "has an adequate work device")
     internet = derived(F, "home internet quality 0-1")
@@ -225,6 +227,8 @@ class Staff(Table):
     ict_doable = derived(bool, "the person's work can be done with ICT (the job family's "
                                "digital share, a lever for frontline work)")
     mandated = derived(bool, "the person's agency assigns flexible days by decree")
+    time_flex = derived(bool, "works shifts or dynamic hours (time flexibility, Permenpan RB "
+                              "4/2025)")
     # the week
     active = dynamic(bool, "in post (False: a vacancy)", fill=True)
     eligible = dynamic(bool, "eligible for flexible work this week")
@@ -293,6 +297,8 @@ class Leaders(Table):
     headcount = dynamic(np.float64, "active staff in the team")
     team_doubt = dynamic(F, "1 - the team's mean belief (for targeted checks)")
     team_remote = dynamic(F, "the team's mean share of days flexible")
+    team_apart = dynamic(F, "the team's share of working time apart: flexible days, and "
+                            "hours outside the shared core (time flexibility)")
     appointed = scratch(bool, "the post got a new leader this week")
 
 
@@ -342,6 +348,10 @@ class Agencies(Table):
     saw_empty = scratch(np.float64, "of them, citizens who found the counter thinned out")
     frontline_staff = scratch(np.float64, "active frontline staff")
     frontline_present = scratch(np.float64, "on-site frontline staff-days")
+    frontline_shifts = scratch(np.float64, "active frontline staff on shifts or dynamic "
+                                           "hours")
+    counter_cover = dynamic(F, "share of the extended opening hours staffed this week 0-1 "
+                               "(time flexibility)")
     measured_total = scratch(np.float64, "measured output-quality of the agency's staff")
     review = scratch(bool, "the agency's leaders review approvals this week")
 
@@ -418,6 +428,9 @@ class Citizens(Table):
     agency = static(np.int32, "agency that serves the citizen")
     access_latent = static(F, "uniform: online when below the region's internet use")
     anchor_latent = static(F, "uniform: the predisposition's quantile")
+    hours_latent = static(F, "uniform: cannot come in office hours when below "
+                             "after_hours_share (an employee); served in extended hours "
+                             "when below after_hours_share x the agency's coverage")
     anchor = derived(F, "predisposition to trust 0-1 (P1): the calibrated Beta quantile")
     tie_target = static(np.int32, "targets of the ties, ties_per_citizen per row", rows=False)
     ties_far = static(np.int32, "targets of the far ties, in row order", rows=False)

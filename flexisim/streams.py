@@ -18,7 +18,8 @@ import hashlib
 
 import numpy as np
 
-__all__ = ["LEGACY_KEYS", "generator", "recruit_seed", "seed_sequence", "stream_key"]
+__all__ = ["LEGACY_KEYS", "generator", "hash_uniform", "recruit_seed", "seed_sequence",
+           "stream_key"]
 
 #: Spawn keys of the streams of the first version (their positions in its spawn list).
 LEGACY_KEYS: dict[str, int] = {
@@ -49,5 +50,26 @@ def generator(seed: int, name: str) -> np.random.Generator:
 
 
 def recruit_seed(seed: int) -> int:
-    """The 64-bit seed of the recruits' hashed attributes (``workforce.hash_uniform``)."""
+    """The 64-bit seed of the recruits' hashed attributes (:func:`hash_uniform`)."""
     return int(seed_sequence(seed, "recruits").generate_state(1, np.uint64)[0])
+
+
+def hash_uniform(seed: int, key: np.ndarray, week: int, n_attributes: int) -> np.ndarray:
+    """Counter-based uniforms in [0, 1): one per (seed, key, week, attribute).
+
+    Returns an array of shape ``(n_attributes, len(key))``. A SplitMix64 finaliser over the
+    key: recruits' attributes must not depend on how many other slots were refilled that week
+    (that differs between a policy world and its counterfactual), so each draw is a pure
+    function of its key -- common random numbers by construction, and vectorised.
+    """
+    attribute = np.arange(1, n_attributes + 1, dtype=np.uint64)[:, None]
+    with np.errstate(over="ignore"):
+        x = (np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)
+             ^ key.astype(np.uint64)[None, :] * np.uint64(0xBF58476D1CE4E5B9)
+             ^ np.uint64(week % (1 << 64)) * np.uint64(0x94D049BB133111EB)  # warm-up: < 0
+             ^ attribute * np.uint64(0xD6E8FEB86659FD93))
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        x = x ^ (x >> np.uint64(31))
+    # the top 24 bits: exactly representable in float32, so the result stays below 1.0
+    return (x >> np.uint64(40)).astype(np.float32) * np.float32(1.0 / (1 << 24))

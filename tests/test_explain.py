@@ -26,7 +26,8 @@ OFF = {c: 0.0 for c in CHANNELS if c not in PATHS}
 
 
 @pytest.mark.parametrize("scenario", ["permenpan_4_2025", "trust_but_verify",
-                                      "digital_divide", "control_heavy"])
+                                      "digital_divide", "control_heavy",
+                                      "shifts_and_dynamic_hours"])
 def test_with_every_channel_off_the_policy_world_is_its_twin(scenario):
     model = FlexiworkModel(scenario=scenario, rng=2, channels=OFF, **SMALL)
     ts = model.run(30)
@@ -44,13 +45,16 @@ STATE_CHANNELS = {"selection", "revocation"}
 
 def test_each_channel_alone_makes_a_difference_somewhere():
     # a gate that reaches nothing would be a channel in name only
-    base = FlexiworkModel(scenario="trust_but_verify", rng=2, channels=OFF, **SMALL).run(26)
+    # with time flexibility, so that its channels have something to gate (shifts 4 hours off
+    # the core, enough to overshoot the after-hours demand and thin the core, ODD 7.10)
+    small = SMALL | {"time_flexibility": 0.6, "calibration": {"off_core_hours": 4.0}}
+    base = FlexiworkModel(scenario="trust_but_verify", rng=2, channels=OFF, **small).run(26)
     for channel in CHANNELS:
         if channel == "signalling" or channel in PATHS:
             continue  # signalling is off by default (tested below); paths act only through
             # the other channels (tested below)
         on = OFF | {channel: 1.0}
-        ts = FlexiworkModel(scenario="trust_but_verify", rng=2, channels=on, **SMALL).run(26)
+        ts = FlexiworkModel(scenario="trust_but_verify", rng=2, channels=on, **small).run(26)
         outcomes = ["flex_uptake"] if channel in STATE_CHANNELS else ["performance",
                                                                       "public_trust"]
         moved = any(not np.array_equal(ts[k], base[k]) for k in outcomes)

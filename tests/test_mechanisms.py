@@ -905,7 +905,8 @@ def _agency_groups(m) -> tuple[np.ndarray, np.ndarray]:
 
 
 # everyone has a frontline need (no casework: the back office is tested on its own)
-SERVICE_CAL = {"need_rate": 1.0, "trust_word_of_mouth": 0.0, "backoffice_need_share": 0.0}
+SERVICE_CAL = {"need_rate": 1.0, "trust_word_of_mouth": 0.0, "backoffice_need_share": 0.0,
+               "after_hours_share": 0.0}  # nobody who cannot come in office hours (ODD 7.10)
 
 
 def test_citizens_trust_follows_frontline_availability(world):

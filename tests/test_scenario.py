@@ -42,6 +42,7 @@ EXPECTED_NAMES = {
     "wfh_2020_decree",
     "three_flexible_days",
     "pilot_then_rollout",
+    "shifts_and_dynamic_hours",
     "control_heavy",
     "digital_divide",
     "inspired_finland_trust",
@@ -527,8 +528,8 @@ def test_missing_file(tmp_path, monkeypatch):
     for spec in ("no_such_scenario", "no_such.toml", "some/dir/x.toml"):
         message = one(load_scenario, spec)
         assert message.startswith(f"{spec}: file not found (available scenarios: ")
-        assert ("office_only, permenpan_4_2025, pilot_then_rollout, three_flexible_days, "
-                "trust_but_verify") in message
+        assert ("office_only, permenpan_4_2025, pilot_then_rollout, shifts_and_dynamic_hours, "
+                "three_flexible_days, trust_but_verify") in message
 
 
 def test_missing_extends_target(lib):

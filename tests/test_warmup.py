@@ -63,7 +63,8 @@ def test_office_only_is_stationary_after_the_warm_up(seed):
 
 def test_without_warm_up_the_first_version_drift_is_there():
     # the reason for the warm-up (and a check that the test above can fail): from the drawn
-    # population, trust climbs by more than a point and beliefs by more than 0.05 in a year
+    # population, trust moves by more than a point (it falls, since the after-hours
+    # citizens' late service of ODD 7.10) and beliefs climb by more than 0.05 in a year
     model = FlexiworkModel(scenario="office_only", rng=1, n_asn=4000, warmup_weeks=0)
     first = None
     for week in range(52):
@@ -71,7 +72,7 @@ def test_without_warm_up_the_first_version_drift_is_there():
         if week == 0:
             first = _state(model)
     last = _state(model)
-    assert last["public_trust"] - first["public_trust"] > 1.0
+    assert abs(last["public_trust"] - first["public_trust"]) > 1.0
     assert last["belief"] - first["belief"] > 0.05
 
 

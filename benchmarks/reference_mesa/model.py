@@ -82,6 +82,7 @@ class LeaderAgent(mesa.Agent):
         self.set_attributes()
         self.team: list[CivilServant] = []
         self.team_remote = 0.0
+        self.team_time = 0.0
         self.team_doubt = 1.0
 
     def set_attributes(self) -> None:
@@ -108,18 +109,27 @@ class LeaderAgent(mesa.Agent):
             s.belief, s.trust_in_leader = 0.5, 0.7
         self.set_attributes()
 
-    def practise_and_learn(self) -> None:
-        """Training takes effect over training_build_weeks; flexible teams teach style."""
+    def learn_from_the_week(self) -> None:
+        """A flexible team teaches style: the week's change of the mean belief in it."""
+        p = self.model.p
+        active = [s for s in self.team if s.active]
+        if active:
+            now = sum(s.belief for s in active) / len(active)
+            self.drift += p.style_learning * self.team_remote * (now - (1.0 - self.team_doubt))
+            self.set_attributes()
+
+    def practise(self) -> None:
+        """Training takes effect over training_build_weeks."""
         p = self.model.p
         if self.trained:
             self.capacity = min(1.0, self.capacity + 1.0 / p.training_build_weeks)
-        self.drift += (p.style_learning * self.team_remote
-                       * ((1.0 - self.team_doubt) - self.style))
         self.set_attributes()
 
     def compute_team_remote(self) -> None:
         active = [s for s in self.team if s.active]
         self.team_remote = (sum(s.flex_days for s in active) / 5.0 / len(active)) if active else 0.0
+        # shifts and dynamic hours: the share of the team working hours apart (ODD 7.10)
+        self.team_time = (sum(s.on_time_flex() for s in active) / len(active)) if active else 0.0
 
     def compute_team_doubt(self) -> None:
         active = [s for s in self.team if s.active]
@@ -132,6 +142,11 @@ class CivilServant(mesa.Agent):
     def __init__(self, model: ReferenceModel, **attributes: Any) -> None:
         super().__init__(model)
         self.__dict__.update(attributes)
+
+    def on_time_flex(self) -> bool:
+        """On shifts or dynamic hours (ODD 7.10): the draw below the share, with flexiwork."""
+        p = self.model.p
+        return bool(p.flexiwork_enabled and self.time_latent < p.time_flexibility)
 
     # -------------------------------------------------------------- 1. eligibility
     def decide_eligibility(self) -> None:
@@ -223,7 +238,8 @@ class CivilServant(mesa.Agent):
         luck = 1.0 + uniform_noise(m.rand["production"], 0.05)
         d = self.flex_days
         remote_share = d / 5.0
-        coord = (p.coordination_loss * self.collaboration * L.team_remote
+        apart = L.team_remote + min(p.off_core_hours / 8.0, 1.0) * L.team_time
+        coord = (p.coordination_loss * self.collaboration * apart
                  * (1.0 - p.platform_coordination * m.platform)
                  * (1.0 - p.literacy_coordination * L.literacy))
         infra = (1.0 - p.internet_penalty * (1.0 - self.internet)) if self.device \
@@ -233,7 +249,9 @@ class CivilServant(mesa.Agent):
         office = self.ability * self.effort_office * (1.0 - 0.5 * coord)
         remote = self.ability * self.effort_remote * productivity * (1.0 - coord)
         self.coordination = coord
-        self.output = max(luck, 0.0) * ((5 - d) * office + d * remote) if self.active else 0.0
+        own_hours = 1.0 + p.time_productivity * self.on_time_flex()
+        self.output = (max(luck, 0.0) * ((5 - d) * office + d * remote) * own_hours
+                       if self.active else 0.0)
         self.quality = clip01(p.quality_base + (1.0 - p.quality_base) * self.effort
                               - coord * remote_share)
         weak_link = ((1.0 - self.internet) if self.device else 1.0) * remote_share
@@ -296,7 +314,8 @@ class CivilServant(mesa.Agent):
                   + p.wellbeing_autonomy * self.leader.style * self.belief
                   - p.wellbeing_sanction * p.sanction_severity
                   * (self.reprimand_left > 0 or self.discipline_left > 0)
-                  - p.wellbeing_overload * self.coordination)
+                  - p.wellbeing_overload * self.coordination
+                  + p.wellbeing_time * self.on_time_flex() * self.flex_preference)
         self.wellbeing = clip01(self.wellbeing + p.wellbeing_rate * (target - self.wellbeing))
         annual = p.quit_pppk_annual if self.pppk else p.quit_pns_annual
         hazard = (annual / WEEKS * math.exp(-p.quit_wellbeing * (self.wellbeing - p.wellbeing_base))
@@ -337,6 +356,7 @@ class CivilServant(mesa.Agent):
         self.skill_base = (t["digital_skill_mean_age30"]
                            - t["digital_skill_decline_per_year"] * (self.age - 30.0)
                            + 0.15 * rnd.gauss(0, 1))
+        self.time_latent = rnd.random()
         self.flex_preference = clip01(0.5 + 0.2 * (self.female and self.age >= 28)
                                       + t["flex_preference_shift"][self.region]
                                       + 0.2 * rnd.gauss(0, 1))
@@ -375,6 +395,7 @@ class CitizenAgent(mesa.Agent):
         self.region, self.agency, self.online = region, agency, online
         self.anchor, self.trust = anchor, trust
         self.digital_user = digital_user
+        self.hours_latent = 1.0  # set from the population (cannot come in office hours: low)
         self.ties: list[CitizenAgent] = []
         self.heard = trust
 
@@ -396,6 +417,11 @@ class CitizenAgent(mesa.Agent):
         else:
             avail = (m.digital_availability if digital else m.availability)[self.agency]
             well = u2 < avail
+            # an employee who cannot come in office hours is served late unless the
+            # extended hours serve them (ODD 7.10)
+            if (counter and self.hours_latent < p.after_hours_share
+                    and self.hours_latent >= p.after_hours_share * m.cover[self.agency]):
+                well = False
             late = not well and u2 < avail + (1.0 - avail) * p.late_share
             best = (max(p.score_well - p.digital_quality_gap * (1.0 - m.platform), 0.0)
                     if digital else p.score_well)
@@ -491,7 +517,8 @@ class ReferenceModel(mesa.Model):
         columns = ("region", "agency", "job", "collaboration", "ict_latent", "age", "tenure",
                    "pppk", "female", "retirement_age", "ability", "motivation",
                    "motivation_base", "control_sensitivity", "device_latent", "internet_latent",
-                   "skill_base", "flex_preference", "device", "internet", "skill", "rating",
+                   "skill_base", "flex_preference", "time_latent", "device", "internet",
+                   "skill", "rating",
                    "performing", "verification", "belief", "trust_in_leader", "wellbeing",
                    "effort", "reprimand_left", "discipline_left", "cycle_measured",
                    "cycle_weeks")
@@ -519,8 +546,9 @@ class ReferenceModel(mesa.Model):
                              for r, ag, on, an, user in zip(
                                  c.region.tolist(), c.agency.tolist(), online, c.anchor.tolist(),
                                  c.digital_user.tolist(), strict=True)]
-        for citizen, latent in zip(self.citizen_list, c.access_latent.tolist(), strict=True):
-            citizen.access_latent = latent
+        for citizen, latent, hours in zip(self.citizen_list, c.access_latent.tolist(),
+                                          c.hours_latent.tolist(), strict=True):
+            citizen.access_latent, citizen.hours_latent = latent, hours
         ties = c.ties.tocsr()
         for k, citizen in enumerate(self.citizen_list):
             ends = ties.indptr[k], ties.indptr[k + 1]
@@ -676,6 +704,7 @@ class ReferenceModel(mesa.Model):
 
     def _leadership(self) -> None:
         p = self.p
+        self.leaders.do("learn_from_the_week")
         self.leaders.do("change_hands")
         if self.week >= 0 and p.training_capacity > 0:  # seats from the first policy week
             per_week = p.training_capacity * len(self.leader_list) / WEEKS
@@ -684,12 +713,13 @@ class ReferenceModel(mesa.Model):
                              key=lambda L: L.training_latent)
             for L in waiting[:seats]:
                 L.trained = L.schooled = True
-        self.leaders.do("practise_and_learn")
+        self.leaders.do("practise")
 
     def _serve_citizens(self) -> None:
         p = self.p
         n_ag = self.n_agencies
         capacity, front, present = [0.0] * n_ag, [0] * n_ag, [0.0] * n_ag
+        shifts = [0.0] * n_ag
         online = [0.0] * n_ag
         measured, heads = [0.0] * n_ag, [0] * n_ag
         detected, heads_r = [0] * self.n_regions, [0] * self.n_regions
@@ -707,10 +737,21 @@ class ReferenceModel(mesa.Model):
                                          * s.remote_productivity)
                     front[s.agency] += 1
                     present[s.agency] += onsite
+                    shifts[s.agency] += s.on_time_flex() * onsite / 5.0
         # each agency's demand, a share online (last week's digital users); on-site staff
         # serve both channels, staff away only the digital one (ODD 7.6)
         kappa = 1.0 - p.digital_automation * self.platform
         self.availability, self.digital_availability = [], []
+        # shifts staff extended hours for the after-hours demand; beyond it the core is
+        # short (ODD 7.10)
+        h, hours = p.after_hours_share, min(p.off_core_hours / 8.0, 1.0)
+        self.cover, core = [0.0] * n_ag, [1.0] * n_ag
+        for a in range(n_ag):
+            moved = shifts[a] / front[a] * hours if front[a] else 0.0
+            if h > 0 and hours > 0:
+                self.cover[a] = min(1.0, moved / h)
+                core[a] = (1.0 - moved) / (1.0 - h) if moved > h else 1.0
+            capacity[a] *= core[a]
         for a in range(n_ag):
             demand = 5.0 * front[a] * p.service_norm
             d = self.digital_share[a]
@@ -725,7 +766,8 @@ class ReferenceModel(mesa.Model):
             else:
                 self.availability.append(common)
                 self.digital_availability.append(common)
-        self.presence = [present[a] / (5.0 * front[a]) if front[a] else 1.0 for a in range(n_ag)]
+        self.presence = [core[a] * present[a] / (5.0 * front[a]) if front[a] else 1.0
+                         for a in range(n_ag)]
         total_front = sum(front)
         self.presence_overall = sum(present) / (5.0 * total_front) if total_front else 1.0
         policy = COMMUNICATION.index(p.communication_policy)

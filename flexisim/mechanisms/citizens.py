@@ -16,6 +16,7 @@ from flexisim.engine import (
     kernel,
     week_key,
 )
+from flexisim.mechanisms.common import OFFICE_HOURS, off_core_share
 from flexisim.mechanisms.mechanism import Mechanism
 from flexisim.mechanisms.production import _remote_productivity
 from flexisim.params import Params
@@ -28,17 +29,18 @@ VIEW = ViewSpec(
     "citizens",
     reads={"staff": ("active", "job", "flex_days", "effort_office", "effort_remote", "ability",
                      "device", "internet", "skill", "measured", "detected", "shirk_days",
-                     "office_shirk_days"),
+                     "office_shirk_days", "time_flex"),
            "agencies": ("staff_rows", "citizen_rows", "region", "headcount",
                         "reported_reference", "delay", "delay_reference", "digital_share"),
-           "citizens": ("online", "anchor", "ties_slot", "ties_far", "digital_user"),
+           "citizens": ("online", "anchor", "ties_slot", "ties_far", "digital_user",
+                        "hours_latent"),
            "regions": ("scandals", "citizen_skill", "perception",
                        "perception_seen_reference")},
     writes={"agencies": ("frontline_capacity", "remote_capacity", "frontline_staff",
                          "frontline_present", "measured_total", "availability",
                          "digital_availability", "presence", "reported", "digital_users",
                          "digital_share", "idle_share", "away_shirk", "counter_visits",
-                         "saw_empty"),
+                         "saw_empty", "frontline_shifts", "counter_cover"),
             "citizens": ("trust", "needed", "experience", "exposed", "heard", "trust_ext",
                          "digital_user"),
             "regions": ("detected_total", "perception_seen")},
@@ -50,11 +52,13 @@ VIEW = ViewSpec(
                 "digital_automation", "digital_adoption", "digital_abandon",
                 "backoffice_need_share", "delay_tolerance_weeks", "trust_experience",
                 "trust_anchor", "trust_communication", "trust_word_of_mouth", "scandal_hit",
-                "perception_weight", "perception_regional",
+                "perception_weight", "perception_regional", "after_hours_share",
+                "off_core_hours",
                 "remote_gain", "internet_penalty", "no_device_factor", "skill_penalty",
                 "ch_remote_productivity", "ch_counter_capacity", "ch_digital_staffing",
                 "ch_public_visibility", "ch_press", "ch_communication", "ch_backoffice",
-                "ch_perception"))
+                "ch_perception", "ch_time_hours", "ch_time_thinning"))
+
 
 #: counter-based uniforms per citizen and week: need, online, service, empty counter,
 #: reporting, kind of need, adoption
@@ -93,6 +97,7 @@ def _staff_totals(v, t):
     for g in range(len(rows) - 1):
         cap = remote = meas = 0.0
         fr = pres = det = idle = away_shirk = 0
+        shifts = 0.0
         for i in range(np.uint64(rows[g]), np.uint64(rows[g + 1])):  # see engine.compiled
             meas += s.measured[i]
             det += s.detected[i]
@@ -107,6 +112,8 @@ def _staff_totals(v, t):
             remote += (online_capacity * away * s.effort_remote[i] * s.ability[i]
                        * productivity if serving else 0.0)
             fr += serving
+            # staff on shifts at the counter: their on-site days only
+            shifts += onsite / 5.0 if serving & s.time_flex[i] else 0.0
             pres += 5 - away_seen * away if serving else 0
             # misconduct the public may see: idling at the counter, shirking away from it
             # (channel "press" off: shirking on a flexible day is seen as in the office)
@@ -119,6 +126,7 @@ def _staff_totals(v, t):
         a.frontline_capacity[g] = cap
         a.remote_capacity[g] = remote
         a.frontline_staff[g] = fr
+        a.frontline_shifts[g] = shifts
         a.frontline_present[g] = pres
         a.measured_total[g] = meas
         r.detected_total[a.region[g]] += det
@@ -141,6 +149,9 @@ def _service_levels(pop: Population, p: Params) -> tuple[np.ndarray, np.ndarray,
     kappa = 1.0 - p.digital_automation * float(pop.platform)
     counter_demand, online_demand = (1.0 - d) * demand, d * demand * kappa
     site, away = A.frontline_capacity, A.remote_capacity
+    cover, core = extended_hours_staffing(A.frontline_shifts, front, p)
+    if p.ch_time_thinning > 0 and (core < 1.0).any():
+        site = site * (1.0 - p.ch_time_thinning * (1.0 - core))
     total = counter_demand + online_demand
     common = np.where(total > 0, np.minimum(1.0, (site + away) / np.maximum(total, 1e-12)), 1.0)
     apart = away >= common * online_demand
@@ -153,8 +164,46 @@ def _service_levels(pop: Population, p: Params) -> tuple[np.ndarray, np.ndarray,
     overall = float(A.frontline_present.sum() / days.sum()) if days.sum() > 0 else 1.0
     A.availability[:] = counter
     A.digital_availability[:] = online
+    A.counter_cover[:] = F(p.ch_time_hours) * cover
+    # shifts beyond what the after-hours demand needs leave the core hours short: less
+    # capacity there and a thinner counter (channel "time_thinning")
+    if p.ch_time_thinning > 0 and (core < 1.0).any():
+        core = 1.0 - p.ch_time_thinning * (1.0 - core)
+        presence = presence * core
     A.presence[:] = presence
     return counter, presence, overall
+
+
+def extended_hours_staffing(shifts: np.ndarray, frontline: np.ndarray,
+                            p: Params) -> tuple[np.ndarray, np.ndarray]:
+    """How far an agency's frontline staff on shifts or dynamic hours staff extended opening
+    hours, and what it leaves in the core hours.
+
+    A worker on shifts works a share ``o = off_core_hours / H`` of the day outside the core
+    (:func:`~flexisim.mechanisms.common.off_core_share`; an early and a late shift extend
+    the counter's day by ``2 x off_core_hours``), so a share ``s`` of the frontline's on-site
+    days on shifts moves ``x = s o`` of the staff-hours out of the core. The extended hours
+    serve the citizens who cannot come in office hours, a share ``h = after_hours_share`` of
+    the demand, at the core's staffing per citizen: coverage ``c = min(1, x / h)``. Up to
+    ``h`` the core loses as much demand as staff; beyond it the on-site capacity of the core
+    is ``(1 - x) / (1 - h)`` of what it needs (returned as ``core``, 1 when nothing is left
+    short)."""
+    h = p.after_hours_share
+    o = off_core_share(p.off_core_hours)
+    if o <= 0 or h <= 0:
+        return np.zeros(len(shifts)), np.ones(len(shifts))
+    share = np.where(frontline > 0, shifts / np.maximum(frontline, 1.0), 0.0)
+    moved = share * o
+    cover = np.minimum(1.0, moved / h)
+    core = np.where(moved > h, (1.0 - moved) / (1.0 - h), 1.0) if h < 1.0 else np.ones_like(moved)
+    return cover, core
+
+
+def counter_hours(cover: np.ndarray, p: Params) -> np.ndarray:
+    """Hours a day each agency's counter is open and staffed: ``H + 2 x off_core_hours x
+    coverage`` (the extended hours' effect, gated by channel ``time_hours``)."""
+    extra = 2.0 * off_core_share(p.off_core_hours) * OFFICE_HOURS
+    return OFFICE_HOURS + extra * p.ch_time_hours * cover
 
 
 def citizens_by_region(pop: Population) -> np.ndarray:
@@ -231,6 +280,9 @@ def _citizen_rows(key, v, t):
         online_avail = a.digital_availability[g]
         online_late_below = online_avail + (ONE - online_avail) * k.late_share
         absent = ONE - a.presence[g]
+        # citizens who cannot come in office hours (employees) and whose need is met in the
+        # extended hours: those whose hours draw is below after_hours_share x coverage
+        served_after = k.after_hours_share * a.counter_cover[g]
         # path channel "back office": off, citizens wait as long as in the twin
         delay = a.delay[g] if k.ch_backoffice > HALF else a.delay_reference[g]
         case_on_time = np.exp(-delay / k.delay_tolerance_weeks)
@@ -254,7 +306,11 @@ def _citizen_rows(key, v, t):
             u2 = counter_uniform(key, i, 2, n)
             # at the counter: served well, late or not at all; a thinned-out counter reads
             # as the state's absence (P4)
-            well = u2 < avail
+            # an employee who cannot come in office hours is served late (leave taken, a
+            # second trip) unless the extended hours serve them
+            hours = c.hours_latent[i]
+            office_hours_only = (hours < k.after_hours_share) & (hours >= served_after)
+            well = (u2 < avail) & (not office_hours_only)
             late = (not well) & (u2 < late_below)
             at_counter = k.score_well if well else (k.score_late if late else k.score_unserved)
             empty = counter_uniform(key, i, 3, n) < absent  # saw the counter thinned out
@@ -356,7 +412,11 @@ def serve_citizens(pop: Population, p: Params, rng: np.random.Generator,
     on_time = _citizen_rows(key, v, terms)
     _digital_share(pop, p, A.digital_users)
     satisfaction, needs = active_sum_count(c.experience, c.needed)
+    served = np.diff(A.citizen_rows).astype(np.float64)
+    cover, _ = extended_hours_staffing(A.frontline_shifts, A.frontline_staff, p)
     return {
+        "counter_hours": float((counter_hours(cover, p) * served).sum()
+                               / max(served.sum(), 1.0)),
         "availability": availability, "presence": presence, "presence_overall": presence_overall,
         "on_time": float(on_time), "needs": float(needs),
         "satisfaction": satisfaction / max(needs, 1.0),
@@ -368,4 +428,6 @@ def serve_citizens(pop: Population, p: Params, rng: np.random.Generator,
 
 MECHANISM = Mechanism(VIEW, serve_citizens, outputs={
     "digital_users": ("share", "connected citizens who use the digital channel"),
+    "counter_hours": ("hours/day", "hours a day the counters are open and staffed, "
+                                   "citizen-weighted (time flexibility extends them)"),
 })

@@ -10,6 +10,18 @@ import numpy as np
 FIRST_BELIEF = 0.5
 FIRST_TRUST_IN_LEADER = 0.7
 
+#: hours a day a counter is open, and the shared core of a working day, without time
+#: flexibility: the legal working week of 37.5 hours over five days (Perpres 21/2023) plus
+#: the break
+OFFICE_HOURS = 8.0
+
+
+def off_core_share(off_core_hours: float) -> float:
+    """Share of a shift or dynamic-hours worker's day outside the shared core hours (ODD
+    §7.10): ``off_core_hours / OFFICE_HOURS``, at most 1. The same quantity staffs extended
+    counter hours and costs the team shared time."""
+    return min(max(off_core_hours, 0.0) / OFFICE_HOURS, 1.0)
+
 
 def poisson_from_uniform(u: np.ndarray, mean: np.ndarray, kmax: int = 50) -> np.ndarray:
     """Poisson counts by inverting the CDF at ``u``.

@@ -5,8 +5,8 @@ promotion, retirement: ``leader_turnover_annual``), who is a new draw of style, 
 oversight mode and digital literacy and who starts without knowing the team. Training
 seats (``training_capacity`` of the leaders a year, from the first policy week) go to
 untrained leaders, and a training's effect builds up over ``training_build_weeks``. A
-leader who leads a team working flexibly learns from it: their style drifts toward how far
-the team has proved trustworthy (ODD §7.9).
+leader who leads a team working flexibly learns from it: their style moves with what the
+week's oversight taught them about the team (ODD §7.9).
 """
 
 from __future__ import annotations
@@ -17,17 +17,18 @@ from flexisim.engine import kernel
 from flexisim.mechanisms.common import FIRST_BELIEF, FIRST_TRUST_IN_LEADER
 from flexisim.mechanisms.mechanism import Mechanism
 from flexisim.mechanisms.setup import leader_attributes, leader_literacy, leader_style
-from flexisim.mechanisms.workforce import WEEKS_PER_YEAR, hash_uniform, normal_from_uniforms
+from flexisim.mechanisms.workforce import WEEKS_PER_YEAR, normal_from_uniforms
 from flexisim.params import Params
 from flexisim.population import LEADER_LITERACY
 from flexisim.state import F, Population, ViewSpec
+from flexisim.streams import hash_uniform
 
 #: keys the new leaders' draws apart from the recruits' (the same seed, another hash)
 LEADER_SALT = 0x1EAD_E85
 
 VIEW = ViewSpec(
     "leadership",
-    reads={"staff": ("leader",),
+    reads={"staff": ("leader", "active"),
            "leaders": ("agency", "staff_rows", "team_remote", "team_doubt", "style",
                        "trained", "schooled", "capacity", "style_drift", "digital_literacy",
                        "results_based", "literacy", "appointed", "appointments",
@@ -46,7 +47,7 @@ def appoint(pop: Population, p: Params, week: int) -> np.ndarray:
     """This week's new leaders: each post turns over with chance ``leader_turnover_annual /
     52``, and the new leader is a fresh draw of the leader's latent attributes (untrained in
     the run, nothing yet learned). Draws are a pure function of the post, its number of
-    appointments and the week (:func:`~flexisim.mechanisms.workforce.hash_uniform`), so a
+    appointments and the week (:func:`~flexisim.streams.hash_uniform`), so a
     policy world and its twin change the same leaders in the same weeks. Returns the rows."""
     L = pop.leaders
     L.appointed[:] = False
@@ -67,11 +68,13 @@ def appoint(pop: Population, p: Params, week: int) -> np.ndarray:
     L.digital_literacy[rows] = np.clip(mean + sd * normal_from_uniforms(h[4], h[5]), 0, 1)
     L.style_drift[rows] = 0.0
     L.schooled[rows] = False
+    L.capacity[rows] = 0.0
     L.appointments[rows] += 1
     L.appointed[rows] = True
     leader_attributes(pop, rows)
     # trained before appointment (the training_share pipeline): in full effect from day one
     L.capacity[rows] = L.trained[rows]
+    L.literacy[rows] = leader_literacy(L.digital_literacy[rows], L.capacity[rows])
     return rows
 
 
@@ -110,16 +113,22 @@ def build_capacity(pop: Population, p: Params) -> None:
 
 
 def learn(pop: Population, p: Params) -> bool:
-    """Leading a flexible team teaches: ``drift += style_learning x remote share x (team's
-    mean belief - style)``. A leader whose flexible team proved trustworthy moves toward
-    trust, one whose team disappointed toward control; without flexible days (the twin)
-    nothing is learned. Channel ``leader_learning``. Returns whether anyone learned."""
+    """Leading a flexible team teaches: ``drift += style_learning x remote share x (the
+    change of the leader's mean belief in the team over this week's oversight)``. Checks that
+    come back clean while the team works flexibly move the leader toward trust, flags toward
+    control (and so does a control leader's own bias against unseen days); without flexible
+    days (the twin) nothing is learned. Channel ``leader_learning``. Returns whether anyone
+    learned."""
     L = pop.leaders
     rate = p.style_learning * p.ch_leader_learning
     if rate <= 0 or not L.team_remote.any():
         return False
-    # team_doubt is 1 - the team's mean belief this week (oversight)
-    L.style_drift[:] += (F(rate) * L.team_remote * ((F(1.0) - L.team_doubt) - L.style)).astype(F)
+    # team_doubt is 1 - the team's mean belief before this week's oversight (oversight
+    # computes it first); the mean now is after it
+    now = pop.mean_by(pop.staff.belief, "leader", empty=0.0).astype(F)
+    before = F(1.0) - L.team_doubt
+    learned = np.where(L.headcount > 0, now - before, F(0.0)).astype(F)
+    L.style_drift[:] += (F(rate) * L.team_remote * learned).astype(F)
     L.style[:] = leader_style(pop.agencies.trust_culture.astype(F)[L.agency], L.style_latent,
                               L.style_drift)
     return True
@@ -140,16 +149,16 @@ def _staff_view(v, reset):
 
 
 def lead(pop: Population, p: Params, rng: None, week: int) -> dict[str, float]:
-    """Leaders over the week's end: new appointments (:func:`appoint`), training seats
-    (:func:`train`), training's effect building (:func:`build_capacity`), style learned from
-    flexible teams (:func:`learn`); then each civil servant's view of their leader (a new
+    """Leaders over the week's end: style learned from flexible teams (:func:`learn`), new
+    appointments (:func:`appoint`), training seats (:func:`train`), training's effect
+    building (:func:`build_capacity`); then each civil servant's view of their leader (a new
     leader's team starts at a first acquaintance's belief and trust)."""
     L = pop.leaders
+    learned = learn(pop, p)  # the leader who led the week learns, then may leave
     new = appoint(pop, p, week)
     seated = train(pop, p, week)
     building = bool((L.trained & (L.capacity < 1.0)).any())
     build_capacity(pop, p)
-    learned = learn(pop, p)
     if new.size or seated or building or learned:
         _staff_view(pop.views(VIEW, p), bool(new.size))
     return {"leaders_trained": float(L.trained.mean()),

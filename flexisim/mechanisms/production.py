@@ -8,6 +8,7 @@ import numpy as np
 from numba import njit
 
 from flexisim.engine import FIVE, HALF, ONE, TWO, ZERO, clip01, counter_uniform, kernel, week_key
+from flexisim.mechanisms.common import off_core_share
 from flexisim.mechanisms.mechanism import Mechanism
 from flexisim.params import Params
 from flexisim.state import F, Population, ViewSpec
@@ -18,14 +19,15 @@ VIEW = ViewSpec(
     "production",
     reads={"staff": ("active", "leader", "flex_days", "collaboration", "lead_literacy",
                      "ability", "effort_office", "effort_remote", "effort", "device",
-                     "internet", "skill"),
+                     "internet", "skill", "time_flex"),
            "leaders": ("headcount",)},
     writes={"staff": ("coordination", "output", "quality", "on_time"),
-            "leaders": ("team_remote",)},
+            "leaders": ("team_remote", "team_apart")},
     parameters=("coordination_loss", "platform_coordination", "literacy_coordination",
                 "remote_gain", "internet_penalty", "no_device_factor", "skill_penalty",
-                "quality_base", "timeliness_coordination", "ch_remote_productivity",
-                "ch_coordination"))
+                "quality_base", "timeliness_coordination", "off_core_hours",
+                "time_productivity", "ch_remote_productivity", "ch_coordination",
+                "ch_time_coordination", "ch_time_productivity"))
 
 
 class Terms(NamedTuple):
@@ -69,15 +71,15 @@ def remote_productivity(pop: Population, p: Params) -> np.ndarray:
 @kernel(disjoint=True)
 def _production_rows(key, v, t):
     # float32 throughout (parameters and terms are float32; see engine.compiled.ZERO)
-    s, team_remote, k = v.staff, v.leaders.team_remote, v.params
+    s, team_apart, k = v.staff, v.leaders.team_apart, v.params
     timeliness_link = np.float32(0.3)
     for i in range(len(s.active)):
         luck = ONE + (TWO * counter_uniform(key, i, 0, 1) - ONE) * t.luck_half_width
         d = np.float32(s.flex_days[i])
         remote_share = d / FIVE
         # channels (flexisim.channels): off, a flexible day is as productive as an office
-        # day, and the team's remote share costs no coordination
-        team = k.ch_coordination * team_remote[s.leader[i]]
+        # day, and the team's time apart costs no coordination (team_apart, gated)
+        team = team_apart[s.leader[i]]
         coord = (k.coordination_loss * s.collaboration[i] * team
                  * t.platform_factor * (ONE - k.literacy_coordination * s.lead_literacy[i]))
         productivity = ONE + k.ch_remote_productivity * (
@@ -90,8 +92,12 @@ def _production_rows(key, v, t):
         s.coordination[i] = coord
         # five office days plus the flexible days' difference (exactly the office week when
         # a flexible day is like an office day)
-        s.output[i] = (max(luck, ZERO) * (FIVE * office + d * (remote - office)) if s.active[i]
-                       else ZERO)
+        # shifts or dynamic hours: work at one's own hours, fewer absences (channel
+        # "time_productivity"; a factor of exactly 1 without time flexibility)
+        own_hours = ONE + k.ch_time_productivity * k.time_productivity * (
+            ONE if s.time_flex[i] else ZERO)
+        s.output[i] = (max(luck, ZERO) * (FIVE * office + d * (remote - office)) * own_hours
+                       if s.active[i] else ZERO)
         s.quality[i] = clip01(k.quality_base + (ONE - k.quality_base) * s.effort[i]
                               - coord * remote_share)
         s.on_time[i] = clip01(HALF + HALF * s.effort[i] - k.timeliness_coordination * coord
@@ -112,7 +118,15 @@ def produce_output(pop: Population, p: Params, rng: np.random.Generator,
     (one uniform per person, counter-based on the week's key).
     """
     key = week_key(rng)
-    pop.leaders.team_remote[:] = pop.mean_by(pop.staff.flex_days, "leader") / 5.0
+    L = pop.leaders
+    L.team_remote[:] = pop.mean_by(pop.staff.flex_days, "leader") / 5.0
+    # the team's time apart: its remote share, plus the share of hours outside the shared
+    # core of those on shifts or dynamic hours (each with its channel gate)
+    L.team_apart[:] = F(p.ch_coordination) * L.team_remote
+    apart = off_core_share(p.off_core_hours)
+    if p.ch_time_coordination > 0 and apart > 0 and pop.staff.time_flex.any():
+        on_time_flex = pop.mean_by(pop.staff.time_flex.astype(F), "leader")
+        L.team_apart[:] += F(p.ch_time_coordination * apart) * on_time_flex
     terms = Terms(F(LUCK_SD * np.sqrt(3.0)),
                   F(1.0 - p.platform_coordination * pop.platform))
     _production_rows(key, pop.views(VIEW, p), terms)

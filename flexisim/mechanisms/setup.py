@@ -38,16 +38,18 @@ DECREE_SEQUENCE = 0.6180339887498949
 #: what setting a world up reads and writes (apply_levers; the docs list it with the registry)
 SETUP = ViewSpec(
     "setup",
-    reads={"staff": ("leader", "agency", "ability", "motivation", "job", "ict_latent"),
+    reads={"staff": ("leader", "agency", "ability", "motivation", "job", "ict_latent",
+                     "time_latent"),
            "leaders": ("agency", "style_latent", "training_latent", "mode_latent",
                        "digital_literacy", "style_drift", "schooled", "capacity"),
            "agencies": ("credibility_latent", "trust_culture", "training_share",
                         "results_based_share", "measurement_credibility",
                         "planning_integration", "mandated_share", "frontline_digital_share",
+                        "time_flexibility",
                         "verification_rate"),
            "citizens": ("anchor_latent",)},
     writes={"citizens": ("anchor", "trust"),
-            "staff": ("lead_style", "lead_trained", "lead_results", "lead_literacy",
+            "staff": ("lead_style", "lead_trained", "lead_results", "lead_literacy", "time_flex",
                       "credibility", "rating", "performing", "verification", "ict_doable",
                       "mandated"),
             "leaders": ("style", "trained", "results_based", "literacy", "capacity"),
@@ -88,6 +90,17 @@ def ict_doable_rows(pop: Population, rows: np.ndarray | None = None) -> None:
     shares = np.where(job == FRONTLINE,
                       pop.agencies.frontline_digital_share[s.agency[idx]], shares)
     s.ict_doable[idx] = s.ict_latent[idx] < shares
+
+
+def time_flex_rows(pop: Population, rows: np.ndarray | None = None) -> None:
+    """Who works shifts or dynamic hours: the person's uniform ``time_latent`` below the
+    agency's ``time_flexibility`` share, where the agency has flexiwork (so never in the
+    office-only twin). ``rows`` limits it to those rows (new recruits)."""
+    s, A = pop.staff, pop.agencies
+    idx = slice(None) if rows is None else rows
+    agency = s.agency[idx]
+    s.time_flex[idx] = ((s.time_latent[idx] < A.time_flexibility.astype(F)[agency])
+                        & A.flexiwork_enabled[agency])
 
 
 def set_agency_levers(pop: Population, p: Params,
@@ -145,6 +158,7 @@ def apply_levers(pop: Population, p: Params, year: float = 0.0, *,
     A.mandated[:] = decree_agencies(len(A), A.mandated_share)
     s.mandated[:] = A.mandated[s.agency]
     ict_doable_rows(pop)
+    time_flex_rows(pop)
     if not initial:
         # a warmed-up state already holds its run's predispositions (same calibration): the
         # Beta quantile of 2.8 M citizens is not recomputed for each world
@@ -176,7 +190,8 @@ def leader_literacy(literacy: np.ndarray, capacity: np.ndarray) -> np.ndarray:
 def leader_attributes(pop: Population, rows: np.ndarray | None = None) -> None:
     """Leaders' attributes under the agency levers in force, from their latent draws: style
     (:func:`leader_style`); trained when the training draw is below ``training_share`` (the
-    training they had before appointment) or when trained during the run; results-based
+    training they had before appointment), when trained during the run, or when their
+    training has begun to take effect (a lower share later untrains nobody); results-based
     when the mode draw is below ``results_based_share``. ``rows`` limits it to those
     leaders (new appointments)."""
     L, A = pop.leaders, pop.agencies
@@ -187,7 +202,7 @@ def leader_attributes(pop: Population, rows: np.ndarray | None = None) -> None:
     L.style[idx] = leader_style(A.trust_culture.astype(F)[agency], L.style_latent[idx],
                                 L.style_drift[idx])
     L.trained[idx] = ((L.training_latent[idx] < A.training_share.astype(F)[agency])
-                      | L.schooled[idx])
+                      | L.schooled[idx] | (L.capacity[idx] > 0))
     L.results_based[idx] = L.mode_latent[idx] < A.results_based_share.astype(F)[agency]
 
 

@@ -24,34 +24,15 @@ from flexisim.mechanisms.setup import (
     INFRASTRUCTURE,
     ict_doable_rows,
     infrastructure_levels,
+    time_flex_rows,
     years_invested,
 )
 from flexisim.params import Params
 from flexisim.population import skill_base, tables
 from flexisim.state import COUNTS, F, Population, ViewSpec
+from flexisim.streams import hash_uniform
 
 WEEKS_PER_YEAR = 52.0
-
-
-def hash_uniform(seed: int, key: np.ndarray, week: int, n_attributes: int) -> np.ndarray:
-    """Counter-based uniforms in [0, 1): one per (seed, key, week, attribute).
-
-    Returns an array of shape ``(n_attributes, len(key))``. A SplitMix64 finaliser over the
-    key: recruits' attributes must not depend on how many other slots were refilled that week
-    (that differs between a policy world and its counterfactual), so each draw is a pure
-    function of its key -- common random numbers by construction, and vectorised.
-    """
-    attribute = np.arange(1, n_attributes + 1, dtype=np.uint64)[:, None]
-    with np.errstate(over="ignore"):
-        x = (np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)
-             ^ key.astype(np.uint64)[None, :] * np.uint64(0xBF58476D1CE4E5B9)
-             ^ np.uint64(week % (1 << 64)) * np.uint64(0x94D049BB133111EB)  # warm-up: < 0
-             ^ attribute * np.uint64(0xD6E8FEB86659FD93))
-        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        x = x ^ (x >> np.uint64(31))
-    # the top 24 bits: exactly representable in float32, so the result stays below 1.0
-    return (x >> np.uint64(40)).astype(F) * F(1.0 / (1 << 24))
 
 
 def normal_from_uniforms(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
@@ -79,14 +60,14 @@ def applicant_pool_shift(pop: Population, p: Params) -> float:
 VIEW = ViewSpec(
     "workforce",
     reads={"staff": ("pppk", "flex_preference", "lead_style", "belief", "reprimand_left",
-                     "discipline_left",
+                     "discipline_left", "time_flex",
                      "coordination", "retirement_age")},
     writes={"staff": ("active", "flex_days", "age", "tenure", "wellbeing", "intent_to_leave",
                       "approved", "hire", "hired_rows")},
     parameters=("wellbeing_base", "wellbeing_flex", "wellbeing_autonomy", "wellbeing_sanction",
                 "sanction_severity", "wellbeing_overload", "wellbeing_rate", "quit_pppk_annual",
                 "quit_pns_annual", "quit_wellbeing", "quit_flex", "hiring_delay_weeks",
-                "ch_wellbeing_retention"))
+                "wellbeing_time", "ch_wellbeing_retention", "ch_time_care"))
 
 
 #: recruits' device, internet and skill under this week's infrastructure levels
@@ -99,7 +80,7 @@ RECRUITMENT = ViewSpec(
     writes={"staff": ("age", "tenure", "pppk", "female", "ability", "motivation",
                       "motivation_base", "control_sensitivity", "ict_latent", "device_latent",
                       "internet_latent", "skill_base", "flex_preference", "active", "hires",
-                      "ict_doable",
+                      "ict_doable", "time_latent", "time_flex",
                       "belief", "trust_in_leader", "rating", "wellbeing", "effort",
                       "reprimand_left", "discipline_left", "performing", "cycle_measured",
                       "cycle_weeks")},
@@ -135,6 +116,10 @@ def _workforce_rows(key, v, t):
         target = (k.wellbeing_base + k.wellbeing_flex * flex * (HALF + s.flex_preference[i])
                   + k.wellbeing_autonomy * s.lead_style[i] * s.belief[i]
                   - k.wellbeing_overload * s.coordination[i])
+        # shifts or dynamic hours ease care duties and commutes, as far as the person wants
+        # flexibility (channel "time_care"; last, so that without it the sum is unchanged)
+        on_time_flex = ONE if s.time_flex[i] else ZERO
+        target += k.ch_time_care * k.wellbeing_time * on_time_flex * s.flex_preference[i]
         # the allowance cut of a reprimand or a formal sanction
         cut = (s.reprimand_left[i] > 0) | (s.discipline_left[i] > 0)
         target -= t.sanction_weight if cut else ZERO
@@ -206,7 +191,7 @@ def _recruit(pop: Population, p: Params, rows: np.ndarray, week: int) -> None:
     t = tables()
     s = pop.staff
     key = rows.astype(np.uint64) * np.uint64(1 << 20) + s.hires[rows].astype(np.uint64)
-    h = hash_uniform(pop.recruit_seed, key, week, 17)
+    h = hash_uniform(pop.recruit_seed, key, week, 18)
     lo, hi = t["recruit_age"]
     s.age[rows] = lo + h[0] * (hi - lo)
     s.tenure[rows] = 0.0
@@ -231,6 +216,8 @@ def _recruit(pop: Population, p: Params, rows: np.ndarray, week: int) -> None:
     s.flex_preference[rows] = np.clip(0.5 + 0.2 * (s.female[rows] & (s.age[rows] >= 28))
                                       + t["flex_preference_shift"][s.region[rows]]
                                       + 0.2 * normal_from_uniforms(h[15], h[16]), 0, 1)
+    s.time_latent[rows] = h[17]
+    time_flex_rows(pop, rows)
     s.active[rows] = True
     s.hires[rows] += 1
     s.belief[rows] = FIRST_BELIEF
