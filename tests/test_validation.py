@@ -36,8 +36,6 @@ KNOWN_DISAGREEMENTS: dict[str, tuple[str, tuple[float, float]]] = {
     "E1": ("with a fair twin (no grant signal) one remote-day gain cannot meet both E1 and E6: "
            "the joint fit of remote_gain lands just below E1's band (and high in E6's)",
            (4.5, 6.0)),
-    "E7": ("fully remote staff rated about 0.2 below hybrid staff: coordination loss of fully "
-           "remote teams; the GSA found no difference", (-0.35, -0.15)),
     "E8": ("persistent non-users are calibrated to the Indonesian survey (T1: about 4% would "
            "not work flexibly), fewer than the 13% of eligible US staff who never teleworked: "
            "about 95% of the eligible use a day in the year", (0.93, 0.965)),
