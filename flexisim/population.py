@@ -205,7 +205,6 @@ def build_population(n_asn: int, citizens_per_asn: float, rng: np.random.Generat
         training_latent=rng.random(n_leaders).astype(F),
         mode_latent=rng.random(n_leaders).astype(F),
         digital_literacy=np.clip(rng.normal(*LEADER_LITERACY, n_leaders), 0, 1).astype(F),
-        staff_rows=row_ranges(leader, n_leaders, "staff", "leader"),
     )
 
     # --- job family, age, tenure, contract

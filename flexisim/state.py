@@ -274,8 +274,6 @@ class Leaders(Table):
 
     agency = static(np.int32, "agency (row of Agencies)")
     region = static(np.int8, "region (row of Regions)")
-    staff_rows = static(np.int64, "leader l's team is the staff rows staff_rows[l]:"
-                                  "staff_rows[l + 1]", rows=False)
     # the person in the post: drawn with the population, drawn again for each new leader
     style_latent = dynamic(F, "uniform, mapped to a style by the trust-culture lever")
     training_latent = dynamic(F, "uniform: trained before appointment when below the "
@@ -297,7 +295,7 @@ class Leaders(Table):
     headcount = dynamic(np.float64, "active staff in the team")
     team_doubt = dynamic(F, "1 - the team's mean belief (for targeted checks)")
     team_remote = dynamic(F, "the team's mean share of days flexible")
-    team_apart = dynamic(F, "the team's share of working time apart: flexible days, and "
+    team_apart = scratch(F, "the team's share of working time apart: flexible days, and "
                             "hours outside the shared core (time flexibility)")
     appointed = scratch(bool, "the post got a new leader this week")
 
@@ -350,7 +348,7 @@ class Agencies(Table):
     frontline_present = scratch(np.float64, "on-site frontline staff-days")
     frontline_shifts = scratch(np.float64, "active frontline staff on shifts or dynamic "
                                            "hours")
-    counter_cover = dynamic(F, "share of the extended opening hours staffed this week 0-1 "
+    counter_cover = scratch(F, "share of the extended opening hours staffed this week 0-1 "
                                "(time flexibility)")
     measured_total = scratch(np.float64, "measured output-quality of the agency's staff")
     review = scratch(bool, "the agency's leaders review approvals this week")

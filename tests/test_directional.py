@@ -50,11 +50,10 @@ def test_verification_lowers_shirking_and_the_grant_signal_decides_the_ranking()
     twv, tbv = paired("shirking_rate", ("trust_without_verify", {}), ("trust_but_verify", {}))
     assert (tbv < twv - 0.02).all()
     # with a fair twin (no grant signal) both lose a little performance, and verification
-    # keeps the loss smaller: observed -0.9 to -1.0% vs -1.4 to -1.7% (the first version's
-    # "+0.2% vs -2.0%" came from the approval signal the twin lacked, ODD §7.3). Most of
-    # the gap is leaders learning from flexible teams (ODD §7.9; without it 0.29 points):
-    # style drifts toward the team's proven trustworthiness, and a leader who hardly checks
-    # has little proof, so trusting leaders drift toward control
+    # keeps the loss smaller: observed -0.9 to -1.0% vs -1.3 to -1.5%, a gap of 0.42 points
+    # (the first version's "+0.2% vs -2.0%" came from the approval signal the twin lacked,
+    # ODD §7.3). Leaders learning from flexible teams (ODD §7.9) is a third of the gap:
+    # without it 0.28 points
     twv, tbv = paired("performance_change_pct", ("trust_without_verify", {}),
                       ("trust_but_verify", {}))
     assert (tbv < 0).all() and (twv < 0).all()

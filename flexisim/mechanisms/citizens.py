@@ -149,9 +149,13 @@ def _service_levels(pop: Population, p: Params) -> tuple[np.ndarray, np.ndarray,
     kappa = 1.0 - p.digital_automation * float(pop.platform)
     counter_demand, online_demand = (1.0 - d) * demand, d * demand * kappa
     site, away = A.frontline_capacity, A.remote_capacity
+    # shifts beyond what the after-hours demand needs leave the core hours short: less
+    # on-site capacity there and a thinner counter (channel "time_thinning")
     cover, core = extended_hours_staffing(A.frontline_shifts, front, p)
-    if p.ch_time_thinning > 0 and (core < 1.0).any():
-        site = site * (1.0 - p.ch_time_thinning * (1.0 - core))
+    thinned = p.ch_time_thinning > 0 and bool((core < 1.0).any())
+    if thinned:
+        core = 1.0 - p.ch_time_thinning * (1.0 - core)
+        site = site * core
     total = counter_demand + online_demand
     common = np.where(total > 0, np.minimum(1.0, (site + away) / np.maximum(total, 1e-12)), 1.0)
     apart = away >= common * online_demand
@@ -165,10 +169,7 @@ def _service_levels(pop: Population, p: Params) -> tuple[np.ndarray, np.ndarray,
     A.availability[:] = counter
     A.digital_availability[:] = online
     A.counter_cover[:] = F(p.ch_time_hours) * cover
-    # shifts beyond what the after-hours demand needs leave the core hours short: less
-    # capacity there and a thinner counter (channel "time_thinning")
-    if p.ch_time_thinning > 0 and (core < 1.0).any():
-        core = 1.0 - p.ch_time_thinning * (1.0 - core)
+    if thinned:
         presence = presence * core
     A.presence[:] = presence
     return counter, presence, overall
@@ -201,9 +202,9 @@ def extended_hours_staffing(shifts: np.ndarray, frontline: np.ndarray,
 
 def counter_hours(cover: np.ndarray, p: Params) -> np.ndarray:
     """Hours a day each agency's counter is open and staffed: ``H + 2 x off_core_hours x
-    coverage`` (the extended hours' effect, gated by channel ``time_hours``)."""
-    extra = 2.0 * off_core_share(p.off_core_hours) * OFFICE_HOURS
-    return OFFICE_HOURS + extra * p.ch_time_hours * cover
+    cover``, the cover as the citizens meet it (``counter_cover``: gated by channel
+    ``time_hours``)."""
+    return OFFICE_HOURS + 2.0 * off_core_share(p.off_core_hours) * OFFICE_HOURS * cover
 
 
 def citizens_by_region(pop: Population) -> np.ndarray:
@@ -413,9 +414,8 @@ def serve_citizens(pop: Population, p: Params, rng: np.random.Generator,
     _digital_share(pop, p, A.digital_users)
     satisfaction, needs = active_sum_count(c.experience, c.needed)
     served = np.diff(A.citizen_rows).astype(np.float64)
-    cover, _ = extended_hours_staffing(A.frontline_shifts, A.frontline_staff, p)
     return {
-        "counter_hours": float((counter_hours(cover, p) * served).sum()
+        "counter_hours": float((counter_hours(A.counter_cover, p) * served).sum()
                                / max(served.sum(), 1.0)),
         "availability": availability, "presence": presence, "presence_overall": presence_overall,
         "on_time": float(on_time), "needs": float(needs),

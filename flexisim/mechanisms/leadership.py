@@ -29,7 +29,7 @@ LEADER_SALT = 0x1EAD_E85
 VIEW = ViewSpec(
     "leadership",
     reads={"staff": ("leader", "active"),
-           "leaders": ("agency", "staff_rows", "team_remote", "team_doubt", "style",
+           "leaders": ("agency", "team_remote", "team_doubt", "style",
                        "trained", "schooled", "capacity", "style_drift", "digital_literacy",
                        "results_based", "literacy", "appointed", "appointments",
                        "style_latent", "training_latent", "mode_latent"),
@@ -100,16 +100,18 @@ def train(pop: Population, p: Params, week: int) -> int:
     return int(waiting.size)
 
 
-def build_capacity(pop: Population, p: Params) -> None:
+def build_capacity(pop: Population, p: Params) -> bool:
     """A training's effect builds up by ``1 / training_build_weeks`` a week to full effect
-    (adaptive leadership is practised, not handed over); digital literacy with it."""
+    (adaptive leadership is practised, not handed over); digital literacy with it. Returns
+    whether any leader's training was still building."""
     L = pop.leaders
     building = np.flatnonzero(L.trained & (L.capacity < 1.0))
     if not building.size:
-        return
+        return False
     L.capacity[building] = np.minimum(L.capacity[building] + F(1.0 / p.training_build_weeks),
                                       F(1.0))
     L.literacy[building] = leader_literacy(L.digital_literacy[building], L.capacity[building])
+    return True
 
 
 def learn(pop: Population, p: Params) -> bool:
@@ -157,8 +159,7 @@ def lead(pop: Population, p: Params, rng: None, week: int) -> dict[str, float]:
     learned = learn(pop, p)  # the leader who led the week learns, then may leave
     new = appoint(pop, p, week)
     seated = train(pop, p, week)
-    building = bool((L.trained & (L.capacity < 1.0)).any())
-    build_capacity(pop, p)
+    building = build_capacity(pop, p)
     if new.size or seated or building or learned:
         _staff_view(pop.views(VIEW, p), bool(new.size))
     return {"leaders_trained": float(L.trained.mean()),
