@@ -41,7 +41,7 @@ CONFIGS = [
     ("trust_but_verify", 12, 6000, 40, {}, None),
     ("office_only", 13, 3000, 30, {}, None),
     ("control_heavy", 14, 4000, 30, {}, None),
-    ("digital_divide", 15, 4000, 30, {"investment_per_year": 0.3}, None),
+    ("digital_divide", 15, 4000, 30, {}, None),
     ("trust_without_verify", 16, 4000, 30, {}, None),
     ("inspired_new_zealand_open_reporting", 17, 3000, 30, {}, None),
     ("inspired_uk_smart_working", 18, 3000, 27, {"agency_quota": 0.05,

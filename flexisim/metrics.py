@@ -321,7 +321,35 @@ def summarize(timeseries: pd.DataFrame, *, public_trust_start: float,
         "scandals_records_annual": _mean_of(ts, "scandals_records") * WEEKS_PER_YEAR,
         "scandals_observed_annual": _mean_of(ts, "scandals_observed") * WEEKS_PER_YEAR,
         "scandals_press_annual": _mean_of(ts, "scandals_press") * WEEKS_PER_YEAR,
+        **costs(ts),
     }
+
+
+#: what a run's spending is reported as: summary key -> the weekly output it adds up
+COST_OUTPUTS = {"cost_digital_bn": "cost_digital",
+                "cost_citizen_access_bn": "cost_citizen_access",
+                "cost_measurement_bn": "cost_measurement",
+                "cost_training_bn": "cost_training"}
+
+
+def costs(ts: pd.DataFrame) -> dict[str, float]:
+    """What the scenario cost over the reported weeks, in billion rupiah at the prices of
+    :data:`~flexisim.mechanisms.investment.PRICE_YEAR`: each category's spending, their
+    total, the investment budgets in force and what of them was not spent (delivery lags the
+    budget; a gap closed leaves the rest). Training has no budget lever: its seats
+    (``training_capacity``) are its budget. NaN for a registry without these outputs."""
+    from flexisim.mechanisms.investment import PRICE_YEAR
+
+    out = {key: float(ts[column].sum()) if column in ts else float("nan")
+           for key, column in COST_OUTPUTS.items()}
+    out["cost_total_bn"] = float(np.nansum(list(out.values()))) if any(
+        c in ts for c in COST_OUTPUTS.values()) else float("nan")
+    budget = float(ts["investment_budget"].sum()) if "investment_budget" in ts else float("nan")
+    out["investment_budget_bn"] = budget
+    out["investment_unspent_bn"] = budget - float(np.nansum(
+        [out["cost_digital_bn"], out["cost_citizen_access_bn"], out["cost_measurement_bn"]]))
+    out["cost_price_year"] = float(PRICE_YEAR)
+    return out
 
 
 def _mean_of(ts: pd.DataFrame, column: str) -> float:

@@ -40,7 +40,7 @@ from flexisim.agents import ASN, Citizen, Leader
 from flexisim.channels import PATHS
 from flexisim.engine.twin import step_side_by_side
 from flexisim.mechanisms.registry import STEP, Registry
-from flexisim.mechanisms.setup import apply_levers, years_invested
+from flexisim.mechanisms.setup import apply_levers
 from flexisim.metrics import COUNTERFACTUAL_OF, OUTPUTS, region_columns, step_metrics, summarize
 from flexisim.metrics import VIEW as METRICS_VIEW
 from flexisim.params import Params, make_params
@@ -141,7 +141,7 @@ class World:
             return
         national, agency = self.plan.levers_at(week, self.fired)
         self.p = make_params(national, self.calibration, self.channels)
-        apply_levers(self.pop, self.p, years_invested(week), initial=False, agency=agency)
+        apply_levers(self.pop, self.p, initial=False, agency=agency)
         self.pop.forget_views()
         self._make_views()
 

@@ -320,6 +320,11 @@ class Agencies(Table):
     reported_reference = dynamic(F, "the twin's reported results this week (for the "
                                     "communication path channel of flexisim.explain)")
     # the back office: the casework citizens wait for (permits, benefits, salaries)
+    # what investment has built (flexisim/mechanisms/investment.py)
+    digital_cover = dynamic(F, "share of the agency's digital gap (devices, connections, "
+                               "platform seats) closed by investment 0-1")
+    integration_cover = dynamic(F, "share of the agency's missing e-Kinerja integration built "
+                                   "by investment 0-1")
     caseload = dynamic(np.float64, "casework citizens bring each week (output x on time), "
                                    "set before the policy", fill=np.nan)
     backlog = dynamic(np.float64, "casework waiting (output x on time)")
@@ -375,8 +380,10 @@ class Regions(Table):
     citizen_internet = static(np.float64, "citizens' internet use (BPS 2023)")
     staff_rows = static(np.int64, "region r is the staff rows staff_rows[r]:staff_rows[r + 1]",
                         rows=False)
-    device = derived(F, "device access of staff 0-1")
-    internet = derived(F, "home internet quality of staff 0-1")
+    device = derived(F, "device access of staff 0-1 without investment")
+    internet = derived(F, "home internet quality of staff 0-1 without investment")
+    access_cover = dynamic(F, "share of the region's citizens without internet connected by "
+                              "investment 0-1")
     citizen_skill = derived(F, "citizens' digital skill 0-1 (the region's gap, closed by "
                                "investment)")
     headcount = dynamic(np.float64, "active staff")

@@ -254,7 +254,8 @@ def test_every_mechanism_writes_only_what_it_declares():
     so the generated table of the ODD is true."""
     from flexisim import FlexiworkModel
 
-    model = FlexiworkModel(rng=4, n_asn=3000, counterfactual=False, investment_per_year=0.3,
+    model = FlexiworkModel(rng=4, n_asn=3000, counterfactual=False, digital_budget=3000.0,
+                           citizen_access_budget=2000.0, measurement_budget=200.0,
                            verification_rate=0.6, hiring_delay_weeks=1)
     model.run(13)
     pop, p = model.pop, model.p

@@ -43,6 +43,7 @@ EXPECTED_NAMES = {
     "three_flexible_days",
     "pilot_then_rollout",
     "shifts_and_dynamic_hours",
+    "invest_in_prerequisites",
     "control_heavy",
     "digital_divide",
     "inspired_finland_trust",

@@ -327,9 +327,9 @@ def test_a_bad_mid_run_change_is_refused_and_changes_nothing():
 # --------------------------------------------------------------------- one source
 def test_no_mechanism_reads_an_agency_lever_from_the_national_parameters():
     from flexisim.mechanisms.registry import STEP
-    from flexisim.mechanisms.setup import INFRASTRUCTURE, SETUP
+    from flexisim.mechanisms.setup import CREDIBILITY, INFRASTRUCTURE, SETUP
 
-    for spec in (*(m.view for m in STEP), SETUP, INFRASTRUCTURE.view):
+    for spec in (*(m.view for m in STEP), SETUP, INFRASTRUCTURE, CREDIBILITY):
         assert not set(spec.parameters) & set(AGENCY_LEVERS), spec.name
     folder = Path(__file__).parents[1] / "flexisim" / "mechanisms"
     pattern = re.compile(r"\b[pk]\.(" + "|".join(AGENCY_LEVERS) + r")\b")

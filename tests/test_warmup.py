@@ -116,9 +116,14 @@ def test_the_warm_up_is_deterministic_and_depends_on_its_length():
 
 
 def test_investment_starts_with_the_policy_not_the_warm_up():
+    budgets = {"digital_budget": 3000.0, "citizen_access_budget": 2000.0,
+               "measurement_budget": 200.0}
     settled = FlexiworkModel(scenario="digital_divide", rng=1, n_asn=1200, warmup_weeks=52,
-                             investment_per_year=0.3)
+                             **budgets)
     fresh = FlexiworkModel(scenario="digital_divide", rng=1, n_asn=1200, warmup_weeks=0,
-                           investment_per_year=0.3)
+                           **budgets)
+    for pop in (settled.pop, fresh.pop):
+        assert not pop.agencies.digital_cover.any() and not pop.regions.access_cover.any()
+        assert not pop.agencies.integration_cover.any()
     np.testing.assert_array_equal(settled.pop.regions.device, fresh.pop.regions.device)
     assert settled.pop.platform == fresh.pop.platform

@@ -65,6 +65,16 @@ def uniform_noise(rnd, sd: float) -> float:
     return (2.0 * rnd.random() - 1.0) * sd * math.sqrt(3.0)
 
 
+
+def best_of(n: float) -> float:
+    """Mean standard score of the best of n normal applicants (0 for n <= 1)."""
+    from statistics import NormalDist
+
+    if n <= 1.0:
+        return 0.0
+    z = NormalDist().inv_cdf(1.0 - 1.0 / n)
+    return NormalDist().pdf(z) * n
+
 class LeaderAgent(mesa.Agent):
     """A structural official leading one team; keeps the team's aggregates of the week."""
 
@@ -335,16 +345,30 @@ class CivilServant(mesa.Agent):
         elif u1 < 1.0 / p.hiring_delay_weeks:
             self.hire = True
 
-    def be_recruited(self, shift: float) -> None:
-        """Refill the post with a recruit drawn like flexisim's (ODD §7.7)."""
+    def be_recruited(self, shift: tuple[float, float], young: tuple[float, float]) -> None:
+        """Refill the post with a recruit drawn like flexisim's (ODD §7.7): ``shift`` and
+        ``young`` (the chance of a recruit from under 35) for PNS and PPPK."""
         m, p, t = self.model, self.model.p, tables()
         rnd = m.rand["recruits"]
-        lo, hi = t["recruit_age"]
-        self.age = lo + rnd.random() * (hi - lo)
-        self.tenure = 0.0
         self.pppk = rnd.random() < p.pppk_share_of_hires
+        if self.pppk:  # the PPPK age bands (piecewise uniform), or their part under 35
+            bands = t["pppk_age_bands"]
+            total = sum(b[2] for b in bands)
+            under = sum(b[2] * min(max((35.0 - b[0]) / (b[1] - b[0]), 0.0), 1.0)
+                        for b in bands) / total
+            q = rnd.random() * (under if rnd.random() < young[1] else 1.0) * total
+            for lo, hi, share in bands:
+                if q <= share:
+                    self.age = lo + (q / share) * (hi - lo)
+                    break
+                q -= share
+        else:
+            lo, hi = t["pns_entry_age"]
+            self.age = lo + rnd.random() * (hi - lo)
+        self.tenure = 0.0
         self.female = rnd.random() < t["women_share"]
-        self.ability = min(max(1.0 + shift + t["ability_sd"] * rnd.gauss(0, 1), 0.3), 2.0)
+        self.ability = min(max(1.0 + shift[self.pppk] + t["ability_sd"] * rnd.gauss(0, 1), 0.3),
+                           2.0)
         a, b = t["motivation_beta"]
         mean, sd = a / (a + b), math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
         self.motivation = self.motivation_base = clip01(mean + sd * rnd.gauss(0, 1))
@@ -505,6 +529,15 @@ class ReferenceModel(mesa.Model):
         self.perception = [0.0] * self.n_regions
         self.route_cases = [0.0, 0.0, 0.0]
         self.agency_region = pop.agencies.region.tolist()
+        # investment (ODD 7.0): what it has built, per agency and region, and the posts
+        self.scale = pop.scale
+        self.posts = np.diff(pop.agencies.staff_rows).tolist()
+        self.credibility_latent = pop.agencies.credibility_latent.tolist()
+        self.digital_cover = [0.0] * self.n_agencies
+        self.integration_cover = [0.0] * self.n_agencies
+        self.access_cover = [0.0] * self.n_regions
+        self.costs = {"digital": 0.0, "citizen_access": 0.0, "measurement": 0.0}
+        self.training_cost = 0.0
 
         L = pop.leaders
         self.leader_list = [LeaderAgent(self, int(L.agency[j]), bool(L.trained[j]),
@@ -582,17 +615,21 @@ class ReferenceModel(mesa.Model):
         return (self.p.frontline_digital_share if JOB_FAMILIES[job] == "frontline"
                 else self.tables["ict_doable"][job])
 
+    def today_levels(self, region: int) -> tuple[float, float, float]:
+        """A region's gap, device access and internet quality without investment."""
+        p = self.p
+        gap = min(max(p.regional_gap * self.tables["digital_gap"][region], 0.0), 1.0)
+        return gap, p.device_access * (1.0 - gap), p.internet_quality * (1.0 - gap)
+
     def set_infrastructure(self, agent: CivilServant) -> None:
-        """A recruit's device, internet and skill under today's regional levels (ODD §7.0)."""
-        p, t = self.p, self.tables
-        year = max(self.week, 0) / WEEKS  # no investment during the warm-up
-        closed = 1.0 - (1.0 - p.investment_per_year) ** year
-        gap = min(max(p.regional_gap * t["digital_gap"][agent.region], 0.0), 1.0) * (1.0 - closed)
-        device = (p.device_access + (1.0 - p.device_access) * closed) * (1.0 - gap)
-        internet = (p.internet_quality + (1.0 - p.internet_quality) * closed) * (1.0 - gap)
-        agent.device = agent.device_latent < device
-        agent.internet = clip01(internet + 0.1 * agent.internet_latent)
-        agent.skill = clip01(agent.skill_base - 0.5 * gap)
+        """A person's device, internet and skill under today's regional levels and their
+        agency's investment cover (ODD §7.0)."""
+        gap, device, internet = self.today_levels(agent.region)
+        closed = self.digital_cover[agent.agency]
+        agent.device = agent.device_latent < device + (1.0 - device) * closed
+        agent.internet = clip01(internet + (1.0 - internet) * closed
+                                + 0.1 * agent.internet_latent)
+        agent.skill = clip01(agent.skill_base - 0.5 * gap * (1.0 - closed))
 
     def _agency_mean(self, attribute: str) -> list[float]:
         total = [0.0] * self.n_agencies
@@ -645,17 +682,90 @@ class ReferenceModel(mesa.Model):
             ORACLE[name](self)
 
     # ------------------------------------------------------------------ the mechanisms
+    @staticmethod
+    def _fill(budget: float, need: list[float], weight: float) -> list[float]:
+        """Shares of each need a budget sustains, min(1, lam x weight), by bisection on lam
+        (every agency has the same weight here: the oracle has no agency levers)."""
+        if budget <= 0 or weight <= 0 or sum(need) <= 0:
+            return [0.0] * len(need)
+        if budget >= sum(need):
+            return [1.0 if n > 0 else 0.0 for n in need]
+        lo, hi = 0.0, 1.0 / weight
+        for _ in range(200):
+            lam = 0.5 * (lo + hi)
+            if sum(n * min(1.0, lam * weight) for n in need) < budget:
+                lo = lam
+            else:
+                hi = lam
+        return [min(1.0, 0.5 * (lo + hi) * weight) if n > 0 else 0.0 for n in need]
+
     def _invest(self) -> None:
+        """Budgets build the staff's digital cover, citizens' access and agencies'
+        integration, each a 1 / build-weeks step toward what the budget sustains (ODD §7.0)."""
         p, t = self.p, self.tables
-        if p.investment_per_year <= 0:
+        self.costs = {"digital": 0.0, "citizen_access": 0.0, "measurement": 0.0}
+        self.training_cost = 0.0  # booked by the leadership step
+        if self.week < 0:
             return
-        for s in self.staff_list:
-            self.set_infrastructure(s)
-        closed = 1.0 - (1.0 - p.investment_per_year) ** (max(self.week, 0) / WEEKS)
-        self.platform = p.platform_quality + (1.0 - p.platform_quality) * closed
-        self.citizen_skill = [1.0 - 0.5 * g * (1.0 - closed) for g in t["digital_gap"]]
-        for c in self.citizen_list:
-            c.online = c.access_latent < t["citizen_internet"][c.region] * (1.0 - closed) + closed
+        # staff: devices, connections and platform seats, agency by agency (posts)
+        if p.digital_budget > 0 or any(self.digital_cover):
+            per_person = []
+            for r in range(self.n_regions):
+                _, device, internet = self.today_levels(r)
+                per_person.append((1.0 - device) * p.device_cost / p.device_life_years
+                                  + (1.0 - internet) * p.connection_cost
+                                  + (1.0 - p.platform_quality) * p.platform_seat_cost)
+            need = [self.posts[a] * self.scale * per_person[self.agency_region[a]] / 1000.0
+                    for a in range(self.n_agencies)]
+            target = self._fill(p.digital_budget, need, p.investment_priority)
+            for a in range(self.n_agencies):
+                self.digital_cover[a] += ((target[a] - self.digital_cover[a])
+                                          / p.infrastructure_build_weeks)
+            self.costs["digital"] = sum(
+                c * n for c, n in zip(self.digital_cover, need, strict=True)) / WEEKS
+            for s in self.staff_list:
+                self.set_infrastructure(s)
+            mean = (sum(c * n for c, n in zip(self.digital_cover, self.posts, strict=True))
+                    / sum(self.posts))
+            self.platform = p.platform_quality + (1.0 - p.platform_quality) * mean
+        # citizens: internet access, region by region
+        if p.citizen_access_budget > 0 or any(self.access_cover):
+            per_citizen = t["national_population"] / len(self.citizen_list)
+            counts = [0] * self.n_regions
+            for c in self.citizen_list:
+                counts[c.region] += 1
+            need = [counts[r] * per_citizen * (1.0 - t["citizen_internet"][r])
+                    * p.citizen_access_cost / 1000.0 for r in range(self.n_regions)]
+            target = self._fill(p.citizen_access_budget, need, 1.0)
+            for r in range(self.n_regions):
+                self.access_cover[r] += ((target[r] - self.access_cover[r])
+                                         / p.citizen_access_build_weeks)
+            self.costs["citizen_access"] = sum(
+                c * n for c, n in zip(self.access_cover, need, strict=True)) / WEEKS
+            self.citizen_skill = [
+                1.0 - 0.5 * g * (1.0 - e)
+                for g, e in zip(t["digital_gap"], self.access_cover, strict=True)]
+            for c in self.citizen_list:
+                internet = t["citizen_internet"][c.region]
+                c.online = c.access_latent < internet + (1.0 - internet) * self.access_cover[
+                    c.region]
+        # agencies: e-Kinerja integrated with planning and budgeting
+        if p.measurement_budget > 0 or any(self.integration_cover):
+            need = [self.posts[a] * self.scale * (1.0 - p.planning_integration)
+                    * p.integration_cost / 1000.0 for a in range(self.n_agencies)]
+            target = self._fill(p.measurement_budget, need, p.investment_priority)
+            credibility = []
+            for a in range(self.n_agencies):
+                self.integration_cover[a] += ((target[a] - self.integration_cover[a])
+                                              / p.integration_build_weeks)
+                base = clip01(p.measurement_credibility + 0.08 * self.credibility_latent[a])
+                integration = (p.planning_integration
+                               + (1.0 - p.planning_integration) * self.integration_cover[a])
+                credibility.append(clip01(base + 0.3 * integration * (1.0 - base)))
+            self.costs["measurement"] = sum(
+                c * n for c, n in zip(self.integration_cover, need, strict=True)) / WEEKS
+            for s in self.staff_list:
+                s.credibility = credibility[s.agency]
 
     def _eligibility(self) -> None:
         self.staff.do("decide_eligibility")
@@ -690,10 +800,16 @@ class ReferenceModel(mesa.Model):
             offer = 0.0
             if p.flexiwork_enabled and active:
                 offer = min(1.0, sum(s.flex_days for s in active) / len(active) / 2.0)
-            shift = (p.pool_attractiveness * (p.recruitment_attractiveness - 0.5)
-                     + p.pool_wage_ability * p.pool_flex_wage * offer)
+            # a pool grown by the value of flexibility; the best of n by a valid test
+            grow = 1.0 + p.applicant_elasticity * p.pool_flex_wage * offer
+            base = p.pool_attractiveness * (p.recruitment_attractiveness - 0.5)
+            shift, young = [], []
+            for today in (p.applicants_per_post_pns, p.applicants_per_post_pppk):
+                shift.append(base + self.tables["ability_sd"] * p.selection_validity
+                             * (best_of(today * grow) - best_of(today)))
+                young.append(p.pool_young_tilt * (1.0 - 1.0 / grow))
             for s in hires:
-                s.be_recruited(shift)
+                s.be_recruited(tuple(shift), tuple(young))
             self.recruit_ability = sum(s.ability for s in hires) / len(hires)
         self.hires = len(hires)
 
@@ -713,6 +829,8 @@ class ReferenceModel(mesa.Model):
                              key=lambda L: L.training_latent)
             for L in waiting[:seats]:
                 L.trained = L.schooled = True
+            self.training_cost = (len(waiting[:seats]) * self.scale * p.training_seat_cost
+                                  / 1000.0)
         self.leaders.do("practise")
 
     def _serve_citizens(self) -> None:
@@ -917,6 +1035,13 @@ class ReferenceModel(mesa.Model):
             "scandals_records": self.route_cases[0],
             "scandals_observed": self.route_cases[1],
             "scandals_press": self.route_cases[2],
+            # what the week cost (ODD 7.0b, 7.9), billion rupiah
+            "cost_digital": self.costs["digital"],
+            "cost_citizen_access": self.costs["citizen_access"],
+            "cost_measurement": self.costs["measurement"],
+            "cost_training": self.training_cost,
+            "investment_budget": ((p.digital_budget + p.citizen_access_budget
+                                   + p.measurement_budget) / WEEKS if self.week >= 0 else 0.0),
         }
         twin = self.counterfactual.metrics if self.counterfactual is not None else self.metrics
         for column, output in COUNTERFACTUAL_OF.items():
@@ -939,7 +1064,7 @@ class ReferenceModel(mesa.Model):
 
 #: The oracle's counterpart of each mechanism of the registry, by the registry's name.
 ORACLE = {
-    "infrastructure": ReferenceModel._invest,
+    "investment": ReferenceModel._invest,
     "eligibility": ReferenceModel._eligibility,
     "workmode": ReferenceModel._work_mode,
     "signalling": ReferenceModel._signalling,

@@ -492,6 +492,89 @@ def sensitivity_figure(tables: dict[str, pd.DataFrame], design: str) -> Any:
     return fig
 
 
+#: what value for money is measured on: the policy world's level (investment lifts both
+#: worlds), flexiwork's effect against the twin, and the same two for public trust
+VALUE_OUTCOMES = ("performance_mean", "performance_change_pct", "public_trust_end",
+                  "trust_effect_pp")
+
+
+def value_for_money(results: Results, outcomes: Sequence[str] = VALUE_OUTCOMES,
+                    ) -> pd.DataFrame:
+    """Each design point's outcomes against its cheapest neighbour's, per trillion rupiah spent.
+
+    A point's reference is the point of lowest mean ``cost_total_bn`` among those that differ
+    from it in at most one parameter (in a grid of programmes x exposures: the programme
+    that buys nothing under the same exposure); a point that is its own reference is left
+    out. Differences are paired by replication (with common seeds each replication
+    is the same world at every point), with a 95% t-interval over the pairs; ``per_trillion``
+    divides the mean difference by the point's mean extra spending in trillion rupiah
+    (``cost_total_bn / 1000``; 2025 prices). Points that cost no more than the reference get
+    NaN per trillion.
+
+    Returns
+    -------
+    DataFrame
+        One row per (point, outcome): ``point_id``, the parameters, ``reference`` (the
+        point compared with), ``outcome``,
+        ``cost_trillion``, ``difference``, ``ci_low``, ``ci_high``, ``per_trillion``,
+        ``per_trillion_low``, ``per_trillion_high``.
+    """
+    data, params = results.data, results.parameters
+    costs = data.groupby("point_id")["cost_total_bn"].mean()
+    levels = results.points.set_index("point_id")[list(params)].astype(str)
+    rows = []
+    for point, group in data.groupby("point_id", sort=True):
+        near = [q for q in costs.index
+                if (levels.loc[q] != levels.loc[point]).sum() <= 1]
+        reference = min(near, key=lambda q: (costs[q], q))
+        if reference == point or costs[reference] >= costs[point]:
+            continue
+        base = data[data["point_id"] == reference].set_index("replication")
+        group = group.set_index("replication")
+        pairs = group.index.intersection(base.index)
+        extra = (float(group.loc[pairs, "cost_total_bn"].mean())
+                 - float(base.loc[pairs, "cost_total_bn"].mean())) / 1000.0
+        for o in outcomes:
+            if o not in data:
+                continue
+            diff = group.loc[pairs, o].to_numpy(float) - base.loc[pairs, o].to_numpy(float)
+            mean, lo, hi = mean_ci(diff)
+            scale = 1.0 / extra if extra > 0 else np.nan
+            rows.append({"point_id": point, "reference": reference, "outcome": o,
+                         "cost_trillion": extra,
+                         "difference": mean, "ci_low": lo, "ci_high": hi,
+                         "per_trillion": mean * scale, "per_trillion_low": lo * scale,
+                         "per_trillion_high": hi * scale})
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    return results.points[["point_id", *params]].merge(table, on="point_id")
+
+
+def value_figure(table: pd.DataFrame, params: Sequence[str]) -> Any:
+    """Outcome gained per trillion rupiah for each point, one panel per outcome."""
+    from flexisim.plots import subplots
+
+    outcomes = list(dict.fromkeys(table["outcome"]))
+    labels = table.drop_duplicates("point_id").set_index("point_id")[list(params)]
+    names = {pid: ", ".join(_fmt(v) for v in row) for pid, row in labels.iterrows()}
+    fig, axes = subplots(1, len(outcomes), figsize=(3.9 * len(outcomes), 0.45 * len(names) + 1.6),
+                         squeeze=False)
+    for ax, outcome in zip(axes[0], outcomes, strict=True):
+        sub = table[table["outcome"] == outcome]
+        pos = np.arange(len(sub))
+        err = np.vstack([sub["per_trillion"] - sub["per_trillion_low"],
+                         sub["per_trillion_high"] - sub["per_trillion"]])
+        ax.barh(pos, sub["per_trillion"], xerr=np.abs(err), color="tab:green", capsize=2)
+        ax.set_yticks(pos, [names[p] for p in sub["point_id"]], fontsize=8)
+        ax.axvline(0, color="grey", lw=0.6)
+        ax.set_title(outcome.replace("_", " "), fontsize=9)
+        ax.set_xlabel("change per Rp trillion (2025 prices)")
+    fig.suptitle("Value for money: change against the cheapest point per trillion rupiah "
+                 "spent, 95% intervals", fontsize=10)
+    return fig
+
+
 def effects_figure(table: pd.DataFrame, top: int = 10) -> Any:
     """Factorial effects with 95% intervals, one panel per outcome, largest effects first."""
     from flexisim.plots import subplots
@@ -636,6 +719,15 @@ def analyze(folder: str | Path, performance_threshold_pct: float | None = None,
         effects = pd.concat([factorial_effects(results, o) for o in s["outcomes"]
                              if o in results.data], ignore_index=True)
         written += _save(effects_figure(effects), effects, target / "effects.png")
+
+    # value for money: where the points differ in what they cost
+    if "cost_total_bn" in results.data and results.data.groupby("point_id")[
+            "cost_total_bn"].mean().nunique() > 1:
+        value = value_for_money(results)
+        if not value.empty:
+            written += _save(value_figure(value, params), value, target / "per_rupiah.png")
+            notes.append("per_rupiah: each point against the cheapest point, per trillion "
+                         "rupiah spent (2025 prices), paired by replication")
 
     # outcome bands over time
     by = s["bands_by"] or (s["heatmap_panels"] if s["heatmap_panels"] else None)

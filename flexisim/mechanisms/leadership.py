@@ -40,6 +40,7 @@ VIEW = ViewSpec(
                         "style_drift", "schooled", "capacity", "appointments", "appointed",
                         "style", "trained", "results_based", "literacy")},
     parameters=("leader_turnover_annual", "training_capacity", "training_build_weeks",
+                "training_seat_cost",
                 "style_learning", "ch_leader_learning"))
 
 
@@ -163,10 +164,14 @@ def lead(pop: Population, p: Params, rng: None, week: int) -> dict[str, float]:
     if new.size or seated or building or learned:
         _staff_view(pop.views(VIEW, p), bool(new.size))
     return {"leaders_trained": float(L.trained.mean()),
-            "leaders_new": float(new.size) / max(len(L), 1)}
+            "leaders_new": float(new.size) / max(len(L), 1),
+            # the seats' cost: each agent stands for pop.scale real leaders (billion rupiah)
+            "cost_training": seated * pop.scale * p.training_seat_cost / 1000.0}
 
 
 MECHANISM = Mechanism(
     VIEW, lead, stream=False,
     outputs={"leaders_trained": ("share", "share of leaders trained in adaptive leadership"),
-             "leaders_new": ("share", "share of leaders new in post this week")})
+             "leaders_new": ("share", "share of leaders new in post this week"),
+             "cost_training": ("Rp billion/week", "spent this week on adaptive-leadership "
+                                                  "training seats")})

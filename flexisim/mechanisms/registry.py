@@ -25,11 +25,11 @@ from flexisim.mechanisms import (
     citizens,
     effort,
     eligibility,
+    investment,
     leadership,
     oversight,
     perception,
     production,
-    setup,
     signalling,
     workforce,
     workmode,
@@ -40,7 +40,7 @@ __all__ = ["RESERVED", "STEP", "Registry"]
 
 #: names a mechanism may not take: the run's other streams and the state's other views
 RESERVED = frozenset({"population", "recruits", "counts", "metrics", "setup", "recruitment",
-                      "remote_productivity"})
+                      "remote_productivity", "infrastructure", "credibility"})
 
 
 class Registry:
@@ -129,7 +129,7 @@ class Registry:
 
 #: The weekly story, one line per mechanism.
 STEP = Registry([
-    setup.INFRASTRUCTURE,    # 0. infrastructure investment closes the digital gap
+    investment.MECHANISM,    # 0. investment builds infrastructure, access and measurement
     eligibility.MECHANISM,   # 1. eligibility and approval (Permenpan RB 4/2025)
     workmode.MECHANISM,      # 2. work-mode choice
     signalling.MECHANISM,    # 2b. the signal of being granted flexibility (off by default)

@@ -1,11 +1,12 @@
-"""Setting a world up under its levers, and infrastructure investment week by week.
+"""Setting a world up under its levers; the infrastructure and measurement levels under them.
 
 The population holds *latent* draws for every attribute a lever acts on (a uniform for
 device access, a style draw per leader...). :func:`apply_levers` maps them through the
 levers into the derived columns of the state, so that a different lever value moves the same
 people instead of re-drawing who has what (common random numbers between scenarios).
-:func:`invest_in_infrastructure` is the weekly mechanism that closes the digital gap when a
-scenario invests.
+:func:`infrastructure_levels` and :func:`credibility_levels` are also what the weekly
+investment mechanism (:mod:`flexisim.mechanisms.investment`) recomputes as what it builds
+is delivered.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from collections.abc import Mapping
 import numpy as np
 
 from flexisim.mechanisms.appraisal import PERFORMING, rate
-from flexisim.mechanisms.mechanism import Mechanism
 from flexisim.params import Params
 from flexisim.population import FRONTLINE, tables
 from flexisim.schedule import AGENCY_LEVERS, agency_dtype, family_bits
@@ -119,7 +119,7 @@ def set_agency_levers(pop: Population, p: Params,
                 dtype=agency_dtype(name))
 
 
-def apply_levers(pop: Population, p: Params, year: float = 0.0, *,
+def apply_levers(pop: Population, p: Params, *,
                  initial: bool = True,
                  agency: Mapping[str, np.ndarray] | None = None) -> None:
     """Map the population's latent draws to attributes under the levers (at set-up).
@@ -144,17 +144,13 @@ def apply_levers(pop: Population, p: Params, year: float = 0.0, *,
     s, L, A = pop.staff, pop.leaders, pop.agencies
     set_agency_levers(pop, p, agency)
     leader_attributes(pop)
-    base = np.clip(A.measurement_credibility.astype(F) + F(0.08) * A.credibility_latent,
-                   0.0, 1.0)
-    A.credibility[:] = np.clip(base + (0.3 * A.planning_integration).astype(F) * (1.0 - base),
-                               0, 1).astype(F)
-    infrastructure_levels(pop, p, year)
+    credibility_levels(pop)
+    infrastructure_levels(pop, p)
     if initial:
         # leaders trained before the run: the training has long taken full effect
         L.capacity[:] = L.trained
     L.literacy[:] = leader_literacy(L.digital_literacy, L.capacity)
     staff_view_of_leaders(pop)
-    s.credibility[:] = A.credibility[s.agency]
     A.mandated[:] = decree_agencies(len(A), A.mandated_share)
     s.mandated[:] = A.mandated[s.agency]
     ict_doable_rows(pop)
@@ -216,63 +212,78 @@ def staff_view_of_leaders(pop: Population) -> None:
     s.lead_literacy[:] = L.literacy[s.leader]
 
 
-def infrastructure_levels(pop: Population, p: Params, year: float,
-                          rows: np.ndarray | None = None) -> None:
-    """Regional device access, internet quality and platform quality after ``year`` of
-    investment, and the staff's and citizens' access under them.
+def infrastructure_levels(pop: Population, p: Params, rows: np.ndarray | None = None, *,
+                          citizens: bool = True) -> None:
+    """The staff's device, internet and skill and the citizens' access under today's levels
+    and what investment has built (:mod:`flexisim.mechanisms.investment`).
 
-    A share ``1 - (1 - investment_per_year) ** year`` of every gap is closed: the regional gap
-    (``regional_gap`` x the region's digital gap), and the distance of device access,
-    internet quality, platform quality and citizens' internet use from 1. ``rows`` limits the
-    update of staff attributes to those rows (new recruits); ``None`` updates everyone,
-    citizens included.
+    Today's level of a region: the lever (device access, internet quality) x (1 - the regional
+    gap), the gap being ``regional_gap`` x the region's digital gap. Investment closes a share
+    of the distance to 1: the agency's ``digital_cover`` for its staff (devices, connections,
+    platform seats: the platform's quality is the mean cover's (weighted by posts) share of its
+    distance to 1, and the skill penalty of the regional gap falls with the cover), the
+    region's ``access_cover`` for its citizens (internet use and skill with online
+    services). ``rows`` limits the update to those staff rows (new recruits), without the
+    citizens; ``citizens=False`` leaves the citizens as they are.
     """
-    R, s = pop.regions, pop.staff
-    closed = 1.0 - (1.0 - p.investment_per_year) ** year  # share of the gap closed so far
-    gap = np.clip(p.regional_gap * R.digital_gap, 0.0, 1.0) * (1.0 - closed)
-    device = p.device_access + (1.0 - p.device_access) * closed
-    internet = p.internet_quality + (1.0 - p.internet_quality) * closed
-    R.device[:] = (device * (1.0 - gap)).astype(F)
-    R.internet[:] = (internet * (1.0 - gap)).astype(F)
-    pop.platform = F(p.platform_quality + (1.0 - p.platform_quality) * closed)
-    # citizens' skill with online services follows their region's digital gap (not the staff
-    # lever regional_gap, as their access follows BPS), closed by investment
-    R.citizen_skill[:] = (1.0 - 0.5 * R.digital_gap * (1.0 - closed)).astype(F)
+    R, A, s = pop.regions, pop.agencies, pop.staff
+    gap = np.clip(p.regional_gap * R.digital_gap, 0.0, 1.0)
+    R.device[:] = (p.device_access * (1.0 - gap)).astype(F)
+    R.internet[:] = (p.internet_quality * (1.0 - gap)).astype(F)
+    cover = A.digital_cover.astype(np.float64)
+    posts = np.diff(A.staff_rows)
+    mean_cover = float(np.dot(cover, posts) / max(posts.sum(), 1))
+    pop.platform = F(p.platform_quality + (1.0 - p.platform_quality) * mean_cover)
     idx = slice(None) if rows is None else rows
     region = s.region[idx]
-    s.device[idx] = s.device_latent[idx] < R.device[region]
-    s.internet[idx] = np.clip(R.internet[region] + 0.1 * s.internet_latent[idx], 0, 1)
-    s.skill[idx] = np.clip(s.skill_base[idx] - 0.5 * gap[region], 0, 1)
-    if rows is not None:
+    closed = cover[s.agency[idx]]
+    device, internet = R.device[region], R.internet[region]
+    s.device[idx] = s.device_latent[idx] < device + (1.0 - device) * closed
+    s.internet[idx] = np.clip(internet + (1.0 - internet) * closed + 0.1 * s.internet_latent[idx],
+                              0, 1)
+    s.skill[idx] = np.clip(s.skill_base[idx] - 0.5 * gap[region] * (1.0 - closed), 0, 1)
+    if rows is not None or not citizens:
         return
+    # citizens' skill with online services follows their region's digital gap (not the staff
+    # lever regional_gap, as their access follows BPS), closed by their own investment
+    reached = R.access_cover.astype(np.float64)
+    R.citizen_skill[:] = (1.0 - 0.5 * R.digital_gap * (1.0 - reached)).astype(F)
     c = pop.citizens
-    c.online[:] = c.access_latent < (R.citizen_internet * (1.0 - closed) + closed)[c.region]
+    online = R.citizen_internet + (1.0 - R.citizen_internet) * reached
+    c.online[:] = c.access_latent < online[c.region]
 
 
-def years_invested(week: int) -> float:
-    """Years of investment by the start of ``week``: none during the warm-up (weeks < 0),
-    which runs under today's infrastructure."""
-    return max(week, 0) / WEEKS_PER_YEAR
+#: what :func:`infrastructure_levels` reads and writes (for the investment mechanism and for
+#: recruits)
+INFRASTRUCTURE = ViewSpec(
+    "infrastructure",
+    reads={"staff": ("region", "agency", "device_latent", "internet_latent", "skill_base"),
+           "citizens": ("region", "access_latent"),
+           "agencies": ("digital_cover", "staff_rows"),
+           "regions": ("digital_gap", "citizen_internet", "access_cover")},
+    writes={"staff": ("device", "internet", "skill"), "citizens": ("online",),
+            "regions": ("device", "internet", "citizen_skill")},
+    parameters=("regional_gap", "device_access", "internet_quality", "platform_quality"))
 
 
-def invest_in_infrastructure(pop: Population, p: Params, rng: None, week: int) -> None:
-    """Infrastructure investment: this week's levels (:func:`infrastructure_levels`).
+#: what :func:`credibility_levels` reads and writes
+CREDIBILITY = ViewSpec(
+    "credibility",
+    reads={"staff": ("agency",),
+           "agencies": ("measurement_credibility", "credibility_latent", "planning_integration",
+                        "integration_cover")},
+    writes={"staff": ("credibility",), "agencies": ("credibility",)})
 
-    Nothing moves without investment (``investment_per_year = 0``, the default), nor during
-    the warm-up.
-    """
-    if p.investment_per_year > 0:
-        infrastructure_levels(pop, p, years_invested(week))
 
-
-INFRASTRUCTURE = Mechanism(
-    ViewSpec(
-        "infrastructure",
-        reads={"staff": ("region", "device_latent", "internet_latent", "skill_base"),
-               "citizens": ("region", "access_latent"),
-               "regions": ("digital_gap", "citizen_internet")},
-        writes={"staff": ("device", "internet", "skill"), "citizens": ("online",),
-                "regions": ("device", "internet", "citizen_skill")},
-        parameters=("investment_per_year", "regional_gap", "device_access",
-                    "internet_quality", "platform_quality")),
-    invest_in_infrastructure, stream=False)
+def credibility_levels(pop: Population) -> None:
+    """Agencies' measurement credibility: the lever ``measurement_credibility`` plus the
+    agency's heterogeneity, raised by integration with e-planning / e-budgeting (source
+    article: prerequisite 1) -- the lever ``planning_integration`` and what investment has
+    built of the rest (``integration_cover``); each civil servant's copy of their agency's."""
+    A, s = pop.agencies, pop.staff
+    base = np.clip(A.measurement_credibility.astype(F) + F(0.08) * A.credibility_latent,
+                   0.0, 1.0)
+    integration = A.planning_integration + (1.0 - A.planning_integration) * A.integration_cover
+    A.credibility[:] = np.clip(base + (0.3 * integration).astype(F) * (1.0 - base),
+                               0, 1).astype(F)
+    s.credibility[:] = A.credibility[s.agency]

@@ -25,7 +25,6 @@ from flexisim.mechanisms.setup import (
     ict_doable_rows,
     infrastructure_levels,
     time_flex_rows,
-    years_invested,
 )
 from flexisim.params import Params
 from flexisim.population import skill_base, tables
@@ -40,12 +39,13 @@ def normal_from_uniforms(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
     return (np.sqrt(-2.0 * np.log(np.maximum(u1, F(1e-7)))) * np.cos(2.0 * np.pi * u2)).astype(F)
 
 
-def applicant_pool_shift(pop: Population, p: Params) -> float:
-    """Mean ability of applicants above 1: attractiveness plus the value of flexibility.
+def flexibility_value(pop: Population, p: Params) -> float:
+    """What the flexibility on offer is worth to an applicant, as a share of wages.
 
-    ``pool_attractiveness x (attractiveness - 0.5) + pool_wage_ability x pool_flex_wage x
-    flexibility on offer`` (E13: a WFH option is worth about 8% of wages; flexibility on offer =
-    mean flexible days of active staff over 2, capped at 1; E11).
+    ``pool_flex_wage x offer`` (E13: a work-from-home option is worth about 8% of wages), the
+    offer being the mean flexible days of active staff over 2, capped at 1 (what applicants
+    see others use; E11: 67% of the APS's new starters were attracted by flexibility); 0
+    where no agency has flexiwork, and with the channel ``applicant_pool`` off.
     """
     s = pop.staff
     offer = 0.0
@@ -53,8 +53,66 @@ def applicant_pool_shift(pop: Population, p: Params) -> float:
         total, count = active_sum_count(s.flex_days, s.active)
         if count:
             offer = min(1.0, total / count / 2.0)
-    return (p.pool_attractiveness * (p.recruitment_attractiveness - 0.5)
-            + p.ch_applicant_pool * p.pool_wage_ability * p.pool_flex_wage * offer)
+    return p.ch_applicant_pool * p.pool_flex_wage * offer
+
+
+def selection_intensity(n: float) -> float:
+    """Mean standard score of the best of ``n`` applicants (the top ``1 / n`` of a normal
+    pool): ``phi(z) x n`` with ``z`` the normal quantile of ``1 - 1 / n``; 0 for one applicant
+    or fewer (no choice)."""
+    from scipy.stats import norm
+
+    if n <= 1.0:
+        return 0.0
+    return float(norm.pdf(norm.isf(1.0 / n)) * n)
+
+
+def applicant_pools(pop: Population, p: Params) -> tuple[float, float]:
+    """Applicants per vacancy this week, PNS and PPPK: today's pools (CASN 2023-2024) grown
+    by ``applicant_elasticity`` x the value of the flexibility on offer
+    (:func:`flexibility_value`)."""
+    grow = 1.0 + p.applicant_elasticity * flexibility_value(pop, p)
+    return p.applicants_per_post_pns * grow, p.applicants_per_post_pppk * grow
+
+
+def applicant_pool_shift(pop: Population, p: Params) -> tuple[float, float]:
+    """Mean ability of this week's recruits above today's, PNS and PPPK.
+
+    ``pool_attractiveness x (attractiveness - 0.5)`` plus what choosing among more applicants
+    adds: the best of ``n`` by a test of validity ``selection_validity`` is ``ability_sd x
+    validity x selection_intensity(n)`` above the pool's mean, so a pool grown from ``n0``
+    to ``n`` (:func:`applicant_pools`) adds ``ability_sd x validity x (i(n) - i(n0))``
+    (today's recruits, ability 1 on average, already are the best of today's pools).
+    """
+    base = p.pool_attractiveness * (p.recruitment_attractiveness - 0.5)
+    sd = tables()["ability_sd"] * p.selection_validity
+    out = []
+    for now, today in zip(applicant_pools(pop, p),
+                          (p.applicants_per_post_pns, p.applicants_per_post_pppk), strict=True):
+        out.append(base + sd * (selection_intensity(now) - selection_intensity(today)))
+    return out[0], out[1]
+
+
+def recruit_ages(u: np.ndarray, pppk: np.ndarray, young: np.ndarray) -> np.ndarray:
+    """Recruits' ages from uniforms ``u``: a PNS recruit uniform over the CASN entry ages
+    (``pns_entry_age``: graduates to the age limit of 35), a PPPK recruit from the age bands
+    of today's PPPK (``pppk_age_bands``, BKN 2023: all hired since 2019); ``young`` recruits
+    from the part of their distribution under 35 (the extra applicants flexibility draws,
+    when they are younger: ``pool_young_tilt``)."""
+    t = tables()
+    lo, hi = t["pns_entry_age"]
+    bands = np.array(t["pppk_age_bands"], dtype=np.float64)
+    edges = np.concatenate(([bands[0, 0]], bands[:, 1]))
+    cdf = np.concatenate(([0.0], np.cumsum(bands[:, 2]) / bands[:, 2].sum()))
+    u = u.astype(np.float64)
+    under = np.interp(YOUNG_AGE, edges, cdf)  # PPPK recruits' share under 35
+    q = np.where(young, u * under, u)
+    pppk_age = np.interp(q, cdf, edges)  # piecewise uniform within the bands
+    return np.where(pppk, pppk_age, lo + u * (hi - lo)).astype(F)
+
+
+#: the age the essay's regeneration is about (the share "under 35")
+YOUNG_AGE = 35.0
 
 
 VIEW = ViewSpec(
@@ -71,7 +129,7 @@ VIEW = ViewSpec(
 
 
 #: recruits' device, internet and skill under this week's infrastructure levels
-RECRUIT_INFRASTRUCTURE = INFRASTRUCTURE.view
+RECRUIT_INFRASTRUCTURE = INFRASTRUCTURE
 
 #: recruitment (``_recruit``): a new person in each refilled post
 RECRUITMENT = ViewSpec(
@@ -85,8 +143,9 @@ RECRUITMENT = ViewSpec(
                       "reprimand_left", "discipline_left", "performing", "cycle_measured",
                       "cycle_weeks")},
     parameters=("pppk_share_of_hires", "wellbeing_base",
-                "recruitment_attractiveness", "pool_attractiveness", "pool_wage_ability",
-                "pool_flex_wage", "ch_applicant_pool"))
+                "recruitment_attractiveness", "pool_attractiveness", "pool_flex_wage",
+                "applicants_per_post_pns", "applicants_per_post_pppk", "applicant_elasticity",
+                "selection_validity", "pool_young_tilt", "ch_applicant_pool"))
 
 
 class Terms(NamedTuple):
@@ -191,13 +250,18 @@ def _recruit(pop: Population, p: Params, rows: np.ndarray, week: int) -> None:
     t = tables()
     s = pop.staff
     key = rows.astype(np.uint64) * np.uint64(1 << 20) + s.hires[rows].astype(np.uint64)
-    h = hash_uniform(pop.recruit_seed, key, week, 18)
-    lo, hi = t["recruit_age"]
-    s.age[rows] = lo + h[0] * (hi - lo)
+    h = hash_uniform(pop.recruit_seed, key, week, 19)
+    pppk = h[1] < p.pppk_share_of_hires
+    s.pppk[rows] = pppk
+    # the extra applicants a more attractive offer draws are younger by pool_young_tilt:
+    # a recruit is one of them with chance tilt x their share of the pool (attribute 18)
+    pools = np.array(applicant_pools(pop, p))
+    today = np.array([p.applicants_per_post_pns, p.applicants_per_post_pppk])
+    extra = F(p.pool_young_tilt) * (1.0 - today / pools).astype(F)
+    s.age[rows] = recruit_ages(h[0], pppk, h[18] < extra[pppk.astype(np.int64)])
     s.tenure[rows] = 0.0
-    s.pppk[rows] = h[1] < p.pppk_share_of_hires
     s.female[rows] = h[2] < t["women_share"]
-    shift = applicant_pool_shift(pop, p)
+    shift = np.array(applicant_pool_shift(pop, p), dtype=F)[pppk.astype(np.int64)]
     s.ability[rows] = np.clip(1.0 + shift + t["ability_sd"] * normal_from_uniforms(h[3], h[4]),
                               0.3, 2.0)
     a, b = t["motivation_beta"]
@@ -232,7 +296,7 @@ def _recruit(pop: Population, p: Params, rows: np.ndarray, week: int) -> None:
     # recruits arrive after this week's work was measured: -1 so that this week's appraisal
     # step, which counts every active row, leaves them at 0 weeks worked
     s.cycle_weeks[rows] = -1
-    infrastructure_levels(pop, p, years_invested(week), rows)
+    infrastructure_levels(pop, p, rows)
 
 
 MECHANISM = Mechanism(VIEW, workforce_dynamics,

@@ -415,11 +415,11 @@ class TrustSatisfactionSlope(Probe):
 
 
 class OfferValue(Probe):
-    """Wage-equivalent value of a flexible-work offer implied by the applicant pool: the mean
-    ability of applicants above the office-only world's, divided by the ability a unit of
-    wage buys (``pool_wage_ability``) and by the size of the offer (flexible days on offer,
-    as in ``applicant_pool_shift``), averaged over the weeks with an offer. An input check of
-    E13 (it fails if the coefficient is not wired as documented), not an independent test."""
+    """Wage-equivalent value of a flexible-work offer implied by the applicant pool: how much
+    the pool grew over the office-only world's, divided by the applicant elasticity and by
+    the size of the offer (flexible days on offer, as in ``flexibility_value``), averaged over
+    the weeks with an offer. An input check of E13 (it fails if the coefficient is not wired
+    as documented), not an independent test."""
 
     DESCRIPTION = "wage-equivalent of the flexible offer implied by the applicant pool (share)"
     PAIRED = True
@@ -429,15 +429,16 @@ class OfferValue(Probe):
         self.values: list[float] = []
 
     def observe(self, model: Any, reference: Any | None) -> None:
-        from flexisim.mechanisms.workforce import applicant_pool_shift
+        from flexisim.mechanisms.workforce import applicant_pools
 
         s = model.pop.staff
         offer = min(1.0, float(s.flex_days[s.active].mean()) / 2.0) if s.active.any() else 0.0
         if offer <= 0:
             return
-        gain = applicant_pool_shift(model.pop, model.p) - applicant_pool_shift(
-            reference.pop, reference.p)
-        self.values.append(gain / (model.p.pool_wage_ability * offer))
+        grown = applicant_pools(model.pop, model.p)[0] / applicant_pools(
+            reference.pop, reference.p)[0] - 1.0
+        if model.p.applicant_elasticity > 0:
+            self.values.append(grown / (model.p.applicant_elasticity * offer))
 
     def value(self) -> float:
         return float(np.mean(self.values)) if self.values else np.nan
