@@ -144,14 +144,19 @@ def test_priority_puts_the_money_where_the_scenario_sets_it():
 
 def test_the_twin_gets_the_same_investment():
     model = FlexiworkModel(scenario="permenpan_4_2025", rng=2, n_asn=N, warmup_weeks=4,
-                           digital_budget=2000.0, measurement_budget=100.0)
+                           digital_budget=2000.0, measurement_budget=100.0,
+                           citizen_access_budget=3000.0)
     model.run(20)
     np.testing.assert_array_equal(model.pop.agencies.digital_cover,
                                   model.counterfactual.pop.agencies.digital_cover)
     np.testing.assert_array_equal(model.pop.agencies.integration_cover,
                                   model.counterfactual.pop.agencies.integration_cover)
+    np.testing.assert_array_equal(model.pop.regions.access_cover,
+                                  model.counterfactual.pop.regions.access_cover)
     ts = model.timeseries()
     assert (ts["cost_digital"] > 0).all()
+    for name in ("cost_digital", "cost_citizen_access", "cost_measurement", "cost_training"):
+        assert model.counterfactual.metrics[name] == model.metrics[name]
 
 
 def test_reported_rupiah_do_not_depend_on_the_number_of_agents():
@@ -164,16 +169,52 @@ def test_reported_rupiah_do_not_depend_on_the_number_of_agents():
                                                                rel=0.02)
 
 
-def test_training_seats_are_costed_at_the_unit_cost():
-    world, _ = _worlds(training_capacity=0.2, calibration={"training_seat_cost": 40.0})
+def test_training_seats_are_costed_over_the_years_in_post():
+    world, _ = _worlds(training_capacity=0.2, calibration={"training_seat_cost": 40.0,
+                                                          "leader_turnover_annual": 0.25})
     stats = _spend(world, 26)
-    seats = int(world.pop.leaders.schooled.sum())
-    spent = sum(w["cost_training"] for w in stats)
+    L = world.pop.leaders
+    seats = int(L.schooled.sum())
     assert seats > 0
-    assert spent == pytest.approx(seats * world.pop.scale * 40.0 / 1000.0)
+    # a seat's 40 M spread over its leader's expected 4 years in post: 10 M a year
+    assert stats[-1]["cost_training"] == pytest.approx(
+        seats * world.pop.scale * 40.0 * 0.25 / 52 / 1000.0)
+    # a trained leader who leaves stops costing: the new leader is not schooled
+    leaver = np.flatnonzero(L.schooled)[0]
+    L.schooled[leaver] = False
+    world.step(26)
+    assert world.metrics["cost_training"] == pytest.approx(
+        int(L.schooled.sum()) * world.pop.scale * 40.0 * 0.25 / 52 / 1000.0)
+
+
+def test_a_budget_cut_is_felt_at_once_and_never_overspent():
+    text = ('extends = "permenpan_4_2025"\n[investment]\ndigital_budget = 4000.0\n'
+            'citizen_access_budget = 5000.0\nmeasurement_budget = 100.0\n'
+            '[[schedule]]\nfrom_week = 30\ninvestment = { digital_budget = 1000.0, '
+            'citizen_access_budget = 0.0, measurement_budget = 0.0 }\n')
+    config = parse_scenario_text(text, "cut.toml").with_values(n_asn=N, warmup_weeks=0)
+    world, _ = build_worlds(config, 3)
+    weeks = _spend(world, 40)
+    for w in weeks:
+        spent = w["cost_digital"] + w["cost_citizen_access"] + w["cost_measurement"]
+        assert spent <= w["investment_budget"] * (1 + 1e-6)
+    after = weeks[30]
+    assert after["cost_citizen_access"] == 0.0 and after["cost_measurement"] == 0.0
+    assert after["cost_digital"] == pytest.approx(1000.0 / 52, rel=1e-5)
+    assert not world.pop.regions.access_cover.any()
 
 
 def test_every_run_reports_what_its_scenario_cost():
+    # delivered at once (build weeks 1): 20 weeks of a 1,000 bn budget cost 1000 x 20 / 52
+    at_once = FlexiworkModel(scenario="permenpan_4_2025", rng=1, n_asn=2000, warmup_weeks=4,
+                             steps=20, digital_budget=1000.0, measurement_budget=50.0,
+                             calibration={"infrastructure_build_weeks": 1.0,
+                                          "integration_build_weeks": 1.0})
+    at_once.run()
+    s = at_once.summary()
+    assert s["cost_digital_bn"] == pytest.approx(1000.0 * 20 / 52, rel=1e-5)
+    assert s["cost_measurement_bn"] == pytest.approx(50.0 * 20 / 52, rel=1e-5)
+    assert s["investment_unspent_bn"] == pytest.approx(0.0, abs=1e-3)
     model = FlexiworkModel(scenario="permenpan_4_2025", rng=1, n_asn=2000, warmup_weeks=4,
                            steps=20, digital_budget=1000.0, training_capacity=0.1)
     model.run()

@@ -4,8 +4,9 @@ Flexibility on offer makes the job worth more (E13), the pool grows by the appli
 elasticity, and choosing the best of more applicants by a valid test raises recruits'
 ability (order statistics); recruits' ages come from data (CPNS entry ages, today's PPPK age
 bands), and the extra applicants are younger only if ``pool_young_tilt`` says so (no source
-finds an age gradient). The stated direction under attractive flexiwork: recruits are
-abler, but the share under 35 does not rise -- fewer quits mean fewer vacancies.
+finds an age gradient). The stated direction under attractive flexiwork, on these
+assumptions (quits do not depend on age): recruits are abler, but the share under 35 falls
+below the twin's -- fewer quits mean fewer vacancies for the young.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import pandas as pd
 import pytest
 
 from flexisim import FlexiworkModel
-from flexisim.mechanisms import workforce
 from flexisim.mechanisms.workforce import (
     applicant_pool_shift,
     applicant_pools,
@@ -103,11 +103,13 @@ def test_regeneration_under_attractive_flexiwork_abler_recruits_not_younger_staf
         m.step()
         rows.append(dict(m.counterfactual.metrics))
     ts, twin = m.timeseries(), pd.DataFrame(rows)
+    assert min(applicant_pool_shift(m.pop, m.p)) > 0  # the decree's offer grows the pool
+    assert applicant_pool_shift(m.counterfactual.pop, m.counterfactual.p) == (0.0, 0.0)
     hired = ts["recruits"].sum(), twin["recruits"].sum()
     assert hired[0] < hired[1]  # fewer vacancies under flexiwork
     ability = (np.nansum(ts["recruit_ability"] * ts["recruits"]) / hired[0],
                np.nansum(twin["recruit_ability"] * twin["recruits"]) / hired[1])
     # the pool's gain is about 0.005-0.01 ability; sd of a mean over ~2,000 recruits is 0.005
     assert ability[0] > ability[1]
-    assert ts["share_under_35"].iloc[-1] <= twin["share_under_35"].iloc[-1] + 0.002
-    assert workforce.YOUNG_AGE == 35.0
+    # measured: 24.7% against 25.7% (seed 7); the direction, with room for seed noise
+    assert ts["share_under_35"].iloc[-1] < twin["share_under_35"].iloc[-1]

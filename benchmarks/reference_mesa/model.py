@@ -719,8 +719,8 @@ class ReferenceModel(mesa.Model):
                     for a in range(self.n_agencies)]
             target = self._fill(p.digital_budget, need, p.investment_priority)
             for a in range(self.n_agencies):
-                self.digital_cover[a] += ((target[a] - self.digital_cover[a])
-                                          / p.infrastructure_build_weeks)
+                self.digital_cover[a] = min(self.digital_cover[a] + (
+                    target[a] - self.digital_cover[a]) / p.infrastructure_build_weeks, target[a])
             self.costs["digital"] = sum(
                 c * n for c, n in zip(self.digital_cover, need, strict=True)) / WEEKS
             for s in self.staff_list:
@@ -738,8 +738,8 @@ class ReferenceModel(mesa.Model):
                     * p.citizen_access_cost / 1000.0 for r in range(self.n_regions)]
             target = self._fill(p.citizen_access_budget, need, 1.0)
             for r in range(self.n_regions):
-                self.access_cover[r] += ((target[r] - self.access_cover[r])
-                                         / p.citizen_access_build_weeks)
+                self.access_cover[r] = min(self.access_cover[r] + (
+                    target[r] - self.access_cover[r]) / p.citizen_access_build_weeks, target[r])
             self.costs["citizen_access"] = sum(
                 c * n for c, n in zip(self.access_cover, need, strict=True)) / WEEKS
             self.citizen_skill = [
@@ -756,8 +756,9 @@ class ReferenceModel(mesa.Model):
             target = self._fill(p.measurement_budget, need, p.investment_priority)
             credibility = []
             for a in range(self.n_agencies):
-                self.integration_cover[a] += ((target[a] - self.integration_cover[a])
-                                              / p.integration_build_weeks)
+                self.integration_cover[a] = min(self.integration_cover[a] + (
+                    target[a] - self.integration_cover[a]) / p.integration_build_weeks,
+                    target[a])
                 base = clip01(p.measurement_credibility + 0.08 * self.credibility_latent[a])
                 integration = (p.planning_integration
                                + (1.0 - p.planning_integration) * self.integration_cover[a])
@@ -829,8 +830,10 @@ class ReferenceModel(mesa.Model):
                              key=lambda L: L.training_latent)
             for L in waiting[:seats]:
                 L.trained = L.schooled = True
-            self.training_cost = (len(waiting[:seats]) * self.scale * p.training_seat_cost
-                                  / 1000.0)
+        if self.week >= 0:  # a seat's price spread over the years in post (ODD 7.9)
+            rate = max(p.leader_turnover_annual, 0.1) / WEEKS
+            self.training_cost = (sum(L.schooled for L in self.leader_list) * self.scale
+                                  * p.training_seat_cost * rate / 1000.0)
         self.leaders.do("practise")
 
     def _serve_citizens(self) -> None:

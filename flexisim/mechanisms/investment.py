@@ -2,9 +2,10 @@
 
 The essay's prerequisites are built, not switched on. Three budgets a year (levers, in
 billion rupiah at 2025 prices) buy what closes a gap at sourced unit costs
-(calibration.toml, "costs"):
+(calibration.toml, "0. investment: unit costs"):
 
-* **staff digital** -- a work device, an adequate home connection and a seat on a secure
+* **staff digital** -- for civil servants without a structural post (leaders are not
+  counted): a work device, an adequate home connection and a seat on a secure
   collaboration platform for the staff who lack them, agency by agency;
 * **citizens' access** -- internet access for the citizens of a region who have none (the
   citizens' own investment path: towers and networks, not the civil service's laptops);
@@ -16,11 +17,16 @@ annual unit cost). A budget sustains a share of the need (:func:`allocate`: in p
 the need, weighted by the agency lever ``investment_priority``, so a scenario can put the
 eastern regions' or the regional governments' agencies first), and what is delivered builds
 toward that share with a lag (the build weeks: procurement, construction, integration), so
-the money is spent as it is delivered. A budget cut lets the cover fall back as fast: the
-unit costs are annual (a device's price over its life, a connection's fee), so what is not
-paid for is not kept. Every week's spending is reported (outputs ``cost_*``, billion rupiah
-a week), so a run's summary says what its scenario cost; leadership training's cost is its
-seats at a unit cost (:mod:`flexisim.mechanisms.leadership`).
+the money is spent as it is delivered. A budget cut lowers the cover at once: the unit costs
+are annual (a device's price over its life, a connection's fee), so what is not paid for is
+not kept, and a week never costs more than its budget. Every week's spending is reported
+(outputs ``cost_*``, billion rupiah a week), so a run's summary says what its scenario cost;
+leadership training's cost is its seats at a unit cost spread over the trained leader's
+years in post (:mod:`flexisim.mechanisms.leadership`).
+
+Not priced: the skill penalty of a region's gap falls with the digital cover (the support
+that comes with equipment, an assumption), and the platform's quality is the national mean
+cover (a shared platform improves for everyone as seats are bought).
 
 Investment is not flexiwork: the office-only twin gets the same budgets, the same cover and
 the same costs, so it differs from the policy world by flexiwork alone. Nothing is invested
@@ -146,9 +152,10 @@ def measurement_need(pop: Population, p: Params) -> np.ndarray:
 
 
 def _build(cover: np.ndarray, target: np.ndarray, weeks: float) -> None:
-    """Move ``cover`` a ``1 / weeks`` step toward ``target``: delivery lags the budget (an
-    exponential lag of mean ``weeks``), and what is no longer paid for decays as fast."""
-    cover += ((target - cover) / weeks).astype(F)
+    """Move ``cover`` a ``1 / weeks`` step up toward ``target`` (delivery lags the budget:
+    an exponential lag of mean ``weeks``), or down to it at once: what is no longer paid for
+    is not kept, so the week's cost never exceeds the week's budget."""
+    cover[:] = np.minimum(cover + ((target - cover) / weeks).astype(F), target.astype(F))
     # a cover within float32 rounding of nothing is nothing (the levels stop being updated)
     cover[cover < F(1e-6)] = 0.0
 

@@ -165,8 +165,27 @@ def lead(pop: Population, p: Params, rng: None, week: int) -> dict[str, float]:
         _staff_view(pop.views(VIEW, p), bool(new.size))
     return {"leaders_trained": float(L.trained.mean()),
             "leaders_new": float(new.size) / max(len(L), 1),
-            # the seats' cost: each agent stands for pop.scale real leaders (billion rupiah)
-            "cost_training": seated * pop.scale * p.training_seat_cost / 1000.0}
+            "cost_training": training_cost(pop, p, week)}
+
+
+#: the fewest years a training's cost is spread over when leaders never turn over (its
+#: useful life is then capped at ten years)
+MIN_TRAINING_TURNOVER = 0.1
+
+
+def training_cost(pop: Population, p: Params, week: int) -> float:
+    """This week's cost of the leaders trained in the run and still in post (billion Rp).
+
+    Like the investment budgets' unit costs, a seat's price is annualised: spread over the
+    trained leader's expected years in post, ``1 / leader_turnover_annual`` (at most ten
+    years), so a leader who leaves takes the rest of it with them, and a three-year run is
+    charged for three years of a training's use, not its whole price. Each agent stands for
+    ``pop.scale`` real leaders; unit costs are million rupiah."""
+    if week < 0:
+        return 0.0
+    rate = max(p.leader_turnover_annual, MIN_TRAINING_TURNOVER) / WEEKS_PER_YEAR
+    return (float(pop.leaders.schooled.sum()) * pop.scale * p.training_seat_cost * rate
+            / 1000.0)
 
 
 MECHANISM = Mechanism(
