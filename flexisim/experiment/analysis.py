@@ -570,8 +570,8 @@ def value_figure(table: pd.DataFrame, params: Sequence[str]) -> Any:
         ax.axvline(0, color="grey", lw=0.6)
         ax.set_title(outcome.replace("_", " "), fontsize=9)
         ax.set_xlabel("change per Rp trillion (2025 prices)")
-    fig.suptitle("Value for money: change against the cheapest point per trillion rupiah "
-                 "spent, 95% intervals", fontsize=10)
+    fig.suptitle("Value for money: change against the cheapest neighbouring point (one "
+                 "parameter apart) per trillion rupiah spent, 95% intervals", fontsize=10)
     return fig
 
 
@@ -726,8 +726,9 @@ def analyze(folder: str | Path, performance_threshold_pct: float | None = None,
         value = value_for_money(results)
         if not value.empty:
             written += _save(value_figure(value, params), value, target / "per_rupiah.png")
-            notes.append("per_rupiah: each point against the cheapest point, per trillion "
-                         "rupiah spent (2025 prices), paired by replication")
+            notes.append("per_rupiah: each point against its cheapest neighbour (one "
+                         "parameter apart), per trillion rupiah spent (2025 prices), paired "
+                         "by replication")
 
     # outcome bands over time
     by = s["bands_by"] or (s["heatmap_panels"] if s["heatmap_panels"] else None)
