@@ -521,12 +521,16 @@ def value_for_money(results: Results, outcomes: Sequence[str] = VALUE_OUTCOMES,
     """
     data, params = results.data, results.parameters
     costs = data.groupby("point_id")["cost_total_bn"].mean()
-    levels = results.points.set_index("point_id")[list(params)].astype(str)
+    levels = results.points.set_index("point_id").loc[costs.index, list(params)].astype(str)
+    codes = np.column_stack([pd.factorize(levels[c])[0] for c in params]) if params else \
+        np.zeros((len(costs), 0), int)
+    # neighbours: points at most one parameter apart (a grid's points x points, once)
+    near = (codes[:, None, :] != codes[None, :, :]).sum(axis=2) <= 1
+    # each point's cheapest neighbour (ties: the lowest point id, costs' index is sorted)
+    cheapest = np.where(near, costs.to_numpy()[None, :], np.inf).argmin(axis=1)
     rows = []
-    for point, group in data.groupby("point_id", sort=True):
-        near = [q for q in costs.index
-                if (levels.loc[q] != levels.loc[point]).sum() <= 1]
-        reference = min(near, key=lambda q: (costs[q], q))
+    for i, (point, group) in enumerate(data.groupby("point_id", sort=True)):
+        reference = costs.index[cheapest[i]]
         if reference == point or costs[reference] >= costs[point]:
             continue
         base = data[data["point_id"] == reference].set_index("replication")
@@ -720,9 +724,10 @@ def analyze(folder: str | Path, performance_threshold_pct: float | None = None,
                              if o in results.data], ignore_index=True)
         written += _save(effects_figure(effects), effects, target / "effects.png")
 
-    # value for money: where the points differ in what they cost
-    if "cost_total_bn" in results.data and results.data.groupby("point_id")[
-            "cost_total_bn"].mean().nunique() > 1:
+    # value for money: where the points of a grid differ in what they cost (neighbours one
+    # parameter apart have no meaning in a sampled design)
+    if results.design == "grid" and "cost_total_bn" in results.data and results.data.groupby(
+            "point_id")["cost_total_bn"].mean().nunique() > 1:
         value = value_for_money(results)
         if not value.empty:
             written += _save(value_figure(value, params), value, target / "per_rupiah.png")

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
+#: unit costs are in million rupiah, budgets and costs in billion rupiah (investment,
+#: leadership training)
+MILLION_IN_BILLION = 1000.0
+
 #: a leader's belief in someone whose work they have not yet seen (a recruit, or the team of
 #: a new leader), and that person's trust in the leader to begin with (assumptions)
 FIRST_BELIEF = 0.5

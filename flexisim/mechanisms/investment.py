@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from flexisim.mechanisms.common import MILLION_IN_BILLION
 from flexisim.mechanisms.mechanism import Mechanism
 from flexisim.mechanisms.setup import (
     CREDIBILITY,
@@ -53,11 +54,10 @@ WEEKS_PER_YEAR = 52.0
 #: the year of the prices of every budget lever and unit cost
 PRICE_YEAR = 2025
 
-#: unit costs are in million rupiah, budgets and costs in billion rupiah
-MILLION_IN_BILLION = 1000.0
 
-#: the categories of spending, in the order of the outputs
-CATEGORIES = ("digital", "citizen_access", "measurement", "training")
+#: the budgets' categories of spending, in the order of the outputs (training is costed by
+#: the leadership mechanism)
+CATEGORIES = ("digital", "citizen_access", "measurement")
 
 
 #: a priority weight below this is none (its inverse, the point the unit's gap closes, would
@@ -116,9 +116,9 @@ def staff_digital_need(pop: Population, p: Params) -> np.ndarray:
     Posts (agent rows x the people each stands for: a vacant post's equipment waits for its
     recruit, and the need is the same in the policy world and its twin) x (share without a
     device x the device's price over its life + shortfall of home internet x a connection's
-    annual fee +
-    shortfall of platform quality x a platform seat a year), at today's levels (no
-    investment): the regions' levels (:func:`~flexisim.mechanisms.setup.infrastructure_levels`).
+    annual fee + shortfall of platform quality x a platform seat a year), at today's levels
+    (no investment): the regions' levels
+    (:func:`~flexisim.mechanisms.setup.infrastructure_levels`).
     """
     A, R = pop.agencies, pop.regions
     per_person = ((1.0 - R.device.astype(np.float64)) * p.device_cost / p.device_life_years
@@ -151,13 +151,17 @@ def measurement_need(pop: Population, p: Params) -> np.ndarray:
             * p.integration_cost / MILLION_IN_BILLION)
 
 
-def _build(cover: np.ndarray, target: np.ndarray, weeks: float) -> None:
+def _build(cover: np.ndarray, target: np.ndarray, weeks: float) -> bool:
     """Move ``cover`` a ``1 / weeks`` step up toward ``target`` (delivery lags the budget:
     an exponential lag of mean ``weeks``), or down to it at once: what is no longer paid for
-    is not kept, so the week's cost never exceeds the week's budget."""
-    cover[:] = np.minimum(cover + ((target - cover) / weeks).astype(F), target.astype(F))
-    # a cover within float32 rounding of nothing is nothing (the levels stop being updated)
-    cover[cover < F(1e-6)] = 0.0
+    is not kept, so the week's cost never exceeds the week's budget. Returns whether the
+    cover changed (once it has settled, in float32, the levels under it need no update)."""
+    built = np.minimum(cover + ((target - cover) / weeks).astype(F), target.astype(F))
+    # a cover within float32 rounding of nothing is nothing
+    built[built < F(1e-6)] = 0.0
+    changed = not np.array_equal(built, cover)
+    cover[:] = built
+    return changed
 
 
 def invest(pop: Population, p: Params, rng: None, week: int) -> dict[str, float]:
@@ -171,7 +175,7 @@ def invest(pop: Population, p: Params, rng: None, week: int) -> dict[str, float]
     warm-up (weeks < 0).
     """
     A, R = pop.agencies, pop.regions
-    out = {f"cost_{c}": 0.0 for c in CATEGORIES[:3]}
+    out = {f"cost_{c}": 0.0 for c in CATEGORIES}
     out["investment_budget"] = 0.0
     if week < 0:
         return out
@@ -182,17 +186,19 @@ def invest(pop: Population, p: Params, rng: None, week: int) -> dict[str, float]
               R.access_cover, p.citizen_access_build_weeks),
              ("measurement", p.measurement_budget, measurement_need, priority,
               A.integration_cover, p.integration_build_weeks))
-    moved = {}
+    moved = dict.fromkeys(CATEGORIES, False)
     for name, budget, need_of, weight, cover, weeks in plans:
-        moved[name] = budget > 0 or bool(cover.any())
         out["investment_budget"] += budget / WEEKS_PER_YEAR
-        if not moved[name]:
+        if budget <= 0 and not cover.any():
             continue  # nothing bought, nothing standing: nothing to compute
         need = need_of(pop, p)
-        _build(cover, allocate(budget, need, weight), weeks)
+        moved[name] = _build(cover, allocate(budget, need, weight), weeks)
         out[f"cost_{name}"] = float(np.dot(cover, need)) / WEEKS_PER_YEAR
+    # the levels under a cover that did not move are already in place (set when it last
+    # moved, by apply_levers when a lever changed, and for each recruit)
     if moved["digital"] or moved["citizen_access"]:
-        infrastructure_levels(pop, p, citizens=moved["citizen_access"])
+        infrastructure_levels(pop, p, staff=moved["digital"],
+                              citizens=moved["citizen_access"])
     if moved["measurement"]:
         credibility_levels(pop)
     return out

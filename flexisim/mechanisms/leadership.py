@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from flexisim.engine import kernel
-from flexisim.mechanisms.common import FIRST_BELIEF, FIRST_TRUST_IN_LEADER
+from flexisim.mechanisms.common import FIRST_BELIEF, FIRST_TRUST_IN_LEADER, MILLION_IN_BILLION
 from flexisim.mechanisms.mechanism import Mechanism
 from flexisim.mechanisms.setup import leader_attributes, leader_literacy, leader_style
 from flexisim.mechanisms.workforce import WEEKS_PER_YEAR, normal_from_uniforms
@@ -185,7 +185,7 @@ def training_cost(pop: Population, p: Params, week: int) -> float:
         return 0.0
     rate = max(p.leader_turnover_annual, MIN_TRAINING_TURNOVER) / WEEKS_PER_YEAR
     return (float(pop.leaders.schooled.sum()) * pop.scale * p.training_seat_cost * rate
-            / 1000.0)
+            / MILLION_IN_BILLION)
 
 
 MECHANISM = Mechanism(

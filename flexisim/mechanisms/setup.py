@@ -213,7 +213,7 @@ def staff_view_of_leaders(pop: Population) -> None:
 
 
 def infrastructure_levels(pop: Population, p: Params, rows: np.ndarray | None = None, *,
-                          citizens: bool = True) -> None:
+                          staff: bool = True, citizens: bool = True) -> None:
     """The staff's device, internet and skill and the citizens' access under today's levels
     and what investment has built (:mod:`flexisim.mechanisms.investment`).
 
@@ -224,7 +224,7 @@ def infrastructure_levels(pop: Population, p: Params, rows: np.ndarray | None = 
     distance to 1, and the skill penalty of the regional gap falls with the cover), the
     region's ``access_cover`` for its citizens (internet use and skill with online
     services). ``rows`` limits the update to those staff rows (new recruits), without the
-    citizens; ``citizens=False`` leaves the citizens as they are.
+    citizens; ``staff=False`` leaves the staff, ``citizens=False`` the citizens as they are.
     """
     R, A, s = pop.regions, pop.agencies, pop.staff
     gap = np.clip(p.regional_gap * R.digital_gap, 0.0, 1.0)
@@ -234,14 +234,15 @@ def infrastructure_levels(pop: Population, p: Params, rows: np.ndarray | None = 
     posts = np.diff(A.staff_rows)
     mean_cover = float(np.dot(cover, posts) / max(posts.sum(), 1))
     pop.platform = F(p.platform_quality + (1.0 - p.platform_quality) * mean_cover)
-    idx = slice(None) if rows is None else rows
-    region = s.region[idx]
-    closed = cover[s.agency[idx]]
-    device, internet = R.device[region], R.internet[region]
-    s.device[idx] = s.device_latent[idx] < device + (1.0 - device) * closed
-    s.internet[idx] = np.clip(internet + (1.0 - internet) * closed + 0.1 * s.internet_latent[idx],
-                              0, 1)
-    s.skill[idx] = np.clip(s.skill_base[idx] - 0.5 * gap[region] * (1.0 - closed), 0, 1)
+    if staff:
+        idx = slice(None) if rows is None else rows
+        region = s.region[idx]
+        closed = cover[s.agency[idx]]
+        device, internet = R.device[region], R.internet[region]
+        s.device[idx] = s.device_latent[idx] < device + (1.0 - device) * closed
+        s.internet[idx] = np.clip(internet + (1.0 - internet) * closed
+                                  + 0.1 * s.internet_latent[idx], 0, 1)
+        s.skill[idx] = np.clip(s.skill_base[idx] - 0.5 * gap[region] * (1.0 - closed), 0, 1)
     if rows is not None or not citizens:
         return
     # citizens' skill with online services follows their region's digital gap (not the staff

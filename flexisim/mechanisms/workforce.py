@@ -79,7 +79,8 @@ def applicant_pools(pop: Population, p: Params) -> tuple[float, float]:
     return p.applicants_per_post_pns * grow, p.applicants_per_post_pppk * grow
 
 
-def applicant_pool_shift(pop: Population, p: Params) -> tuple[float, float]:
+def applicant_pool_shift(pop: Population, p: Params,
+                         pools: tuple[float, float] | None = None) -> tuple[float, float]:
     """Mean ability of this week's recruits above today's, PNS and PPPK.
 
     ``pool_attractiveness x (attractiveness - 0.5)`` plus what choosing among more applicants
@@ -87,11 +88,12 @@ def applicant_pool_shift(pop: Population, p: Params) -> tuple[float, float]:
     validity x selection_intensity(n)`` above the pool's mean, so a pool grown from ``n0``
     to ``n`` (:func:`applicant_pools`) adds ``ability_sd x validity x (i(n) - i(n0))``
     (today's recruits, ability 1 on average, already are the best of today's pools).
+    ``pools``: this week's :func:`applicant_pools`, when the caller has them.
     """
     base = p.pool_attractiveness * (p.recruitment_attractiveness - 0.5)
     sd = tables()["ability_sd"] * p.selection_validity
     out = []
-    for now, today in zip(applicant_pools(pop, p),
+    for now, today in zip(applicant_pools(pop, p) if pools is None else pools,
                           (p.applicants_per_post_pns, p.applicants_per_post_pppk), strict=True):
         out.append(base + sd * (selection_intensity(now) - selection_intensity(today)))
     return out[0], out[1]
@@ -259,13 +261,13 @@ def _recruit(pop: Population, p: Params, rows: np.ndarray, week: int) -> None:
     s.pppk[rows] = pppk
     # the extra applicants a more attractive offer draws are younger by pool_young_tilt:
     # a recruit is one of them with chance tilt x their share of the pool (attribute 18)
-    pools = np.array(applicant_pools(pop, p))
+    pools = applicant_pools(pop, p)  # one pass over the staff for the offer
     today = np.array([p.applicants_per_post_pns, p.applicants_per_post_pppk])
-    extra = F(p.pool_young_tilt) * (1.0 - today / pools).astype(F)
+    extra = F(p.pool_young_tilt) * (1.0 - today / np.array(pools)).astype(F)
     s.age[rows] = recruit_ages(h[0], pppk, h[18] < extra[pppk.astype(np.int64)])
     s.tenure[rows] = 0.0
     s.female[rows] = h[2] < t["women_share"]
-    shift = np.array(applicant_pool_shift(pop, p), dtype=F)[pppk.astype(np.int64)]
+    shift = np.array(applicant_pool_shift(pop, p, pools), dtype=F)[pppk.astype(np.int64)]
     s.ability[rows] = np.clip(1.0 + shift + t["ability_sd"] * normal_from_uniforms(h[3], h[4]),
                               0.3, 2.0)
     a, b = t["motivation_beta"]
