@@ -11,6 +11,7 @@ import os
 # environment switches back to the default renderer.
 os.environ.setdefault("REACTON_FAST", "1")
 
+import solara.checks  # noqa: E402
 import solara.server.settings  # noqa: E402
 
 from flexisim.dashboard import Page  # noqa: E402
@@ -19,6 +20,11 @@ from flexisim.dashboard.state import warm_up  # noqa: E402
 
 # Workshops may be offline, and nothing should leave the machine: no usage telemetry.
 solara.server.settings.telemetry.mixpanel_enable = False
+# ... and no version check: in development mode (the README's command) Solara's first page on
+# a machine loads a hidden page from solara.dev until ~/.solara/.solara_checked exists.
+# Solara has no setting for it (1.58.2; it skips the check only in production mode or under
+# pytest); tests/test_browser.py fails if the page asks for anything off this machine.
+solara.checks.should_perform_solara_check = lambda: False
 
 # Our custom.js (starts loading the chart library while the page connects). Without the
 # folder (e.g. a wheel built without it) the page works the same, only a little later.

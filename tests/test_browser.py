@@ -185,3 +185,51 @@ def test_office_floor_and_comparison(page: Any, img: Path) -> None:
     assert page.evaluate(f"({bt.CHART_WEEKS_JS})()") == [24] * 4
     page.wait_for_function(WINDOW_STILL_JS)
     page.screenshot(path=str(img / "dashboard-compare.png"), full_page=True)
+
+
+def _run_short_comparison(page: Any) -> None:
+    """Open the comparison tab and run its smallest setting (2 runs of 4 weeks)."""
+    page.get_by_role("tab", name="Bandingkan dua pengaturan").click()
+    for slider, key in ((0, "Home"), (-1, "Home")):  # replications 2, weeks 4
+        handle = page.locator(".compare-panel [role=slider]").nth(slider)
+        handle.focus()
+        page.keyboard.press(key)
+    playwright_api.expect(page.locator(".compare-panel [role=slider]").last
+                          ).to_have_attribute("aria-valuenow", "4")
+    page.get_by_role("button", name="Jalankan perbandingan").click()
+    playwright_api.expect(page.locator(".compare-summary")).to_have_count(2, timeout=180_000)
+
+
+@pytest.mark.parametrize("production", [False, True], ids=["development", "production"])
+def test_nothing_leaves_the_machine_on_a_first_start(production: bool, browser: Any,
+                                                     tmp_path: Path) -> None:
+    """Offline workshops: the README's command (development mode) and production mode, on a
+    machine that never ran Solara (an empty Solara home), with the browser *and* the server
+    process watched: no request from the page, and no name look-up or connection by the
+    server or its worker processes, to anything but this machine.
+
+    Solara skips its version check when ``PYTEST_CURRENT_TEST`` is set, so the server gets
+    this process's environment without it: the check must be off by our doing.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    audit = tmp_path / "network.log"
+    with bt.serve(production=production, solara_home=tmp_path / "solara-home", audit=audit,
+                  env=env) as url:
+        context = browser.new_context(viewport={"width": 1600, "height": 1000})
+        pg = context.new_page()
+        pg.set_default_timeout(TIMEOUT)
+        requests: list[str] = []
+        pg.on("request", lambda r: requests.append(r.url))
+        pg.on("websocket", lambda ws: requests.append(ws.url))
+        pg.goto(url)
+        pg.get_by_role("button", name="Langkah").click()
+        _week(pg, 1)
+        pg.wait_for_function(f"() => ({bt.DRAWN_CHARTS_JS})() >= 6")
+        pg.get_by_role("tab", name="Ruang kantor dan warga").click()
+        pg.locator(".office-floor canvas").first.wait_for()
+        _run_short_comparison(pg)
+        pg.wait_for_function(f"() => ({bt.DRAWN_CHARTS_JS})() >= 4")
+        pg.wait_for_load_state("networkidle")
+        context.close()
+    assert requests and not bt.non_local_requests(requests), bt.non_local_requests(requests)
+    assert audit.read_text() == "", audit.read_text()

@@ -23,6 +23,7 @@ import solara
 from flexisim.dashboard.charts import ACCENT, POLICY, clean
 from flexisim.dashboard.echarts import Chart
 from flexisim.dashboard.i18n import scenario_description, t
+from flexisim.dashboard.markdown import Markdown
 from flexisim.dashboard.state import Settings, available_scenarios
 from flexisim.experiment.design import replication_seeds
 from flexisim.runs import RunSpec, WorkerDied, map_runs
@@ -195,7 +196,7 @@ def ComparePanel(settings: solara.Reactive[Settings]) -> None:
     task = solara.lab.use_task(compute, dependencies=None)
 
     with solara.Column(style={"padding": "8px", "width": "100%"}, classes=["compare-panel"]):
-        solara.Markdown(t("compare.help"))
+        Markdown(t("compare.help"))
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
             solara.Text(t("compare.a"))
             solara.Select(t("compare.b"), value=other, values=choices,

@@ -32,20 +32,83 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+#: ``sitecustomize.py`` for a server under audit: Python imports it at start-up (it is put
+#: first on ``PYTHONPATH``), in the server and in every process it spawns (the comparison's
+#: pool), and it records each name look-up and each connection to a host that is not this
+#: machine in the file ``$FLEXISIM_NET_AUDIT`` -- one line per event.
+AUDIT_HOOK = """
+import os, sys
+
+_LOG = os.environ.get("FLEXISIM_NET_AUDIT")
+_LOCAL = {"127.0.0.1", "localhost", "::1", "0.0.0.0", "::", ""}
+
+
+def _text(host):
+    return host.decode("ascii", "replace") if isinstance(host, bytes) else str(host)
+
+
+def _hook(event, args):
+    if event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex",
+                 "socket.gethostbyaddr"):
+        host = args[0]
+    elif event in ("socket.connect", "socket.sendto"):
+        address = args[1] if event == "socket.connect" else args[-1]
+        if not isinstance(address, tuple):  # AF_UNIX: a path on this machine
+            return
+        host = address[0]
+    else:
+        return
+    if host is None or _text(host) in _LOCAL:
+        return
+    with open(_LOG, "a") as log:
+        log.write(f"{os.getpid()} {event} {_text(host)}\\n")
+
+
+if _LOG:
+    sys.addaudithook(_hook)
+"""
+
+
 @contextlib.contextmanager
-def serve(port: int | None = None, timeout: float = 90.0) -> Iterator[str]:
+def serve(port: int | None = None, timeout: float = 90.0, *, production: bool = True,
+          solara_home: Path | None = None, audit: Path | None = None,
+          env: dict[str, str] | None = None) -> Iterator[str]:
     """Run ``solara run app.py`` on localhost; yield its URL once it answers.
+
+    Parameters
+    ----------
+    production : bool
+        ``--production`` (the tests' default) or the README's development-mode command.
+    solara_home : Path, optional
+        A Solara home folder (``SOLARA_HOME``), e.g. an empty one: a machine's first start.
+    audit : Path, optional
+        Record every name look-up and outbound connection of the server (and of the
+        processes it starts) in this file (:data:`AUDIT_HOOK`); the file exists, empty, when
+        nothing left the machine.
+    env : dict, optional
+        The server's environment (default: this process's).
 
     ``--no-check-version`` and the telemetry switch keep the *server* from calling out too
     (Solara otherwise asks pypi.org for its latest version and reports usage).
     """
     port = port or free_port()
-    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    env = {**(os.environ if env is None else env), "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    if solara_home is not None:
+        env["SOLARA_HOME"] = str(solara_home)
+    if audit is not None:
+        hook_dir = audit.parent / f"{audit.stem}-site"
+        hook_dir.mkdir(parents=True, exist_ok=True)
+        (hook_dir / "sitecustomize.py").write_text(AUDIT_HOOK)
+        audit.write_text("")
+        env["FLEXISIM_NET_AUDIT"] = str(audit)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(hook_dir), env.get("PYTHONPATH"))
+                                            if p)
     solara = Path(sys.executable).with_name("solara")
     log = open(REPO / ".pytest_cache" / f"solara-{port}.log", "w") if (
         REPO / ".pytest_cache").is_dir() else subprocess.DEVNULL
+    mode = ["--production"] if production else []
     proc = subprocess.Popen([str(solara), "run", "app.py", "--port", str(port), "--host",
-                             "127.0.0.1", "--production", "--no-check-version"],
+                             "127.0.0.1", *mode, "--no-check-version"],
                             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
