@@ -46,7 +46,13 @@ from flexisim.metrics import VIEW as METRICS_VIEW
 from flexisim.params import Params, make_params
 from flexisim.population import FRONTLINE, build_population
 from flexisim.scenario import Scenario, load_scenario
-from flexisim.schedule import Plan, change_from_levers, office_only_schedule, schedule_text
+from flexisim.schedule import (
+    Plan,
+    change_from_levers,
+    change_starts,
+    office_only_schedule,
+    schedule_text,
+)
 from flexisim.state import Population
 
 __all__ = ["FlexiworkModel", "World", "build_worlds", "draw_population", "office_only",
@@ -440,6 +446,13 @@ class FlexiworkModel(mesa.Model):
         twin = self.counterfactual
         if twin is not None:
             twin.replan(twin.config.with_change(office_only_schedule([change])[0]))
+
+    def change_weeks(self) -> list[int]:
+        """The weeks so far (1-based, the timeseries' ``step``) from which a change of the
+        schedule applied: a dated change once its week is reached, a triggered one once it
+        fired."""
+        starts = change_starts(self.config.schedule, self.world.fired)
+        return sorted({s + 1 for s in starts if s is not None and s < self.steps})
 
     def run(self, steps: int | None = None) -> pd.DataFrame:
         """Step ``steps`` weeks (default: the scenario's ``[run] steps``); return the timeseries."""

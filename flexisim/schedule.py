@@ -52,7 +52,8 @@ from flexisim.scenario import (
 )
 
 __all__ = ["AGENCY_LEVERS", "Agencies", "Change", "FIXED_TABLES", "MAX_CHANGES", "Plan",
-           "Trigger", "office_only_schedule", "parse_schedule", "schedule_text"]
+           "Trigger", "change_starts", "in_force", "national_levers_at", "office_only_schedule",
+           "parse_schedule", "schedule_text"]
 
 #: tables whose levers are set once for a run (its length, seed and population)
 FIXED_TABLES = ("run", "population")
@@ -526,9 +527,7 @@ class Plan:
 
     def starts(self, fired: Mapping[int, int]) -> list[int | None]:
         """The 0-based week each change applies from (None: not yet triggered)."""
-        return [c.from_week - 1 if c.when is None else
-                (fired[i] + 1 if i in fired else None)
-                for i, c in enumerate(self.schedule)]
+        return change_starts(self.schedule, fired)
 
     def changes_at(self, week: int, fired: Mapping[int, int]) -> bool:
         """Whether any change starts at ``week`` (0-based)."""
@@ -549,14 +548,10 @@ class Plan:
             tuple per agency is not needed: job families are bits, see
             :func:`family_bits`).
         """
-        fired = fired or {}
         national = dict(self.config.values)
         n = len(self.central)
         agency = {k: _agency_array(k, national[k], n) for k in AGENCY_LEVERS}
-        starts = self.starts(fired)
-        order = sorted((s, i) for i, s in enumerate(starts)
-                       if s is not None and s <= max(week, 0))
-        for _, i in order:
+        for i in in_force(self.schedule, week, fired):
             change, mask = self.schedule[i], self.masks[i]
             for kwarg, value in change.values.items():
                 if mask is None:
@@ -565,6 +560,36 @@ class Plan:
                     agency[kwarg][slice(None) if mask is None else mask] = _agency_value(
                         kwarg, value)
         return national, agency
+
+
+def change_starts(schedule: Sequence[Change], fired: Mapping[int, int] | None = None
+                  ) -> list[int | None]:
+    """The 0-based week each change applies from (None: not yet triggered); ``fired`` maps a
+    triggered change's position to the week its condition was met."""
+    fired = fired or {}
+    return [c.from_week - 1 if c.when is None else (fired[i] + 1 if i in fired else None)
+            for i, c in enumerate(schedule)]
+
+
+def in_force(schedule: Sequence[Change], week: int, fired: Mapping[int, int] | None = None
+             ) -> list[int]:
+    """Positions of the changes in force at ``week`` (0-based), in the order they apply: the
+    order they started, ties in file order, so the latest decision wins."""
+    starts = change_starts(schedule, fired)
+    return [i for _, i in sorted((s, i) for i, s in enumerate(starts)
+                                 if s is not None and s <= max(week, 0))]
+
+
+def national_levers_at(config: Scenario, week: int,
+                       fired: Mapping[int, int] | None = None) -> dict[str, Any]:
+    """Every lever's national value at ``week`` (0-based): the scenario's values changed by
+    the changes in force that act everywhere (a change with ``agencies`` sets only those
+    agencies' columns, :meth:`Plan.levers_at`)."""
+    national = dict(config.values)
+    for i in in_force(config.schedule, week, fired):
+        if config.schedule[i].agencies is None:
+            national.update(config.schedule[i].values)
+    return national
 
 
 def family_bits(families: Sequence[str]) -> int:

@@ -233,3 +233,38 @@ def test_nothing_leaves_the_machine_on_a_first_start(production: bool, browser: 
         context.close()
     assert requests and not bt.non_local_requests(requests), bt.non_local_requests(requests)
     assert audit.read_text() == "", audit.read_text()
+
+
+#: JavaScript: the weeks (category positions) marked by a vertical line on each live chart.
+MARKED_JS = f"""() => {bt._CHARTS_JS}.map(c => (c.getOption().series || [])
+  .flatMap(s => (s.markLine && s.markLine.data) || []).map(d => d.xAxis))"""
+
+
+def test_a_lever_moved_during_the_run_applies_from_the_next_week(page: Any, img: Path) -> None:
+    for _ in range(3):
+        page.get_by_role("button", name="Langkah").click()
+    _week(page, 3)
+    _set_slider(page, "lever-verification_rate", "End")
+    apply = page.get_by_role("button", name="Terapkan mulai minggu ke-4")
+    apply.click()
+    # recorded as a change of the schedule, in words; the edit is gone (the model runs it)
+    page.locator(".recorded-changes").get_by_text("mulai minggu ke-4", exact=False).wait_for()
+    page.get_by_text("Model berjalan dengan pengaturan ini.").wait_for()
+    playwright_api.expect(apply).to_have_count(0)
+    page.get_by_role("button", name="Langkah").click()
+    _week(page, 4)
+    # the week the change applied from is marked on the live week-by-week charts (the sixth,
+    # by region, has no marks); week 4 is the fourth category, position 3
+    page.wait_for_function(f"() => ({MARKED_JS})().slice(0, 5).every(m => m.includes(3))")
+    # the sidebar scrolls by itself (a full-page shot would not show its end): a taller view
+    page.set_viewport_size({"width": 1600, "height": 1350})
+    page.locator(".recorded-changes").scroll_into_view_if_needed()
+    page.screenshot(path=str(img / "dashboard-change-during-run.png"))
+    # Reset starts over and replays the change: still recorded, still marked after week 4
+    page.get_by_role("button", name="Reset").click()
+    _week(page, 0)
+    page.locator(".recorded-changes").get_by_text("mulai minggu ke-4", exact=False).wait_for()
+    for _ in range(4):
+        page.get_by_role("button", name="Langkah").click()
+    _week(page, 4)
+    page.wait_for_function(f"() => ({MARKED_JS})()[0].includes(3)")

@@ -3,6 +3,7 @@ model after Reset, Step advances it, translations are complete, uploads are vali
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 import subprocess
@@ -13,6 +14,7 @@ from typing import Any
 
 import ipyvuetify as v
 import ipywidgets
+import pandas as pd
 import pytest
 import solara
 
@@ -199,9 +201,10 @@ def test_custom_js_preloads_the_echarts_the_charts_use() -> None:
 
 def test_saved_settings_load_back_unchanged() -> None:
     settings = workshop_settings("trust_but_verify", n_asn=SMALL).with_lever("max_flex_days", 1)
-    text = settings.scenario.to_toml()
+    text = settings.to_toml()
     again = parse_scenario_text(text, "saved.toml")
-    assert again.values == settings.scenario.values
+    assert again.values == settings.next_scenario().values
+    assert again.values["max_flex_days"] == 1
     assert settings.download_name() == "trust_but_verify-custom.toml"
 
 
@@ -343,3 +346,104 @@ def test_the_decree_scenario_is_marked_in_indonesian_too(page: Any) -> None:
     i18n.language.set("id")
     text = str(_outside_rules_alerts(page)[0].children)
     assert "Di luar Permenpan RB No. 4/2025" in text and "secara wajib" in text
+
+
+# ------------------------------------------------------------------ a lever changed mid-run
+
+
+def test_a_lever_changed_during_the_run_applies_from_the_next_week_and_is_saved() -> None:
+    """Issue 15 item 6 / issue 14: tighten verification at week 4 of a run; the run is the
+    same as without it up to week 4 and differs from week 5; the saved file records the change
+    in the schedule format and replays the run exactly."""
+    settings = workshop_settings(n_asn=SMALL).with_lever("steps", 10)
+    settings = settings.started(DashboardModel(settings=settings))
+    shocked, plain = DashboardModel(settings=settings), DashboardModel(settings=settings)
+    for _ in range(4):
+        shocked.step()
+        plain.step()
+    edited = settings.with_lever("verification_rate", 0.9)
+    assert edited.edits == {"verification_rate": 0.9} and not edited.applies_to(shocked)
+    after = shocked.apply_edits(edited)
+    assert after.applies_to(shocked) and after.edits == {}
+    assert after.shown()["verification_rate"] == 0.9  # the sliders stay where they were moved
+    assert after.next_scenario().values["verification_rate"] == settings.scenario.values[
+        "verification_rate"]  # ... while the scenario starts from its own value
+    for _ in range(6):
+        shocked.step()
+        plain.step()
+    a, b = shocked.timeseries(), plain.timeseries()
+    column = "detected_shirking_rate"
+    assert a[column].loc[:4].equals(b[column].loc[:4])
+    assert (a[column].loc[5:] > b[column].loc[5:]).all()  # 9 in 10 checked, not 1 in 10
+    assert shocked.change_weeks() == [5]
+    text = after.to_toml()
+    assert "[[schedule]]" in text and "from_week = 5" in text
+    replay = DashboardModel(settings=dataclasses.replace(
+        settings, scenario=parse_scenario_text(text, "saved.toml")))
+    pd.testing.assert_frame_equal(replay.run(10), a)
+
+
+def test_reset_starts_over_with_the_edits_and_replays_recorded_changes() -> None:
+    settings = workshop_settings(n_asn=SMALL).with_lever("steps", 8)
+    model = DashboardModel(settings=settings)
+    settings = settings.started(model)
+    for _ in range(2):
+        model.step()
+    after = model.apply_edits(settings.with_lever("verification_rate", 0.9))
+    reactive = solara.Reactive(after.with_lever("trust_culture", 0.2))
+    again = DashboardModel(settings=reactive)  # what Mesa's Reset does
+    assert again.config.values["trust_culture"] == 0.2  # the edit, from week 1
+    assert again.config.schedule == model.config.schedule  # the recorded change, at week 3
+    assert reactive.value.edits == {} and reactive.value.at_week == 0
+    assert reactive.value.shown()["verification_rate"] == settings.scenario.values[
+        "verification_rate"]  # week 1's levers again
+    assert reactive.value.applies_to(again)
+
+
+def test_moving_a_lever_back_drops_the_edit() -> None:
+    settings = workshop_settings(n_asn=SMALL)
+    value = settings.shown()["verification_rate"]
+    moved = settings.with_lever("verification_rate", 0.9).with_lever("verification_rate", value)
+    assert moved.edits == {}
+
+
+def test_apply_during_the_run_on_the_page(page: Any) -> None:
+    label = i18n.lever_label("verification_rate", "en")
+    assert not page.find(v.Btn, class_="apply-now").widgets
+    _slider(page, label).v_model = 0.9
+    assert not page.find(v.Btn, class_="apply-now").widgets  # week 0: Reset is the same
+    for _ in range(3):
+        _button(page, "Step").click()
+    button = page.find(v.Btn, class_="apply-now").widget
+    assert button.children == [i18n.t("apply_now", "en", week=4)]
+    button.click()
+    assert not page.find(v.Btn, class_="apply-now").widgets
+    assert not page.find(v.Alert, children=[i18n.t("pending", "en")]).widgets
+    assert _slider(page, label).v_model == 0.9
+    recorded = [w.children[0] for w in page.find(v.Html, tag="span").widgets
+                if w.children and str(w.children[0]).startswith("• ")]
+    assert recorded == ["• " + i18n.lever_label("verification_rate", "en") + " = 0.9: from week 4"]
+    _button(page, "Step").click()
+    marks = _charts(page)[0]["series"][0]["markLine"]["data"]
+    assert [m["xAxis"] for m in marks] == [3]  # week 4, the fourth category
+
+
+def test_events_mark_press_scandals_and_changes() -> None:
+    model = DashboardModel(settings=workshop_settings(n_asn=SMALL))
+    for _ in range(3):
+        model.step()
+    ts = charts.timeseries(model)
+    ts = ts.assign(scandals_press=[0.0, 1.0, 0.0])
+    marks = charts.events(model, ts)
+    assert [(w, label) for w, label, _ in marks] == [(2, i18n.t("scandal.marker"))]
+    option = charts.performance_option(ts, marks)
+    assert option["series"][0]["markLine"]["data"][0]["xAxis"] == 1
+    assert "markLine" not in charts.performance_option(ts)["series"][0]
+
+
+@pytest.mark.parametrize(("value", "en", "id_"), [
+    (5000, "5,000", "5.000"), (0.25, "0.25", "0,25"), (-0.0001, "0", "0"),
+    (1234.5, "1,234.5", "1.234,5"), (2.0, "2", "2")])
+def test_numbers_are_written_as_the_reader_writes_them(value: float, en: str, id_: str) -> None:
+    assert i18n.number(value, "en") == en
+    assert i18n.number(value, "id") == id_

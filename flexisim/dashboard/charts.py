@@ -56,9 +56,41 @@ def line(name: str, data: list[float | None], colour: str, *, dashed: bool = Fal
             "color": colour, "lineStyle": {"width": width, "type": "dashed" if dashed else "solid"}}
 
 
+#: (week, label, colour) of an event marked on the week axis
+Event = tuple[int, str, str]
+
+
+def events(model: FlexiworkModel, ts: pd.DataFrame) -> list[Event]:
+    """What the room should see marked: the weeks a change of the schedule applied from
+    (a rollout, a rule tightened, a lever moved during the run) and the weeks a misconduct
+    case reached the press (the route that moves public trust most, ODD 7.4)."""
+    marks: list[Event] = [(w, t("change.marker"), POLICY) for w in model.change_weeks()]
+    if "scandals_press" in ts:
+        marks += [(int(w), t("scandal.marker"), ALERT)
+                  for w in ts.index[ts["scandals_press"].to_numpy() > 0]]
+    return marks
+
+
+def mark_events(series: list[dict[str, Any]], weeks: Sequence[int],
+                marks: Sequence[Event]) -> list[dict[str, Any]]:
+    """Vertical lines at the events' weeks, carried by the first series (ECharts markLine;
+    on a category axis a line is placed by the category's position)."""
+    position = {int(w): i for i, w in enumerate(weeks)}
+    lines = [{"xAxis": position[w], "label": {"formatter": label, "color": colour},
+              "lineStyle": {"color": colour}} for w, label, colour in marks if w in position]
+    if lines and series:
+        series[0] = {**series[0], "markLine": {
+            "silent": True, "symbol": "none", "animation": False, "data": lines,
+            "label": {"position": "insideEndTop", "fontSize": 10},
+            "lineStyle": {"type": "dotted", "width": 1.5}}}
+    return series
+
+
 def line_chart(title: str, weeks: Sequence[int], series: list[dict[str, Any]],
-               y_names: Sequence[str], *, y_min: float | None = None) -> dict[str, Any]:
-    """A week-by-week line chart with one or two y axes."""
+               y_names: Sequence[str], *, y_min: float | None = None,
+               marks: Sequence[Event] = ()) -> dict[str, Any]:
+    """A week-by-week line chart with one or two y axes, events marked."""
+    series = mark_events(series, weeks, marks)
     axes = []
     for i, name in enumerate(y_names):
         axis: dict[str, Any] = {"type": "value", "name": name, "scale": y_min is None,
@@ -83,16 +115,16 @@ def line_chart(title: str, weeks: Sequence[int], series: list[dict[str, Any]],
 # ---------------------------------------------------------------------------- option builders
 
 
-def performance_option(ts: pd.DataFrame) -> dict[str, Any]:
+def performance_option(ts: pd.DataFrame, marks: Sequence[Event] = ()) -> dict[str, Any]:
     weeks = list(ts.index)
     return line_chart(t("chart.performance"), weeks, [
         line(t("series.policy"), clean(ts.get("performance", [])), POLICY),
         line(t("series.office_only"), clean(ts.get("performance_counterfactual", [])),
              COUNTERFACTUAL, dashed=True),
-    ], [t("axis.index")])
+    ], [t("axis.index")], marks=marks)
 
 
-def trust_option(ts: pd.DataFrame) -> dict[str, Any]:
+def trust_option(ts: pd.DataFrame, marks: Sequence[Event] = ()) -> dict[str, Any]:
     weeks = list(ts.index)
     return line_chart(t("chart.trust"), weeks, [
         line(t("series.trust"), clean(ts.get("public_trust", [])), POLICY),
@@ -100,20 +132,20 @@ def trust_option(ts: pd.DataFrame) -> dict[str, Any]:
              COUNTERFACTUAL, dashed=True),
         line(t("series.distrustful"), clean(ts.get("share_distrustful", []), 100), ALERT,
              axis=1, width=1.2),
-    ], ["0-100", t("series.distrustful")])
+    ], ["0-100", t("series.distrustful")], marks=marks)
 
 
-def shirking_option(ts: pd.DataFrame) -> dict[str, Any]:
+def shirking_option(ts: pd.DataFrame, marks: Sequence[Event] = ()) -> dict[str, Any]:
     weeks = list(ts.index)
     return line_chart(t("chart.shirking"), weeks, [
         line(t("series.shirking"), clean(ts.get("shirking_rate", []), 100), ALERT),
         line(t("series.detected"), clean(ts.get("detected_shirking_rate", []), 100), POLICY),
         line(t("series.false"), clean(ts.get("false_accusation_rate", []), 100), ACCENT,
              dashed=True),
-    ], [t("axis.percent")], y_min=0)
+    ], [t("axis.percent")], y_min=0, marks=marks)
 
 
-def uptake_option(ts: pd.DataFrame) -> dict[str, Any]:
+def uptake_option(ts: pd.DataFrame, marks: Sequence[Event] = ()) -> dict[str, Any]:
     weeks = list(ts.index)
     return line_chart(t("chart.uptake"), weeks, [
         line(t("series.uptake"), clean(ts.get("flex_uptake", []), 100), POLICY),
@@ -121,15 +153,15 @@ def uptake_option(ts: pd.DataFrame) -> dict[str, Any]:
              dashed=True),
         line(t("series.flex_days"), clean(ts.get("mean_flex_days", [])), GOOD, axis=1,
              width=1.2),
-    ], [t("axis.percent"), t("series.flex_days")], y_min=0)
+    ], [t("axis.percent"), t("series.flex_days")], y_min=0, marks=marks)
 
 
-def workforce_option(ts: pd.DataFrame) -> dict[str, Any]:
+def workforce_option(ts: pd.DataFrame, marks: Sequence[Event] = ()) -> dict[str, Any]:
     weeks = list(ts.index)
     return line_chart(t("chart.workforce"), weeks, [
         line(t("series.attrition"), clean(ts.get("attrition", []), 100, digits=4), ALERT),
         line(t("series.recruits"), clean(ts.get("recruits", [])), GOOD, axis=1),
-    ], [t("series.attrition"), t("series.recruits")], y_min=0)
+    ], [t("series.attrition"), t("series.recruits")], y_min=0, marks=marks)
 
 
 def regions_option(ts: pd.DataFrame, regions: Sequence[str]) -> dict[str, Any]:
@@ -195,8 +227,10 @@ def citizens_option(model: FlexiworkModel) -> dict[str, Any]:
 def live_options(model: FlexiworkModel) -> list[dict[str, Any]]:
     """The options of the six live charts, in page order."""
     ts = timeseries(model)
-    return [performance_option(ts), trust_option(ts), shirking_option(ts), uptake_option(ts),
-            workforce_option(ts), regions_option(ts, model.pop.region_names)]
+    marks = events(model, ts) if len(ts) else []
+    return [performance_option(ts, marks), trust_option(ts, marks), shirking_option(ts, marks),
+            uptake_option(ts, marks), workforce_option(ts, marks),
+            regions_option(ts, model.pop.region_names)]
 
 
 def LiveCharts(model: FlexiworkModel) -> Any:  # noqa: N802 (component naming)

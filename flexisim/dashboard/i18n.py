@@ -12,6 +12,7 @@ so the CLI, the scenario files and the dashboard explain a lever in the same wor
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import solara
 
@@ -40,6 +41,19 @@ TEXTS: dict[str, dict[str, str]] = {
     "pending": {"en": "Changes apply after Reset.", "id": "Perubahan berlaku setelah Reset."},
     "outside_rules": {"en": "Outside Permenpan RB No. 4/2025: {notes}.",
                       "id": "Di luar Permenpan RB No. 4/2025: {notes}."},
+    "apply_now": {"en": "Apply from week {week}", "id": "Terapkan mulai minggu ke-{week}"},
+    "apply_now_help": {"en": "a policy shock in this run, saved with the settings",
+                       "id": "kejutan kebijakan dalam jalannya model ini, tersimpan bersama "
+                             "pengaturan"},
+    "recorded_changes": {"en": "Changes during the run (Reset replays them):",
+                         "id": "Perubahan selama jalannya model (Reset memutarnya ulang):"},
+    "change.from_week": {"en": "from week {n}", "id": "mulai minggu ke-{n}"},
+    "change.when": {"en": "once {output} {sign} {value}", "id": "begitu {output} {sign} {value}"},
+    "change.agencies": {"en": "in some agencies", "id": "di sebagian instansi"},
+    "change.marker": {"en": "policy change", "id": "perubahan kebijakan"},
+    "scandal.marker": {"en": "scandal", "id": "skandal"},
+    "yes": {"en": "yes", "id": "ya"},
+    "no": {"en": "no", "id": "tidak"},
     "applied": {"en": "The model runs these settings.",
                 "id": "Model berjalan dengan pengaturan ini."},
     "save": {"en": "Save settings (TOML)", "id": "Simpan pengaturan (TOML)"},
@@ -279,3 +293,41 @@ def mesa_text(text: object, lang: str | None = None) -> object:
     if match:
         return f"{t('mesa.' + match[1], lang)}: {match[2]}"
     return text
+
+
+def number(value: float, lang: str | None = None, digits: int = 2) -> str:
+    """A number as the reader writes it: 1,234.5 in English, 1.234,5 in Bahasa Indonesia
+    (trailing zeros dropped; -0 shown as 0)."""
+    text = f"{float(value):,.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        text = "0"
+    if (lang or language.value) == "id":
+        text = text.translate(str.maketrans({",": ".", ".": ","}))
+    return text
+
+
+def value_text(value: Any, lang: str | None = None) -> str:
+    """A lever's value in words: yes/no, a number, or a list of choices."""
+    if isinstance(value, bool):
+        return t("yes" if value else "no", lang)
+    if isinstance(value, int | float):
+        return number(value, lang)
+    if isinstance(value, list | tuple):
+        return ", ".join(choice_label(str(v), lang) for v in value)
+    return choice_label(str(value), lang)
+
+
+def change_text(change: Any, lang: str | None = None) -> str:
+    """One change of a schedule in words: its levers, where and from when."""
+    what = "; ".join(f"{lever_label(k, lang)} = {value_text(v, lang)}"
+                     for k, v in change.values.items())
+    if change.when is None:
+        when = t("change.from_week", lang, n=change.from_week)
+    else:
+        w = change.when
+        sign, limit = (">", w.above) if w.above is not None else ("<", w.below)
+        when = t("change.when", lang, output=w.output, sign=sign, value=number(limit, lang))
+    where = f" ({t('change.agencies', lang)})" if change.agencies is not None else ""
+    return f"{what}{where}: {when}"

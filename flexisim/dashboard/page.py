@@ -39,14 +39,15 @@ def SettingsPanel(settings: solara.Reactive[Settings],
     """Scenario, levers, save/load. Choosing or loading a scenario restarts the model."""
 
     def apply(new: Settings) -> None:
-        settings.set(new)
-        model.set(DashboardModel(settings=new))
+        started = DashboardModel(settings=new)
+        settings.set(new.started(started))
+        model.set(started)
         force_update()
 
-    applied = settings.value.scenario.values == model.value.config.values
+    applied = settings.value.applies_to(model.value)
     with solara.Column(gap="8px", style={"width": "100%"}):
         ScenarioCard(settings, apply)
-        LeverPanel(settings, applied)
+        LeverPanel(settings, applied, model)
 
 
 def _parameters_panel(model: solara.Reactive[DashboardModel],

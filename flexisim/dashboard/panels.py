@@ -12,9 +12,11 @@ from typing import Any
 
 import ipywidgets
 import solara
+from mesa.visualization.utils import force_update, update_counter
 
 from flexisim.dashboard import i18n
 from flexisim.dashboard.i18n import (
+    change_text,
     choice_label,
     lever_help,
     lever_label,
@@ -26,6 +28,7 @@ from flexisim.dashboard.state import (
     MAIN_LEVERS,
     POPULATION_CHOICES,
     WORKSHOP_N_ASN,
+    DashboardModel,
     Settings,
     available_scenarios,
     workshop_settings,
@@ -132,7 +135,7 @@ def ScenarioCard(settings: solara.Reactive[Settings], apply: Callable[[Settings]
 
     def choose(name: str) -> None:
         if name in scenarios:
-            apply(workshop_settings(name, n_asn=int(current.scenario.values["n_asn"])))
+            apply(workshop_settings(name, n_asn=int(current.shown()["n_asn"])))
             upload_message.set(None)
 
     def set_population(n: int) -> None:
@@ -168,13 +171,13 @@ def ScenarioCard(settings: solara.Reactive[Settings], apply: Callable[[Settings]
         solara.Text(description + (" " + t("scenario_custom") if current.modified else ""),
                     classes=["scenario-description"],
                     style={"font-style": "italic", "display": "block", "margin-bottom": "16px"})
-        solara.v.Select(label=t("population"), v_model=int(current.scenario.values["n_asn"]),
+        solara.v.Select(label=t("population"), v_model=int(current.shown()["n_asn"]),
                         items=[{"text": f"{n:,}", "value": n} for n in POPULATION_CHOICES],
                         on_v_model=set_population, dense=True)
         solara.Text(t("population_help", n=f"{WORKSHOP_N_ASN:,}"),
                     style={"font-size": "0.8em", "color": "#666"})
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
-            solara.FileDownload(current.scenario.to_toml, filename=current.download_name(),
+            solara.FileDownload(current.to_toml, filename=current.download_name(),
                                 label=t("save"), mime_type="application/toml")
         solara.Text(t("load"), style={"margin-top": "8px"})
         ipywidgets.FileUpload.element(accept=".toml,text/plain", multiple=False,
@@ -198,9 +201,15 @@ MORE_LEVERS: tuple[str, ...] = tuple(k for k in LEVERS
 
 
 @solara.component
-def LeverPanel(settings: solara.Reactive[Settings], applied: bool) -> None:
-    """Sliders and switches for the main levers; the rest under 'More levers'."""
-    values = settings.value.scenario.values
+def LeverPanel(settings: solara.Reactive[Settings], applied: bool,
+               model: solara.Reactive[DashboardModel] | None = None) -> None:
+    """Sliders and switches for the main levers; the rest under 'More levers'.
+
+    The sliders show the levers in force (the scenario's, or those of the last change made
+    during the run) with the page's edits. Edits wait for Reset (start over with them), or
+    for "apply from week n" (:class:`ApplyDuringRun`): a policy shock in the running model.
+    """
+    values = settings.value.shown()
 
     def set_lever(kwarg: str, value: Any) -> None:
         try:
@@ -218,6 +227,11 @@ def LeverPanel(settings: solara.Reactive[Settings], applied: bool) -> None:
             solara.Text(t("applied"), style={"font-size": "0.85em", "color": "#2e7d32"})
         else:
             solara.Warning(t("pending"), dense=True, classes=["pending-warning"])
+        # always there (empty when not applicable): a child that comes and goes would shift
+        # the ones after it, and "More levers" would be rebuilt closed
+        if model is not None:
+            ApplyDuringRun(settings, model)
+        RecordedChanges(settings.value.scenario.schedule)
         notes = outside_rules(values, i18n.language.value)
         if notes:  # a cap above two days or a decree: say so where the levers are set
             solara.Warning(t("outside_rules", notes="; ".join(notes)), dense=True,
@@ -244,3 +258,39 @@ def MoreLevers(values: dict[str, Any], on_value: Callable[[str, Any], None]) -> 
                 if is_open:
                     for kwarg in MORE_LEVERS:
                         LeverInput(kwarg, values[kwarg], on_value, False)
+
+
+@solara.component
+def ApplyDuringRun(settings: solara.Reactive[Settings],
+                   model: solara.Reactive[DashboardModel]) -> None:
+    """'Apply from week n+1': the edits as a policy shock in the running model.
+
+    Its own component, subscribed to the week counter: it follows the run (the week on its
+    button) while the rest of the sidebar is not re-rendered by a step.
+    """
+    update_counter.get()  # re-render after each step
+    m = model.value
+    if not settings.value.edits or not (0 < m.steps < m.horizon):
+        # nothing moved, or the run not started (Reset is the same thing) or at its end
+        return
+
+    def apply_now() -> None:
+        settings.set(model.value.apply_edits(settings.value))
+        force_update()
+
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.Button(t("apply_now", week=m.steps + 1), on_click=apply_now, color="primary",
+                      outlined=True, dense=True, classes=["apply-now"])
+        solara.Text(t("apply_now_help"), style={"font-size": "0.8em", "color": "#666"})
+
+
+@solara.component
+def RecordedChanges(schedule: tuple[Any, ...]) -> None:
+    """The scenario's schedule in words: changes made during the run are saved with it."""
+    if not schedule:
+        return
+    with solara.Column(gap="0px", classes=["recorded-changes"]):
+        solara.Text(t("recorded_changes"), style={"font-size": "0.85em", "font-weight": "bold"})
+        for change in schedule:
+            solara.Text("• " + change_text(change),
+                        style={"font-size": "0.8em", "color": "#444"})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 import solara
@@ -23,6 +24,7 @@ from flexisim.scenario import (
     load_scenario,
     scenarios_dir,
 )
+from flexisim.schedule import national_levers_at
 
 #: Population of the workshop default. The model step is ~10 ms here; the page update is what
 #: costs, and a smaller population would only make the curves noisier (docs/dashboard.md,
@@ -55,33 +57,79 @@ HIDDEN_LEVERS: frozenset[str] = frozenset({"n_asn", "seed", "steps", "warmup_wee
 
 @dataclasses.dataclass(frozen=True)
 class Settings:
-    """The settings the next Reset will run.
+    """What the page shows, what was run, and what the next Reset will run.
 
     Attributes
     ----------
     scenario : Scenario
-        Complete validated lever values (population size and seed included).
+        The scenario the model runs: validated lever values (population size and seed
+        included) and its schedule, with every lever changed mid-run recorded as a
+        :class:`~flexisim.schedule.Change` from its week -- so a saved file reproduces the
+        run, policy shocks included.
     origin : str
         Name of the scenario file the settings started from, or of the uploaded file.
     modified : bool
         True once a lever was moved after choosing or loading a scenario.
+    edits : dict
+        Levers moved on the page and not yet applied: Reset starts over with them (from
+        week 1), or :meth:`DashboardModel.apply_edits` applies them from the next week of the
+        running model.
+    at_week : int
+        The week (0-based) whose levers in force the page shows: 0, or the week of the last
+        change applied during the run.
     """
 
     scenario: Scenario
     origin: str = DEFAULT_SCENARIO
     modified: bool = False
+    edits: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    at_week: int = 0
+
+    def shown(self) -> dict[str, Any]:
+        """Every lever's value as the page shows it: in force at :attr:`at_week`, with the
+        edits."""
+        return {**national_levers_at(self.scenario, self.at_week), **self.edits}
 
     def with_lever(self, kwarg: str, value: Any) -> Settings:
-        """A copy with one lever changed (validated; raises ScenarioError when invalid)."""
-        changed = self.scenario.with_values(source="dashboard", **{kwarg: value})
-        return dataclasses.replace(self, scenario=changed, modified=True)
+        """A copy with one lever moved (validated with the other edits; raises ScenarioError
+        when invalid). Moving it back to the value in force drops the edit."""
+        edits = {**self.edits, kwarg: value}
+        self.next_scenario(edits)  # validates
+        in_force = national_levers_at(self.scenario, self.at_week)
+        edits = {k: v for k, v in edits.items() if _differs(v, in_force[k])}
+        return dataclasses.replace(self, edits=edits, modified=True)
+
+    def next_scenario(self, edits: Mapping[str, Any] | None = None) -> Scenario:
+        """What Reset runs: the scenario with the edits from week 1 (its schedule kept)."""
+        edits = self.edits if edits is None else edits
+        return self.scenario.with_values(source="dashboard", **edits) if edits else self.scenario
+
+    def started(self, model: FlexiworkModel) -> Settings:
+        """The settings of a model just built from :meth:`next_scenario`: nothing pending."""
+        return dataclasses.replace(self, scenario=model.config, edits={}, at_week=0)
+
+    def applies_to(self, model: FlexiworkModel) -> bool:
+        """Whether the page shows what ``model`` runs (no edit pending)."""
+        return not self.edits and (self.scenario.values, self.scenario.schedule) == (
+            model.config.values, model.config.schedule)
 
     def download_name(self) -> str:
         stem = self.origin.removesuffix(".toml") or "scenario"
         return f"{stem}-custom.toml" if self.modified else f"{stem}.toml"
 
+    def to_toml(self) -> str:
+        """The file to save: what Reset would run (changes made during the run included)."""
+        return self.next_scenario().to_toml()
+
     def model_kwargs(self) -> dict[str, Any]:
-        return {"scenario": self.scenario, "rng": int(self.scenario.values["seed"])}
+        scenario = self.next_scenario()
+        return {"scenario": scenario, "rng": int(scenario.values["seed"])}
+
+
+def _differs(a: Any, b: Any) -> bool:
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return sorted(a) != sorted(b)
+    return bool(a != b)
 
 
 _scenarios_lock = threading.Lock()
@@ -141,12 +189,30 @@ class DashboardModel(FlexiworkModel):
         if isinstance(scenario, MesaScenario):
             # Mesa's Reset adds an empty mesa Scenario of its own; our scenarios are TOML ones.
             scenario = None
+        chosen = None
         if settings is not None:
             chosen = settings.value if isinstance(settings, solara.Reactive) else settings
             kwargs = chosen.model_kwargs()
             scenario, rng = kwargs["scenario"], kwargs["rng"]
         super().__init__(scenario=scenario, rng=rng, **levers)
         self.horizon = int(self.config.values["steps"])
+        if isinstance(settings, solara.Reactive) and chosen is not None:
+            # Mesa's Reset: the edits are now the model's; the page shows week 1's levers
+            started = chosen.started(self)
+            if started != chosen:
+                settings.set(started)
+
+    def apply_edits(self, settings: Settings) -> Settings:
+        """Apply the page's edits from the next week of this run (a policy shock).
+
+        The change is recorded in the model's scenario (:meth:`FlexiworkModel.change_levers`),
+        and returned settings hold that scenario, so a saved file replays the shock.
+        """
+        week = int(self.steps) + 1
+        self.change_levers(label=f"changed on the dashboard during the run, from week {week}",
+                           **settings.edits)
+        return dataclasses.replace(settings, scenario=self.config, edits={},
+                                   at_week=int(self.steps))
 
     def step(self) -> None:
         super().step()
