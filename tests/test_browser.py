@@ -169,7 +169,7 @@ def test_office_floor_and_comparison(page: Any, img: Path) -> None:
     page.wait_for_function(WINDOW_STILL_JS)  # the tab has finished sliding in
     page.screenshot(path=str(img / "dashboard-office-floor.png"))
 
-    page.get_by_role("tab", name="Bandingkan dua pengaturan").click()
+    page.get_by_role("tab", name="Bandingkan pengaturan").click()
     # weeks (the panel's last slider): 24, enough for bands to show and quick to run
     weeks = page.locator(".compare-panel [role=slider]").last
     for key, value in [("Home", 4), *(("ArrowRight", w) for w in range(8, 25, 4))]:
@@ -189,7 +189,7 @@ def test_office_floor_and_comparison(page: Any, img: Path) -> None:
 
 def _run_short_comparison(page: Any) -> None:
     """Open the comparison tab and run its smallest setting (2 runs of 4 weeks)."""
-    page.get_by_role("tab", name="Bandingkan dua pengaturan").click()
+    page.get_by_role("tab", name="Bandingkan pengaturan").click()
     for slider, key in ((0, "Home"), (-1, "Home")):  # replications 2, weeks 4
         handle = page.locator(".compare-panel [role=slider]").nth(slider)
         handle.focus()

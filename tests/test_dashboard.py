@@ -262,9 +262,144 @@ def test_compare_runs_replications_with_common_seeds() -> None:
     assert all(len(ts) == 4 for ts in results["A"])
     band = compare.bands(results["A"], "performance")
     assert (band["lo"] <= band["mean"]).all() and (band["mean"] <= band["hi"]).all()
-    option = compare.band_option("t", results, "performance")
-    assert len(option["series"]) == 6
     assert compare.replication_seeds(7, 3) == compare.replication_seeds(7, 3)
+    # common random numbers: same seeds, so the office-only twins of A and B are the same
+    # worlds (B's levers differ only in flexiwork institutions... and in the twin's levers
+    # that are not flexiwork: here only the first week's records are compared)
+    assert [len(ts) for ts in results["B"]] == [4, 4, 4]
+
+
+def _saved(index: int, scenario: str, n: int = 3, weeks: int = 4) -> compare.SavedRun:
+    config = load_scenario(scenario).with_values(n_asn=600)
+    with ThreadPoolExecutor(2) as pool:
+        runs = compare.run_replications({"x": config}, n, weeks, 7, executor=pool)["x"]
+    return compare.SavedRun(index=index, scenario=scenario, runs=tuple(runs), replications=n,
+                            weeks=weeks, n_asn=600, seed=7)
+
+
+@pytest.fixture
+def no_saved_runs() -> Any:
+    compare.saved_runs.set(())
+    yield
+    compare.saved_runs.set(())
+
+
+def test_comparison_plots_effects_against_the_office_only_world() -> None:
+    i18n.language.set("en")
+    saved = [_saved(1, "permenpan_4_2025"), _saved(2, "trust_but_verify", weeks=6)]
+    performance, trust, shirking, uptake = (compare.band_option(m, saved)
+                                            for m in compare.MEASURES["effects"])
+    # each setting against its own twin, week by week: (policy - twin) / twin, in %
+    expected = pd.concat([100 * (r["performance"] - r["performance_counterfactual"])
+                          / r["performance_counterfactual"] for r in saved[0].runs],
+                         axis=1).mean(axis=1)
+    a_mean, b_mean = "1. Permenpan RB 4/2025 (today): mean", "2. Trust, but verify: mean"
+    mean = next(s for s in performance["series"] if s["name"] == a_mean)["data"]
+    assert mean[:4] == pytest.approx(expected.round(3).tolist())
+    assert mean[4:] == [None, None]  # A ran 4 weeks, B 6: one week axis, gaps after A's end
+    assert performance["xAxis"]["data"] == [1, 2, 3, 4, 5, 6]
+    trust_mean = next(s for s in trust["series"] if s["name"] == b_mean)["data"]
+    b = saved[1].runs
+    assert trust_mean == pytest.approx(pd.concat(
+        [r["public_trust"] - r["public_trust_counterfactual"] for r in b], axis=1)
+        .mean(axis=1).round(3).tolist())
+    # axes say what they plot, with units; the zero line is the office-only world
+    assert performance["yAxis"]["name"] == "% vs office only"
+    assert trust["yAxis"]["name"] == "points vs office only"
+    assert shirking["yAxis"]["name"] == "% of work days"
+    zero = [s["markLine"]["data"] for s in performance["series"] if "markLine" in s]
+    assert zero == [[{"yAxis": 0, "label": {"formatter": "office only (same world)"}}]]
+    # bands below zero: stacked whatever the sign (ECharts' default stacks same signs only)
+    stacked = [x for x in performance["series"] if "stack" in x]
+    assert len(stacked) == 4 and all(x["stackStrategy"] == "all" for x in stacked)
+    # a legend that wraps (every run's name readable), not one that scrolls out of sight
+    assert performance["legend"].get("type") != "scroll"
+    # levels are the option
+    level = compare.band_option(compare.MEASURES["levels"][0], saved)
+    assert level["yAxis"]["name"] == "performance index (0-100)"
+    level_mean = next(s for s in level["series"] if s["name"] == a_mean)["data"][:4]
+    assert level_mean == pytest.approx(pd.concat([r["performance"] for r in saved[0].runs],
+                                                 axis=1).mean(axis=1).round(3).tolist())
+
+
+def test_comparison_summary_is_written_as_the_reader_writes_numbers() -> None:
+    saved = _saved(1, "permenpan_4_2025")
+    text = compare.summary_text(saved, "id")
+    s = compare.effect_summary(saved.runs)
+    assert f"{i18n.signed(s['perf'], 'id')}%" in text and "600 ASN" in text
+    assert not re.search(r"[-+]0,0(?!\d)", text) and "+-" not in text
+    assert "." not in i18n.signed(s["perf"], "id")  # a decimal comma in Indonesian
+    assert i18n.signed(-0.04, "en") == "0.0" and i18n.signed(-0.04, "id") == "0,0"
+    assert i18n.signed(1.26, "id") == "+1,3" and i18n.signed(-1, "en") == "-1.0"
+    assert i18n.signed(1234.5, "id") == "+1.234,5"
+
+
+def _tab(rc: Any, index: int) -> None:
+    rc.find(v.Tabs).widget.v_model = index
+
+
+def _summaries(rc: Any, n: int, timeout: float = 5.0) -> list[str]:
+    """The comparison summaries shown, once there are ``n`` (a task may still be running)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        texts = [w.children[0] for w in rc.find(v.Html, class_="compare-summary").widgets]
+        if len(texts) == n or time.monotonic() > deadline:
+            assert len(texts) == n, texts
+            return texts
+        time.sleep(0.02)
+
+
+def test_comparisons_survive_tab_and_language_switches(page: Any, no_saved_runs: Any) -> None:
+    compare.saved_runs.set((_saved(1, "permenpan_4_2025"),
+                            _saved(2, "trust_but_verify")))
+    _tab(page, 2)
+    _summaries(page, 2)
+    assert len(_charts(page)) == 4
+    _tab(page, 0)
+    assert not page.find(v.Html, class_="compare-summary").widgets
+    i18n.language.set("id")
+    _tab(page, 2)
+    texts = _summaries(page, 2)
+    assert all("dibanding hanya di kantor" in x for x in texts)
+    # any number of runs: a third and fourth are added to the same charts
+    compare.saved_runs.set(compare.saved_runs.value + (_saved(3, "control_heavy"),
+                                                       _saved(4, "office_only")))
+    _summaries(page, 4)
+    assert len(_charts(page)[0]["series"]) == 4 * 3
+    # one removed, then all
+    page.find(v.Btn, class_="compare-remove").widgets[0].click()  # the first, "1. A"
+    assert [x[:2] for x in _summaries(page, 3)] == ["2.", "3.", "4."]
+    page.find(v.Btn, class_="compare-clear").widget.click()
+    _summaries(page, 0)
+    assert not _charts(page)
+
+
+def test_the_run_button_adds_both_settings(page: Any, no_saved_runs: Any,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    pool = ThreadPoolExecutor(2)
+    monkeypatch.setattr(compare, "shared_executor", lambda: pool)
+    monkeypatch.setattr(compare, "COMPARE_ASN_CHOICES", (600,))
+    _tab(page, 2)
+    panel = page.find(v.Slider, label="Replications per setting")
+    panel.widget.v_model = 2
+    page.find(v.Slider, label="Weeks").widget.v_model = 4
+    page.find(v.Select, label="ASN agents per run").widget.v_model = 600
+    page.find(v.Btn, class_="compare-run").widget.click()
+    # the task re-renders the page from its own thread as it ends (Solara's server serialises
+    # that with the session's events; a test must wait for the thread's last render itself)
+    assert compare.comparison._last_finished_event.wait(120)
+    assert compare.comparison.finished and not page.find(v.Btn, children=["Cancel"]).widgets
+    _summaries(page, 2)
+    labels = [s.label("en") for s in compare.saved_runs.value]
+    assert labels == ["1. Permenpan RB 4/2025 (today)", "2. Trust, but verify"]
+    assert [s.n_asn for s in compare.saved_runs.value] == [600, 600]
+    # what the button ran is kept when the panel is re-mounted (another tab, the language)
+    _tab(page, 1)
+    i18n.language.set("id")
+    _tab(page, 2)
+    assert [x.split(" (")[0] for x in _summaries(page, 2)] == [
+        "1. Permenpan RB 4/2025", "2. Percaya, tapi verifikasi"]
+    pool.shutdown()
 
 
 def test_compare_cancel_stops_the_runs_not_started() -> None:

@@ -1,18 +1,30 @@
-"""Two settings side by side, each run N times, drawn as bands.
+"""Settings side by side, each run N times, drawn as bands of their effects.
 
 One run is one draw of luck; a workshop should see the spread. The replications run in
 worker processes of one pool per server (the page's own process stays responsive) while the
 page shows progress. They go through the run core (:func:`flexisim.runs.map_runs`), like
 every other run: the same specs, the same thread policy in the workers.
+
+What is plotted is the *effect* of each setting against its own office-only twin (the same
+world without flexiwork, after the warm-up), week by week: the quantity the model is about.
+Two settings' absolute levels can differ by more than either's effect (B's performance index
+at 52 against A's at 44 reads as +18 % although each is within 2 % of its office-only twin),
+so levels are an option, not the default.
+
+Every comparison run in a session is kept (:data:`saved_runs`, a per-session reactive), so
+switching tab or language, which re-mounts the panel, loses nothing, and any number of runs
+can be laid over each other; they run as a module-level Solara task, also per session, so a
+comparison keeps running while the facilitator looks at another tab.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
@@ -20,9 +32,9 @@ import numpy as np
 import pandas as pd
 import solara
 
-from flexisim.dashboard.charts import ACCENT, POLICY, clean
+from flexisim.dashboard.charts import clean
 from flexisim.dashboard.echarts import Chart
-from flexisim.dashboard.i18n import scenario_description, t
+from flexisim.dashboard.i18n import number, scenario_description, scenario_title, signed, t
 from flexisim.dashboard.markdown import Markdown
 from flexisim.dashboard.state import Settings, available_scenarios
 from flexisim.experiment.design import replication_seeds
@@ -30,8 +42,8 @@ from flexisim.runs import RunSpec, WorkerDied, map_runs
 from flexisim.scenario import Scenario, load_scenario
 
 #: Columns kept from each run (a worker returns only these, to keep results small).
-COLUMNS = ("performance", "performance_counterfactual", "public_trust", "shirking_rate",
-           "flex_uptake")
+COLUMNS = ("performance", "performance_counterfactual", "public_trust",
+           "public_trust_counterfactual", "shirking_rate", "flex_uptake")
 BAND = (0.05, 0.95)  # the middle 90% of runs
 COMPARE_ASN_CHOICES = (1000, 2000, 5000, 10000)
 MAX_REPLICATIONS = 30
@@ -112,123 +124,294 @@ def run_replications(configs: Mapping[str, Scenario], n: int, steps: int, seed: 
     return {name: [r for r in runs if r is not None] for name, runs in results.items()}
 
 
-def bands(runs: list[pd.DataFrame], column: str, scale: float = 1.0) -> pd.DataFrame:
-    """Per week: the mean and the middle-90% band of ``column`` over the runs."""
-    table = pd.concat([r[column] for r in runs], axis=1) * scale
+@dataclasses.dataclass(frozen=True)
+class SavedRun:
+    """One setting run ``replications`` times in the comparison tab, kept for the session.
+
+    ``index`` (1, 2, ...) and the scenario's name make its :meth:`label` in legends and
+    summaries ("2. Trust, but verify"), in the language of the moment; ``runs`` are the
+    replications' weekly results (:data:`COLUMNS`), in seed order.
+    """
+
+    index: int
+    scenario: str
+    runs: tuple[pd.DataFrame, ...]
+    replications: int
+    weeks: int
+    n_asn: int
+    seed: int
+    modified: bool = False  # the page's settings changed from the scenario's
+
+    def label(self, lang: str | None = None) -> str:
+        title = scenario_title(self.scenario, lang)
+        return f"{self.index}. {title}" + (f" {t('scenario_custom', lang)}"
+                                           if self.modified else "")
+
+
+@dataclasses.dataclass(frozen=True)
+class Measure:
+    """A weekly quantity of one run, as a comparison chart plots it."""
+
+    title: str  # i18n key of the chart title
+    unit: str  # i18n key of the y axis name
+    values: Callable[[pd.DataFrame], pd.Series]
+
+
+def performance_effect(ts: pd.DataFrame) -> pd.Series:
+    """Performance against the office-only twin, % of the twin's."""
+    return 100.0 * (ts["performance"] - ts["performance_counterfactual"]) \
+        / ts["performance_counterfactual"]
+
+
+def trust_effect(ts: pd.DataFrame) -> pd.Series:
+    """Public trust against the office-only twin, points (0-100 scale)."""
+    return ts["public_trust"] - ts["public_trust_counterfactual"]
+
+
+def _level(column: str, scale: float = 1.0) -> Callable[[pd.DataFrame], pd.Series]:
+    return lambda ts: ts[column] * scale
+
+
+#: What the charts show, in page order: effects against the office-only world (the default),
+#: or levels. Shirking and uptake have no office-only counterpart (the twin has no flexible
+#: days, and its shirking is not recorded), so they are levels in both views -- said so on
+#: their axes.
+MEASURES: dict[str, tuple[Measure, ...]] = {
+    "effects": (
+        Measure("compare.chart.performance_effect", "compare.unit.percent_vs_office",
+                performance_effect),
+        Measure("compare.chart.trust_effect", "compare.unit.points_vs_office", trust_effect),
+        Measure("chart.shirking_level", "compare.unit.percent_workdays",
+                _level("shirking_rate", 100.0)),
+        Measure("chart.uptake", "compare.unit.percent_staff", _level("flex_uptake", 100.0)),
+    ),
+    "levels": (
+        Measure("compare.chart.performance_level", "compare.unit.index",
+                _level("performance")),
+        Measure("compare.chart.trust_level", "compare.unit.trust", _level("public_trust")),
+        Measure("chart.shirking_level", "compare.unit.percent_workdays",
+                _level("shirking_rate", 100.0)),
+        Measure("chart.uptake", "compare.unit.percent_staff", _level("flex_uptake", 100.0)),
+    ),
+}
+
+#: Colours of saved runs, in order (cycled beyond eight)
+COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+           "#bcbd22")
+
+
+def bands(runs: Sequence[pd.DataFrame], values: Callable[[pd.DataFrame], pd.Series] | str,
+          scale: float = 1.0) -> pd.DataFrame:
+    """Per week: the mean and the middle-90% band of a quantity over the runs.
+
+    ``values`` is a column name or a function of one run's table (a :class:`Measure`'s).
+    """
+    get = _level(values, scale) if isinstance(values, str) else values
+    table = pd.concat([get(r) for r in runs], axis=1)
     return pd.DataFrame({"lo": table.quantile(BAND[0], axis=1), "mean": table.mean(axis=1),
                          "hi": table.quantile(BAND[1], axis=1)})
 
 
-def effect_summary(runs: list[pd.DataFrame]) -> dict[str, float]:
-    """Performance change vs office only per run: its mean and 90% range; final trust."""
-    changes = np.array([100.0 * (r["performance"].mean() - r["performance_counterfactual"].mean())
-                        / r["performance_counterfactual"].mean() for r in runs])
-    return {"perf": float(changes.mean()), "lo": float(np.quantile(changes, BAND[0])),
-            "hi": float(np.quantile(changes, BAND[1])),
-            "trust": float(np.mean([r["public_trust"].iloc[-1] for r in runs]))}
+def effect_summary(runs: Sequence[pd.DataFrame]) -> dict[str, float]:
+    """Per run, performance against office only over the run (%) and public trust against
+    office only at the end (points): their means and middle-90% ranges over the runs."""
+    perf = np.array([100.0 * (r["performance"].mean() - r["performance_counterfactual"].mean())
+                     / r["performance_counterfactual"].mean() for r in runs])
+    trust = np.array([float(trust_effect(r).iloc[-1]) for r in runs])
+    return {"perf": float(perf.mean()), "lo": float(np.quantile(perf, BAND[0])),
+            "hi": float(np.quantile(perf, BAND[1])),
+            "trust": float(np.mean([r["public_trust"].iloc[-1] for r in runs])),
+            "trust_effect": float(trust.mean()), "trust_lo": float(np.quantile(trust, BAND[0])),
+            "trust_hi": float(np.quantile(trust, BAND[1]))}
 
 
-def band_option(title: str, results: Mapping[str, list[pd.DataFrame]], column: str,
-                scale: float = 1.0) -> dict[str, Any]:
-    """ECharts option: for each configuration, its mean line over a shaded 90% band.
+def summary_text(saved: SavedRun, lang: str | None = None) -> str:
+    """One saved run in words, numbers written as the reader writes them."""
+    s = effect_summary(saved.runs)
+    return t("compare.summary", lang, name=saved.label(lang), n=saved.replications,
+             weeks=saved.weeks, asn=number(saved.n_asn, lang, 0),
+             perf=signed(s["perf"], lang), lo=signed(s["lo"], lang), hi=signed(s["hi"], lang),
+             trust=signed(s["trust_effect"], lang), trust_lo=signed(s["trust_lo"], lang),
+             trust_hi=signed(s["trust_hi"], lang), level=number(s["trust"], lang, 1))
+
+
+def band_option(measure: Measure, saved: Sequence[SavedRun]) -> dict[str, Any]:
+    """ECharts option: for each saved run, its mean line over a shaded 90% band.
 
     The band is drawn the usual ECharts way: an invisible lower line and the band's height
-    stacked on it with an area fill.
+    stacked on it with an area fill (``stackStrategy: "all"``: by default ECharts stacks only
+    values of the same sign, which breaks a band below zero). Runs of different lengths
+    share the week axis.
     """
     series: list[dict[str, Any]] = []
-    weeks: list[int] = []
-    for (name, runs), colour in zip(results.items(), (POLICY, ACCENT), strict=False):
-        b = bands(runs, column, scale)
-        weeks = [int(w) for w in b.index]
-        stack = f"band-{name}"
+    weeks = list(range(1, max((s.weeks for s in saved), default=0) + 1))
+    for i, entry in enumerate(saved):
+        colour = COLOURS[i % len(COLOURS)]
+        b = bands(entry.runs, measure.values).reindex(weeks)
+        stack, name = f"band-{i}", entry.label()
         series += [
             {"name": t("compare.band", name=name), "type": "line", "stack": stack,
-             "data": clean(b["lo"]), "lineStyle": {"opacity": 0}, "showSymbol": False,
-             "color": colour, "tooltip": {"show": False}},
+             "stackStrategy": "all", "data": clean(b["lo"]), "lineStyle": {"opacity": 0},
+             "showSymbol": False, "color": colour, "tooltip": {"show": False}},
             {"name": t("compare.band", name=name), "type": "line", "stack": stack,
-             "data": clean(b["hi"] - b["lo"]), "lineStyle": {"opacity": 0}, "showSymbol": False,
-             "areaStyle": {"opacity": 0.25, "color": colour}, "color": colour,
+             "stackStrategy": "all", "data": clean(b["hi"] - b["lo"]),
+             "lineStyle": {"opacity": 0}, "showSymbol": False,
+             "areaStyle": {"opacity": 0.2, "color": colour}, "color": colour,
              "tooltip": {"show": False}},
-            {"name": t("compare.mean", name=name), "type": "line", "data": clean(b["mean"]),
-             "showSymbol": False, "color": colour, "lineStyle": {"width": 2}},
+            {"name": t("compare.mean", name=name), "type": "line",
+             "data": clean(b["mean"]), "showSymbol": False, "color": colour,
+             "lineStyle": {"width": 2}},
         ]
+    zero = measure.unit in ("compare.unit.percent_vs_office", "compare.unit.points_vs_office")
+    if zero and series:  # the office-only world is the zero line of an effect
+        series[-1] = {**series[-1], "markLine": {
+            "silent": True, "symbol": "none", "animation": False,
+            "data": [{"yAxis": 0, "label": {"formatter": t("series.office_only")}}],
+            "lineStyle": {"color": "#7f7f7f", "type": "dashed", "width": 1},
+            "label": {"position": "insideEndTop", "fontSize": 10, "color": "#555"}}}
     return {
         "animation": False,
-        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
+        "title": {"text": t(measure.title), "left": "center", "textStyle": {"fontSize": 14}},
         "tooltip": {"trigger": "axis"},
-        "legend": {"bottom": 0, "type": "scroll"},
-        "grid": {"left": 55, "right": 20, "top": 45, "bottom": 55},
+        "legend": {"bottom": 0},  # a plain legend wraps: every run's name stays readable
+        "grid": {"left": 60, "right": 20, "top": 50, "bottom": 40 + 20 * len(saved),
+                 "containLabel": True},
         "xAxis": {"type": "category", "data": weeks, "name": t("axis.week"),
                   "nameLocation": "middle", "nameGap": 25},
-        "yAxis": {"type": "value", "scale": True},
+        # an effect's axis keeps its zero (the office-only world) in view
+        "yAxis": {"type": "value", "scale": not zero, "name": t(measure.unit),
+                  "nameTextStyle": {"align": "left"}},
         "series": series,
     }
 
 
+#: The session's comparison runs, oldest first (per browser session: solara.reactive).
+saved_runs: solara.Reactive[tuple[SavedRun, ...]] = solara.reactive(())
+#: (runs done, runs in all) of the comparison running in this session
+progress: solara.Reactive[tuple[int, int]] = solara.reactive((0, 0))
+#: the running comparison's cancel flag (made per comparison: a default shared by sessions
+#: would let one room member cancel another's)
+_cancel: solara.Reactive[threading.Event | None] = solara.reactive(None)
+
+
+#: one setting to compare: (scenario name, changed on the page?, the scenario to run)
+Entry = tuple[str, bool, Scenario]
+
+
+def run_and_save(entries: Sequence[Entry], n: int, weeks: int, seed: int, *,
+                 executor: Executor | None = None,
+                 cancel: threading.Event | None = None) -> tuple[SavedRun, ...]:
+    """Run each entry ``n`` times for ``weeks`` weeks (the same seeds for all) and append
+    them to the session's :data:`saved_runs`, numbered after the ones there."""
+    first = max((s.index for s in saved_runs.value), default=0) + 1
+    configs = {str(first + i): scenario for i, (_, _, scenario) in enumerate(entries)}
+    try:
+        out = run_replications(configs, n, weeks, seed, executor=executor, cancel=cancel,
+                               on_progress=lambda d, tot: progress.set((d, tot)))
+    except WorkerDied:
+        _reset_pool()  # a worker died (e.g. out of memory): the next run gets a fresh pool
+        raise
+    new = tuple(SavedRun(index=first + i, scenario=name, runs=tuple(out[str(first + i)]),
+                         replications=n, weeks=weeks, n_asn=int(scenario.values["n_asn"]),
+                         seed=seed, modified=modified)
+                for i, (name, modified, scenario) in enumerate(entries))
+    saved_runs.set(saved_runs.value + new)
+    return new
+
+
+@solara.lab.task
+def comparison(entries: Sequence[Entry], n: int, weeks: int, seed: int) -> tuple[SavedRun, ...]:
+    """The session's running comparison (a Solara task: per session, survives re-mounts)."""
+    return run_and_save(entries, n, weeks, seed, cancel=_cancel.value)
+
+
+def _cancel_comparison() -> None:
+    if _cancel.value is not None:
+        _cancel.value.set()
+
+
 @solara.component
 def ComparePanel(settings: solara.Reactive[Settings]) -> None:
-    """Configuration A (the page's settings) against a scenario B, with bands and progress."""
+    """The page's settings (A) and a scenario (B) run N times; every run of the session
+    kept and drawn, as effects against the office-only world or as levels."""
     scenarios = available_scenarios()
     choices = list(scenarios)
     other = solara.use_reactive("trust_but_verify" if "trust_but_verify" in choices
                                 else choices[0])
+    include_a = solara.use_reactive(True)
     n = solara.use_reactive(8)
     weeks = solara.use_reactive(52)
     n_asn = solara.use_reactive(2000)
-    progress = solara.use_reactive((0, 0))
-    cancel = solara.use_memo(threading.Event, [])
+    view = solara.use_reactive("effects")
+    saved = saved_runs.value
 
-    def compute() -> tuple[dict[str, list[pd.DataFrame]], list[str]]:
-        cancel.clear()
-        a = settings.value.scenario.with_values(source="dashboard", n_asn=n_asn.value)
+    def start() -> None:
+        current = settings.value
+        a = current.next_scenario().with_values(source="dashboard", n_asn=n_asn.value)
         b = load_scenario(other.value).with_values(source="dashboard", n_asn=n_asn.value)
-        names = ["A", f"B ({other.value})"]
-        configs = dict(zip(names, (a, b), strict=True))
-        try:
-            out = run_replications(configs, n.value, weeks.value, int(a.values["seed"]),
-                                   on_progress=lambda d, tot: progress.set((d, tot)),
-                                   cancel=cancel)
-        except WorkerDied:
-            _reset_pool()  # a worker died (e.g. out of memory): the next run gets a fresh pool
-            raise
-        return out, names
-
-    task = solara.lab.use_task(compute, dependencies=None)
+        entries: list[Entry] = [(current.origin, current.modified, a)] if include_a.value \
+            else []
+        entries.append((other.value, False, b))
+        _cancel.set(threading.Event())
+        progress.set((0, n.value * len(entries)))
+        comparison(entries, n.value, weeks.value, int(a.values["seed"]))
 
     with solara.Column(style={"padding": "8px", "width": "100%"}, classes=["compare-panel"]):
         Markdown(t("compare.help"))
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
-            solara.Text(t("compare.a"))
-            solara.Select(t("compare.b"), value=other, values=choices,
-                          style={"min-width": "280px"})
-            solara.Select(t("compare.asn"), value=n_asn, values=list(COMPARE_ASN_CHOICES),
-                          style={"max-width": "160px"})
+            solara.Checkbox(label=t("compare.a"), value=include_a)
+            solara.v.Select(label=t("compare.b"), v_model=other.value,
+                            items=[{"text": scenario_title(c), "value": c} for c in choices],
+                            on_v_model=other.set, style_="min-width: 280px", dense=True)
+            solara.v.Select(label=t("compare.asn"), v_model=n_asn.value,
+                            items=[{"text": number(c, None, 0), "value": c}
+                                   for c in COMPARE_ASN_CHOICES],
+                            on_v_model=n_asn.set, style_="max-width: 180px", dense=True)
         english = scenarios[other.value].description if other.value in scenarios else ""
         solara.Text(scenario_description(other.value, english),
                     style={"font-style": "italic"})
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
-            solara.SliderInt(t("compare.n"), value=n, min=2, max=MAX_REPLICATIONS)
-            solara.SliderInt(t("compare.weeks"), value=weeks, min=4, max=260, step=4)
-            solara.Button(t("compare.run"), color="primary", on_click=task,
-                          disabled=task.pending, classes=["compare-run"])
-            if task.pending:
-                solara.Button(t("compare.cancel"), on_click=cancel.set, outlined=True)
+            # the value always on the thumb: a room reads it from the screen
+            solara.SliderInt(t("compare.n"), value=n, min=2, max=MAX_REPLICATIONS,
+                             thumb_label="always")
+            solara.SliderInt(t("compare.weeks"), value=weeks, min=4, max=260, step=4,
+                             thumb_label="always")
+            solara.Button(t("compare.run"), color="primary", on_click=start,
+                          disabled=comparison.pending, classes=["compare-run"])
+            if comparison.pending:
+                solara.Button(t("compare.cancel"), on_click=_cancel_comparison, outlined=True)
         done, total = progress.value
-        if task.pending:
+        if comparison.pending:
             solara.ProgressLinear(value=100.0 * done / total if total else True)
             solara.Text(t("compare.progress", done=done, total=total),
                         classes=["compare-progress"])
-        elif task.error and not isinstance(task.exception, InterruptedError):
-            solara.Error(t("compare.failed", error=task.exception))
-        elif task.finished and task.value is not None:
-            results, names = task.value
-            for name in names:
-                solara.Text(t("compare.summary", name=name, **effect_summary(results[name])),
-                            classes=["compare-summary"])
-            with solara.Row(style={"flex-wrap": "wrap"}):
-                for title, column, scale in (("chart.performance", "performance", 1.0),
-                                             ("chart.trust", "public_trust", 1.0),
-                                             ("chart.shirking", "shirking_rate", 100.0),
-                                             ("chart.uptake", "flex_uptake", 100.0)):
-                    with solara.Column(style={"min-width": "420px", "flex": "1 1 45%"}):
-                        Chart(band_option(t(title), results, column, scale), height=300)
+        elif comparison.error and not isinstance(comparison.exception, InterruptedError):
+            solara.Error(t("compare.failed", error=comparison.exception))
+        if saved:
+            SavedRuns(saved, view)
+
+
+@solara.component
+def SavedRuns(saved: tuple[SavedRun, ...], view: solara.Reactive[str]) -> None:
+    """The session's comparison runs: summaries, remove / clear, and the charts."""
+
+    def remove(i: int) -> None:
+        saved_runs.set(tuple(s for j, s in enumerate(saved_runs.value) if j != i))
+
+    for i, entry in enumerate(saved):
+        with solara.Row(style={"align-items": "center"}):
+            solara.Text(summary_text(entry), classes=["compare-summary"],
+                        style={"border-left": f"4px solid {COLOURS[i % len(COLOURS)]}",
+                               "padding-left": "6px"})
+            solara.Button(icon_name="mdi-close", icon=True, small=True,
+                          on_click=lambda i=i: remove(i), classes=["compare-remove"])
+    with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
+        with solara.ToggleButtonsSingle(value=view, classes=["compare-view"]):
+            solara.Button(t("compare.view.effects"), value="effects")
+            solara.Button(t("compare.view.levels"), value="levels")
+        solara.Button(t("compare.clear"), on_click=lambda: saved_runs.set(()), text=True,
+                      classes=["compare-clear"])
+    with solara.Row(style={"flex-wrap": "wrap"}):
+        for measure in MEASURES[view.value]:
+            with solara.Column(style={"min-width": "420px", "flex": "1 1 45%"}):
+                Chart(band_option(measure, saved), height=300 + 20 * len(saved))

@@ -34,7 +34,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "week_of": {"en": "Week {n} of {total}", "id": "Minggu ke-{n} dari {total}"},
     "tab_charts": {"en": "Live charts", "id": "Grafik langsung"},
     "tab_agents": {"en": "Office floor and citizens", "id": "Ruang kantor dan warga"},
-    "tab_compare": {"en": "Compare two settings", "id": "Bandingkan dua pengaturan"},
+    "tab_compare": {"en": "Compare settings", "id": "Bandingkan pengaturan"},
     # scenario card
     "scenario": {"en": "Scenario", "id": "Skenario"},
     "scenario_custom": {"en": "(your settings)", "id": "(pengaturan Anda)"},
@@ -160,11 +160,17 @@ TEXTS: dict[str, dict[str, str]] = {
     "citizens.distrustful": {"en": "% distrustful", "id": "% tidak percaya"},
     # comparison
     "compare.help": {
-        "en": "Runs both settings N times with different seeds in background processes and "
-              "shows the middle 90% of runs as a band, so the room sees the uncertainty.",
-        "id": "Menjalankan kedua pengaturan N kali dengan benih berbeda di proses latar dan "
-              "menampilkan 90% hasil tengah sebagai pita, agar ruangan melihat "
-              "ketidakpastiannya."},
+        "en": "Runs the current settings (A) and a scenario (B) N times each, with the same "
+              "seeds, in background processes. Each is plotted as its effect against its own "
+              "office-only world (the same world without flexiwork): the middle 90% of runs as "
+              "a band, their mean as a line. Every comparison of this session stays here "
+              "(switch tab or language freely); run again to add more.",
+        "id": "Menjalankan pengaturan saat ini (A) dan sebuah skenario (B) masing-masing N "
+              "kali, dengan benih acak yang sama, di proses latar. Masing-masing digambarkan "
+              "sebagai dampaknya dibanding dunia hanya-di-kantor miliknya sendiri (dunia yang "
+              "sama tanpa kerja fleksibel): 90% putaran tengah sebagai pita, rata-ratanya "
+              "sebagai garis. Setiap perbandingan sesi ini tetap di sini (bebas berpindah tab "
+              "atau bahasa); jalankan lagi untuk menambah."},
     "compare.a": {"en": "A: the current settings", "id": "A: pengaturan saat ini"},
     "compare.b": {"en": "B: scenario", "id": "B: skenario"},
     "compare.n": {"en": "Replications per setting", "id": "Replikasi per pengaturan"},
@@ -172,17 +178,43 @@ TEXTS: dict[str, dict[str, str]] = {
     "compare.asn": {"en": "ASN agents per run", "id": "Agen ASN per putaran"},
     "compare.run": {"en": "Run comparison", "id": "Jalankan perbandingan"},
     "compare.cancel": {"en": "Cancel", "id": "Batal"},
+    "compare.clear": {"en": "Clear all", "id": "Hapus semua"},
     "compare.progress": {"en": "{done} of {total} runs done",
                          "id": "{done} dari {total} putaran selesai"},
     "compare.failed": {"en": "The comparison failed: {error}",
                        "id": "Perbandingan gagal: {error}"},
     "compare.band": {"en": "{name}: middle 90% of runs", "id": "{name}: 90% putaran tengah"},
     "compare.mean": {"en": "{name}: mean", "id": "{name}: rata-rata"},
+    "compare.view.effects": {"en": "Effects vs office only",
+                             "id": "Dampak vs hanya di kantor"},
+    "compare.view.levels": {"en": "Levels", "id": "Nilai absolut"},
+    "compare.chart.performance_effect": {
+        "en": "Performance: effect against the office-only world",
+        "id": "Kinerja: dampak dibanding dunia hanya di kantor"},
+    "compare.chart.trust_effect": {
+        "en": "Public trust: effect against the office-only world",
+        "id": "Kepercayaan publik: dampak dibanding dunia hanya di kantor"},
+    "compare.chart.performance_level": {"en": "Performance (with flexiwork)",
+                                        "id": "Kinerja (dengan kerja fleksibel)"},
+    "compare.chart.trust_level": {"en": "Public trust (with flexiwork)",
+                                  "id": "Kepercayaan publik (dengan kerja fleksibel)"},
+    "chart.shirking_level": {"en": "Shirking (true, with flexiwork)",
+                             "id": "Kelalaian (sebenarnya, dengan kerja fleksibel)"},
+    "compare.unit.percent_vs_office": {"en": "% vs office only", "id": "% vs hanya di kantor"},
+    "compare.unit.points_vs_office": {"en": "points vs office only",
+                                      "id": "poin vs hanya di kantor"},
+    "compare.unit.percent_workdays": {"en": "% of work days", "id": "% hari kerja"},
+    "compare.unit.percent_staff": {"en": "% of staff", "id": "% pegawai"},
+    "compare.unit.index": {"en": "performance index (0-100)", "id": "indeks kinerja (0-100)"},
+    "compare.unit.trust": {"en": "public trust (0-100)", "id": "kepercayaan publik (0-100)"},
     "compare.summary": {
-        "en": "{name}: performance {perf:+.1f}% vs office only (90% of runs: {lo:+.1f} to "
-              "{hi:+.1f}); public trust {trust:.1f}",
-        "id": "{name}: kinerja {perf:+.1f}% vs hanya di kantor (90% putaran: {lo:+.1f} "
-              "sampai {hi:+.1f}); kepercayaan publik {trust:.1f}"},
+        "en": "{name} ({n} runs x {weeks} weeks, {asn} ASN): performance {perf}% against "
+              "office only (90% of runs: {lo} to {hi}); public trust at the end {trust} points "
+              "against office only ({trust_lo} to {trust_hi}; level {level})",
+        "id": "{name} ({n} putaran x {weeks} minggu, {asn} ASN): kinerja {perf}% dibanding "
+              "hanya di kantor (90% putaran: {lo} s.d. {hi}); kepercayaan publik di akhir "
+              "{trust} poin dibanding hanya di kantor ({trust_lo} s.d. {trust_hi}; nilai "
+              "{level})"},
     # Mesa's SolaraViz texts (see mesa_i18n.py)
     "mesa.Controls": {"en": "Controls", "id": "Kendali"},
     "mesa.Play Interval (ms)": {"en": "Play interval (ms)", "id": "Jeda putar (ms)"},
@@ -236,6 +268,43 @@ SCENARIO_DESCRIPTIONS_ID: dict[str, str] = {
                             "verifikasi: fleksibilitas dibaca sebagai longgarnya disiplin",
     "wfh_2020_decree": "Surat edaran WFH 2020: seluruh unit bekerja dari rumah, semua yang bisa, "
                        "5 hari seminggu (di luar Permenpan RB 4/2025)",
+    "invest_in_prerequisites": "Aturan saat ini dengan anggaran tiga tahun untuk perangkat dan "
+                               "koneksi, internet warga, integrasi e-Kinerja dan pelatihan "
+                               "kepemimpinan",
+    "pilot_then_rollout": "Uji coba di separuh instansi pusat, penerapan nasional setelah setahun, "
+                          "aturan diperketat setelah skandal di media",
+    "shifts_and_dynamic_hours": "Permenpan RB 4/2025 dengan fleksibilitas waktu: 30% pegawai "
+                                "bekerja sif atau jam dinamis, loket buka lebih lama",
+}
+
+#: Short names of the shipped scenarios for menus and legends (a file's name is an id, not a
+#: title: "inspired_finland_trust" means nothing to a room); later files fall back to their
+#: name with spaces.
+SCENARIO_TITLES: dict[str, dict[str, str]] = {
+    "control_heavy": {"en": "Control-heavy", "id": "Kontrol ketat"},
+    "digital_divide": {"en": "Digital divide", "id": "Kesenjangan digital"},
+    "inspired_australia_work_life_balance": {"en": "Inspired by Australia",
+                                             "id": "Terinspirasi Australia"},
+    "inspired_canada_talent_retention": {"en": "Inspired by Canada",
+                                         "id": "Terinspirasi Kanada"},
+    "inspired_finland_trust": {"en": "Inspired by Finland", "id": "Terinspirasi Finlandia"},
+    "inspired_new_zealand_open_reporting": {"en": "Inspired by New Zealand",
+                                            "id": "Terinspirasi Selandia Baru"},
+    "inspired_singapore_digital_leadership": {"en": "Inspired by Singapore",
+                                              "id": "Terinspirasi Singapura"},
+    "inspired_uk_smart_working": {"en": "Inspired by the UK", "id": "Terinspirasi Inggris"},
+    "invest_in_prerequisites": {"en": "Invest in the prerequisites",
+                                "id": "Investasi pada prasyarat"},
+    "office_only": {"en": "Office only", "id": "Hanya di kantor"},
+    "permenpan_4_2025": {"en": "Permenpan RB 4/2025 (today)",
+                         "id": "Permenpan RB 4/2025 (saat ini)"},
+    "pilot_then_rollout": {"en": "Pilot, then rollout", "id": "Uji coba, lalu penerapan"},
+    "shifts_and_dynamic_hours": {"en": "Shifts and dynamic hours", "id": "Sif dan jam dinamis"},
+    "three_flexible_days": {"en": "Three flexible days", "id": "Tiga hari fleksibel"},
+    "trust_but_verify": {"en": "Trust, but verify", "id": "Percaya, tapi verifikasi"},
+    "trust_without_verify": {"en": "Trust without verifying",
+                             "id": "Percaya tanpa verifikasi"},
+    "wfh_2020_decree": {"en": "WFH decree of 2020", "id": "Surat edaran WFH 2020"},
 }
 
 
@@ -303,6 +372,24 @@ def number(value: float, lang: str | None = None, digits: int = 2) -> str:
         text = text.rstrip("0").rstrip(".")
     if text in ("-0", ""):
         text = "0"
+    if (lang or language.value) == "id":
+        text = text.translate(str.maketrans({",": ".", ".": ","}))
+    return text
+
+
+def scenario_title(name: str, lang: str | None = None) -> str:
+    """A scenario's short name in the reader's language (its file name for unknown ones)."""
+    titles = SCENARIO_TITLES.get(name)
+    if titles:
+        return titles[lang or language.value]
+    return name.removesuffix(".toml").replace("_", " ")
+
+
+def signed(value: float, lang: str | None = None, digits: int = 1) -> str:
+    """A change with its sign and ``digits`` decimals, as the reader writes it: +1.8 / +1,8,
+    -0.4 / -0,4; what rounds to zero is 0.0 / 0,0, never -0.0."""
+    rounded = round(float(value), digits) + 0.0  # + 0.0: -0.0 becomes 0.0
+    text = f"{rounded:+,.{digits}f}" if rounded else f"{0.0:.{digits}f}"
     if (lang or language.value) == "id":
         text = text.translate(str.maketrans({",": ".", ".": ","}))
     return text
