@@ -582,3 +582,71 @@ def test_events_mark_press_scandals_and_changes() -> None:
 def test_numbers_are_written_as_the_reader_writes_them(value: float, en: str, id_: str) -> None:
     assert i18n.number(value, "en") == en
     assert i18n.number(value, "id") == id_
+
+
+def test_headline_shows_the_runs_effect_trust_and_week() -> None:
+    from flexisim.dashboard import headline
+    from flexisim.metrics import summarize
+
+    model = DashboardModel(settings=workshop_settings(n_asn=SMALL))
+    ts = charts.timeseries(model)
+    h = headline.headline(ts, model.horizon)
+    assert h.week == 0 and "–" in headline.headline_html(h, "en")
+    for _ in range(6):
+        model.step()
+    ts = charts.timeseries(model)
+    h = headline.headline(ts, model.horizon)
+    # the CLI's summary of the same run: one equation for the effect
+    summary = summarize(ts, public_trust_start=0.0, public_trust_start_counterfactual=0.0)
+    assert h.performance_change_pct == pytest.approx(summary["performance_change_pct"])
+    assert h.trust_effect_pp == pytest.approx(summary["trust_effect_pp"])
+    weekly = 100 * (ts["performance"] - ts["performance_counterfactual"]) \
+        / ts["performance_counterfactual"]
+    assert (h.weekly_lo, h.weekly_hi) == pytest.approx((weekly.quantile(0.05),
+                                                        weekly.quantile(0.95)))
+    text = headline.headline_html(h, "id")
+    assert f"{i18n.signed(h.performance_change_pct, 'id')} %" in text
+    assert f"Minggu</div><div class=\"headline-value\">6 dari {model.horizon}<" in text
+    assert not h.finished and "Putaran selesai" not in text
+    done = headline.headline(ts, 6)
+    assert done.finished and "Putaran selesai" in headline.headline_html(done, "id")
+
+
+def test_the_page_shows_the_headline_and_how_to_read_it(page: Any) -> None:
+    _button(page, "Step").click()
+    _button(page, "Step").click()
+    html = next(w.unsafe_innerHTML for w in page.find(solara.widgets.HTML).widgets
+                if (w.attributes or {}).get("class") == "headline")
+    assert "2 of " in html and "against the office-only world" in html
+    assert page.find(v.ExpansionPanels, class_="about-panel").widget is not None
+
+
+def test_reset_overlays_the_previous_run(page: Any) -> None:
+    for _ in range(3):
+        _button(page, "Step").click()
+    before = _charts(page)[0]["series"][0]["data"]
+    assert all(s["name"] != "previous run (before Reset)" for s in _charts(page)[0]["series"])
+    _slider(page, i18n.lever_label("verification_rate", "en")).v_model = 0.9
+    _button(page, "Reset").click()
+    _button(page, "Step").click()
+    _button(page, "Step").click()
+    for chart in _charts(page)[:2]:  # performance and trust
+        previous = [s for s in chart["series"] if s["name"] == "previous run (before Reset)"]
+        assert len(previous) == 1 and len(previous[0]["data"]) == 2
+    previous = next(s for s in _charts(page)[0]["series"]
+                    if s["name"] == "previous run (before Reset)")
+    assert previous["data"] == before[:2]  # the old run at the same weeks
+    # a Reset at week 0 keeps the run before it
+    _button(page, "Reset").click()
+    _button(page, "Step").click()
+    assert any(s["name"] == "previous run (before Reset)" for s in _charts(page)[0]["series"])
+
+
+def test_lever_hints_give_the_unit_and_the_source_in_the_readers_language(page: Any) -> None:
+    i18n.language.set("id")
+    hints = {w.hint for w in page.find(v.Slider).widgets if w.persistent_hint}
+    verification = next(h for h in hints if LEVERS["verification_rate"].id in h)
+    assert "porsi keluaran per minggu" in verification and "Sumber nilai bawaan:" in verification
+    assert "share of outputs" not in verification
+    for kwarg, lever in LEVERS.items():
+        assert lever.unit in i18n.UNITS_ID, (kwarg, lever.unit)

@@ -15,8 +15,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import solara
 
 from flexisim.dashboard.echarts import Charts
+from flexisim.dashboard.headline import CSS as HEADLINE_CSS
+from flexisim.dashboard.headline import About, headline, headline_html
 from flexisim.dashboard.i18n import t
 from flexisim.model import FlexiworkModel
 
@@ -25,6 +28,7 @@ COUNTERFACTUAL = "#7f7f7f"
 ALERT = "#d62728"
 GOOD = "#2ca02c"
 ACCENT = "#ff7f0e"
+PREVIOUS = "#6baed6"  # the run before Reset: a lighter blue, dotted
 REGION_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#d62728")
 CHART_HEIGHT = 290  # px
 
@@ -115,16 +119,30 @@ def line_chart(title: str, weeks: Sequence[int], series: list[dict[str, Any]],
 # ---------------------------------------------------------------------------- option builders
 
 
-def performance_option(ts: pd.DataFrame, marks: Sequence[Event] = ()) -> dict[str, Any]:
+def previous_line(previous: pd.DataFrame | None, column: str,
+                  weeks: Sequence[int]) -> list[dict[str, Any]]:
+    """The run before the last Reset, over the weeks shown (none when there is none): the
+    room sees where the last setting stood at the same week."""
+    if previous is None or column not in previous or not len(weeks):
+        return []
+    data = clean(previous[column].reindex(weeks))
+    return [{**line(t("series.previous"), data, PREVIOUS, width=1.5),
+             "lineStyle": {"width": 1.5, "type": "dotted"}}]
+
+
+def performance_option(ts: pd.DataFrame, marks: Sequence[Event] = (),
+                       previous: pd.DataFrame | None = None) -> dict[str, Any]:
     weeks = list(ts.index)
     return line_chart(t("chart.performance"), weeks, [
         line(t("series.policy"), clean(ts.get("performance", [])), POLICY),
         line(t("series.office_only"), clean(ts.get("performance_counterfactual", [])),
              COUNTERFACTUAL, dashed=True),
+        *previous_line(previous, "performance", weeks),
     ], [t("axis.index")], marks=marks)
 
 
-def trust_option(ts: pd.DataFrame, marks: Sequence[Event] = ()) -> dict[str, Any]:
+def trust_option(ts: pd.DataFrame, marks: Sequence[Event] = (),
+                 previous: pd.DataFrame | None = None) -> dict[str, Any]:
     weeks = list(ts.index)
     return line_chart(t("chart.trust"), weeks, [
         line(t("series.trust"), clean(ts.get("public_trust", [])), POLICY),
@@ -132,6 +150,7 @@ def trust_option(ts: pd.DataFrame, marks: Sequence[Event] = ()) -> dict[str, Any
              COUNTERFACTUAL, dashed=True),
         line(t("series.distrustful"), clean(ts.get("share_distrustful", []), 100), ALERT,
              axis=1, width=1.2),
+        *previous_line(previous, "public_trust", weeks),
     ], ["0-100", t("series.distrustful")], marks=marks)
 
 
@@ -224,20 +243,34 @@ def citizens_option(model: FlexiworkModel) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- SolaraViz components
 
 
-def live_options(model: FlexiworkModel) -> list[dict[str, Any]]:
-    """The options of the six live charts, in page order."""
+def live_options(model: FlexiworkModel,
+                 previous: pd.DataFrame | None = None) -> list[dict[str, Any]]:
+    """The options of the six live charts, in page order (``previous``: the timeseries of
+    the run before the last Reset, overlaid on performance and trust)."""
     ts = timeseries(model)
     marks = events(model, ts) if len(ts) else []
-    return [performance_option(ts, marks), trust_option(ts, marks), shirking_option(ts, marks),
-            uptake_option(ts, marks), workforce_option(ts, marks),
+    return [performance_option(ts, marks, previous), trust_option(ts, marks, previous),
+            shirking_option(ts, marks), uptake_option(ts, marks), workforce_option(ts, marks),
             regions_option(ts, model.pop.region_names)]
 
 
-def LiveCharts(model: FlexiworkModel) -> Any:  # noqa: N802 (component naming)
+def LiveCharts(model: FlexiworkModel, previous: pd.DataFrame | None = None) -> Any:  # noqa: N802
     """The six live charts: one SolaraViz component, one widget.
 
     One component, not six: Mesa re-renders each SolaraViz component in its own pass after a
     step (measured: ~180 ms per step at 5,000 ASN against ~60 ms as one). One widget, not six:
     a step then sends one message, and the browser paints the six charts in one frame.
     """
-    return Charts(live_options(model), height=CHART_HEIGHT, classes=["live-charts"])
+    return Charts(live_options(model, previous), height=CHART_HEIGHT, classes=["live-charts"])
+
+
+def LiveView(model: FlexiworkModel, previous: pd.DataFrame | None = None) -> Any:  # noqa: N802
+    """The live tab: how to read it, the headline cards, the six charts."""
+    horizon = int(getattr(model, "horizon", model.config.values["steps"]))
+    cards = headline_html(headline(timeseries(model), horizon))
+    with solara.Column(gap="0px", style={"width": "100%"}) as view:
+        solara.Style(HEADLINE_CSS)
+        About()
+        solara.HTML(tag="div", unsafe_innerHTML=cards, classes=["headline"])
+        LiveCharts(model, previous)
+    return view

@@ -38,6 +38,7 @@ from flexisim.dashboard.i18n import number, scenario_description, scenario_title
 from flexisim.dashboard.markdown import Markdown
 from flexisim.dashboard.state import Settings, available_scenarios
 from flexisim.experiment.design import replication_seeds
+from flexisim.metrics import effects
 from flexisim.runs import RunSpec, WorkerDied, map_runs
 from flexisim.scenario import Scenario, load_scenario
 
@@ -215,9 +216,11 @@ def bands(runs: Sequence[pd.DataFrame], values: Callable[[pd.DataFrame], pd.Seri
 def effect_summary(runs: Sequence[pd.DataFrame]) -> dict[str, float]:
     """Per run, performance against office only over the run (%) and public trust against
     office only at the end (points): their means and middle-90% ranges over the runs."""
-    perf = np.array([100.0 * (r["performance"].mean() - r["performance_counterfactual"].mean())
-                     / r["performance_counterfactual"].mean() for r in runs])
-    trust = np.array([float(trust_effect(r).iloc[-1]) for r in runs])
+    each = [effects(r["performance"].to_numpy(), r["performance_counterfactual"].to_numpy(),
+                    r["public_trust"].to_numpy(), r["public_trust_counterfactual"].to_numpy())
+            for r in runs]
+    perf = np.array([e["performance_change_pct"] for e in each])
+    trust = np.array([e["trust_effect_pp"] for e in each])
     return {"perf": float(perf.mean()), "lo": float(np.quantile(perf, BAND[0])),
             "hi": float(np.quantile(perf, BAND[1])),
             "trust": float(np.mean([r["public_trust"].iloc[-1] for r in runs])),

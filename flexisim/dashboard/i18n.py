@@ -100,6 +100,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "choice.offsite": {"en": "off-site by nature", "id": "lapangan"},
     "unit": {"en": "unit: {unit}; range {lo} to {hi}",
              "id": "satuan: {unit}; rentang {lo} sampai {hi}"},
+    "lever.source": {"en": "Source of the default: {source}",
+                     "id": "Sumber nilai bawaan: {source}"},
     # charts
     "chart.performance": {"en": "Performance: with flexiwork vs office only",
                           "id": "Kinerja: dengan kerja fleksibel vs hanya di kantor"},
@@ -115,6 +117,66 @@ TEXTS: dict[str, dict[str, str]] = {
                     "id": "Ruang kantor: sampel ASN minggu ini"},
     "chart.citizens": {"en": "Citizens' trust by region", "id": "Kepercayaan warga per wilayah"},
     "series.policy": {"en": "with flexiwork", "id": "dengan kerja fleksibel"},
+    "series.previous": {"en": "previous run (before Reset)",
+                        "id": "putaran sebelumnya (sebelum Reset)"},
+    # headline cards and the about panel (headline.py)
+    "headline.effect": {"en": "Performance against the office-only world",
+                        "id": "Kinerja dibanding dunia hanya di kantor"},
+    "headline.effect_wait": {"en": "press Step or ▶", "id": "tekan Langkah atau ▶"},
+    "headline.effect_note": {
+        "en": "mean of weeks 1-{n}; 90% of weeks between {lo} and {hi} %",
+        "id": "rata-rata minggu 1-{n}; 90% minggu antara {lo} dan {hi} %"},
+    "headline.trust": {"en": "Public trust (0-100)", "id": "Kepercayaan publik (0-100)"},
+    "headline.trust_note": {"en": "{effect} points against the office-only world",
+                            "id": "{effect} poin dibanding dunia hanya di kantor"},
+    "headline.week": {"en": "Week", "id": "Minggu"},
+    "headline.week_value": {"en": "{n} of {total}", "id": "{n} dari {total}"},
+    "headline.week_note": {"en": "one step = one working week",
+                           "id": "satu langkah = satu minggu kerja"},
+    "headline.finished": {"en": "The run has ended: Reset starts it again.",
+                          "id": "Putaran selesai: Reset memulainya lagi."},
+    "about.title": {"en": "How to read this page", "id": "Cara membaca halaman ini"},
+    "about.text": {
+        "en": "Each civil servant (ASN), leader and citizen is an agent. Every setting runs "
+              "**twice from the same start and the same luck**: once with flexible work as "
+              "set on the left, once **office only** (the dashed lines) -- the same world "
+              "without flexiwork. The *effect* of the policy is the gap between the two; both "
+              "worlds first settle for a warm-up before week 1.\n\n"
+              "- **Performance** is an index: 100 x the true weekly output times its quality "
+              "per working day, averaged over the active staff -- the work really done, not "
+              "what is measured or reported.\n"
+              "- **Public trust** (0-100) is the citizens' mean trust in the civil service; "
+              "it moves with service at the counter, reported results and scandals in the "
+              "press (red vertical lines).\n"
+              "- **Shirking** is work days not worked as agreed; **detected** is what "
+              "verification finds; **false accusations** hit people who did work.\n"
+              "- A vertical line marks a policy change (blue) or a press scandal (red); the "
+              "dotted light-blue line is the run before the last Reset.\n\n"
+              "One run is one draw of luck: the *Compare* tab runs a setting many times and "
+              "shows the spread. Rules: Permenpan RB No. 4/2025 (at most two flexible days a "
+              "week, not a right; service quality must not fall). Every mechanism and its "
+              "source: docs/ODD.md.",
+        "id": "Setiap ASN, pimpinan, dan warga adalah agen. Setiap pengaturan dijalankan "
+              "**dua kali dari awal dan keberuntungan yang sama**: sekali dengan kerja "
+              "fleksibel seperti diatur di kiri, sekali **hanya di kantor** (garis putus-"
+              "putus) -- dunia yang sama tanpa kerja fleksibel. *Dampak* kebijakan adalah "
+              "selisih keduanya; kedua dunia lebih dulu menjalani masa pemanasan sebelum "
+              "minggu ke-1.\n\n"
+              "- **Kinerja** adalah indeks: 100 x keluaran mingguan yang sebenarnya dikali "
+              "mutunya per hari kerja, dirata-ratakan atas pegawai aktif -- kerja yang "
+              "sungguh dilakukan, bukan yang diukur atau dilaporkan.\n"
+              "- **Kepercayaan publik** (0-100) adalah rata-rata kepercayaan warga pada "
+              "birokrasi; bergerak mengikuti layanan di loket, hasil yang dilaporkan, dan "
+              "skandal di media (garis tegak merah).\n"
+              "- **Kelalaian** adalah hari kerja yang tidak dikerjakan sesuai kesepakatan; "
+              "**terdeteksi** adalah yang ditemukan verifikasi; **tuduhan keliru** mengenai "
+              "pegawai yang sebenarnya bekerja.\n"
+              "- Garis tegak menandai perubahan kebijakan (biru) atau skandal di media "
+              "(merah); garis biru muda bertitik adalah putaran sebelum Reset terakhir.\n\n"
+              "Satu putaran adalah satu undian keberuntungan: tab *Bandingkan* menjalankan "
+              "pengaturan berkali-kali dan menampilkan sebarannya. Aturan: Permenpan RB No. "
+              "4/2025 (paling banyak dua hari fleksibel per minggu, bukan hak; kualitas "
+              "layanan tidak boleh turun). Setiap mekanisme dan sumbernya: docs/ODD.md."},
     "series.office_only": {"en": "office only (same world)",
                            "id": "hanya di kantor (dunia yang sama)"},
     "series.trust": {"en": "public trust (0-100)", "id": "kepercayaan publik (0-100)"},
@@ -319,6 +381,45 @@ def t(key: str, lang: str | None = None, **fmt: object) -> str:
         return key
     text = entry[lang or language.value]
     return text.format(**fmt) if fmt else text
+
+
+#: The levers' units (levers.toml writes them in English) in Bahasa Indonesia.
+UNITS_ID: dict[str, str] = {
+    "-": "-",
+    "agents": "agen",
+    "Rp billion a year (2025 prices)": "Rp miliar per tahun (harga 2025)",
+    "citizens per ASN agent": "warga per agen ASN",
+    "days/week": "hari/minggu",
+    "index": "indeks",
+    "index (0 control, 1 trust)": "indeks (0 kontrol, 1 kepercayaan)",
+    "public cases per region-week per % of staff detected":
+        "kasus publik per wilayah-minggu per % pegawai terdeteksi",
+    "share of ASN": "porsi ASN",
+    "share of agencies": "porsi instansi",
+    "share of frontline posts": "porsi jabatan garda depan",
+    "share of frontline staff-days": "porsi hari kerja pegawai garda depan",
+    "share of hires": "porsi rekrutan",
+    "share of leaders": "porsi pimpinan",
+    "share of leaders a year": "porsi pimpinan per tahun",
+    "share of outputs per week": "porsi keluaran per minggu",
+    "share of staff": "porsi pegawai",
+    "share of staff-days": "porsi hari kerja pegawai",
+    "weeks": "minggu",
+    "weight": "bobot",
+    "x today's gap": "x kesenjangan saat ini",
+    "years": "tahun",
+}
+
+
+def unit_text(unit: str, lang: str | None = None) -> str:
+    """A lever's unit in the reader's language."""
+    return UNITS_ID.get(unit, unit) if (lang or language.value) == "id" else unit
+
+
+def lever_source(kwarg: str, lang: str | None = None) -> str:
+    """Where a lever's default comes from (levers.toml ``source``), introduced in the reader's
+    language; the citation itself stays as written (names of decrees, studies, files)."""
+    return t("lever.source", lang, source=LEVERS[kwarg].source)
 
 
 def lever_help(kwarg: str, lang: str | None = None) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update
@@ -58,12 +59,16 @@ def _parameters_panel(model: solara.Reactive[DashboardModel],
 mesa_i18n.parameters_panel = _parameters_panel
 
 
-def _components(settings: solara.Reactive[Settings]) -> list[tuple[Any, int]]:
+def _components(settings: solara.Reactive[Settings],
+                previous: solara.Reactive[pd.DataFrame | None]) -> list[tuple[Any, int]]:
+    def Live(model: DashboardModel) -> Any:  # noqa: N802 (component naming)
+        return charts.LiveView(model, previous.value)
+
     def Compare(model: DashboardModel) -> Any:  # noqa: N802 (component naming)
         return ComparePanel(settings)
 
     # One component per page: see charts.LiveCharts for why.
-    return [(charts.LiveCharts, 0), (AgentsView, 1), (Compare, 2)]
+    return [(Live, 0), (AgentsView, 1), (Compare, 2)]
 
 
 @solara.component
@@ -74,7 +79,20 @@ def Page() -> None:
     settings = solara.use_reactive(initial)
     first_model = solara.use_memo(lambda: DashboardModel(settings=initial), [])
     model = solara.use_reactive(first_model)
-    components = solara.use_memo(lambda: _components(settings), [])
+    # the run before the last Reset (or scenario change), overlaid on the live charts
+    previous = solara.use_reactive(None)
+    shown = solara.use_ref(first_model)
+    current = model.value
+
+    def remember_previous() -> None:
+        old = shown.current
+        if old is not current:
+            if old.steps:  # a Reset at week 0 keeps the run before it
+                previous.set(charts.timeseries(old))
+            shown.current = current
+
+    solara.use_effect(remember_previous, [current])
+    components = solara.use_memo(lambda: _components(settings, previous), [])
 
     with solara.AppBar():
         LanguageToggle()

@@ -20,8 +20,11 @@ from flexisim.dashboard.i18n import (
     choice_label,
     lever_help,
     lever_label,
+    lever_source,
+    number,
     scenario_description,
     t,
+    unit_text,
 )
 from flexisim.dashboard.state import (
     HIDDEN_LEVERS,
@@ -63,8 +66,12 @@ LEVER_CSS = """
 
 
 def _range_text(kwarg: str) -> str:
+    """Unit, range and the default's source: what a room asks about a slider."""
     lever = LEVERS[kwarg]
-    return t("unit", unit=lever.unit, lo=lever.min, hi=lever.max)
+    lang = i18n.language.value
+    unit = t("unit", unit=unit_text(lever.unit, lang), lo=number(lever.min, lang),
+             hi=number(lever.max, lang))
+    return f"{unit}. {lever_source(kwarg, lang)}" if lever.source else unit
 
 
 @solara.component
@@ -98,6 +105,8 @@ def LeverInput(kwarg: str, value: Any, on_value: Callable[[str, Any], None],
                                hint=hint, persistent_hint=True, class_=css,
                                style_=SLIDER_STYLE,
                                on_v_model=lambda new: changed(float(new)))
+    if help_text and lever.source:
+        help_text = f"{help_text}. {lever_source(kwarg)}"
     hints: dict[str, Any] = ({"hint": help_text, "persistent_hint": True} if help_text
                              else {"hide_details": True})
     if lever.type == "bool":
