@@ -268,3 +268,29 @@ def test_a_lever_moved_during_the_run_applies_from_the_next_week(page: Any, img:
         page.get_by_role("button", name="Langkah").click()
     _week(page, 4)
     page.wait_for_function(f"() => ({MARKED_JS})()[0].includes(3)")
+
+
+def test_why_tab_draws_the_channel_waterfalls(page: Any, img: Path) -> None:
+    page.get_by_role("tab", name="Mengapa? (kanal)").click()
+    weeks = page.locator(".why-panel [role=slider]").last
+    weeks.focus()
+    page.keyboard.press("Home")  # 4 weeks: quick
+    playwright_api.expect(weeks).to_have_attribute("aria-valuenow", "4")
+    page.get_by_role("button", name="Uraikan per kanal").click()
+    page.locator(".why-summary").wait_for(timeout=180_000)
+    page.wait_for_function(f"() => ({bt.DRAWN_CHARTS_JS})() >= 2")
+    titles = page.locator(".why-panel .flexisim-chart-title").all_inner_texts()
+    assert len(titles) == 2 and "Kinerja dibanding hanya di kantor" in titles[0], titles
+    page.wait_for_function(WINDOW_STILL_JS)
+    page.screenshot(path=str(img / "dashboard-why.png"), full_page=True)
+
+
+def test_headline_cards_follow_the_run(page: Any) -> None:
+    cards = page.locator(".headline-cards")
+    playwright_api.expect(cards).to_contain_text("0 dari 104")
+    for _ in range(2):
+        page.get_by_role("button", name="Langkah").click()
+    playwright_api.expect(cards).to_contain_text("2 dari 104")
+    playwright_api.expect(page.locator(".headline-effect .headline-value")).to_contain_text("%")
+    page.get_by_text("Cara membaca halaman ini").click()
+    page.get_by_text("dunia yang sama tanpa kerja fleksibel", exact=False).wait_for()

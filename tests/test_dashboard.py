@@ -78,7 +78,7 @@ def test_page_has_the_controls_charts_and_levers(page: Any) -> None:
     assert any(LEVERS["verification_rate"].en in h for h in hints)
     assert page.find(v.Switch, class_="lever-flexiwork_enabled").widget.hint
     assert page.find(ipywidgets.FileUpload).widget is not None
-    assert len(page.find(v.Tab).widgets) == 3
+    assert len(page.find(v.Tab).widgets) == 4
     assert len(_charts(page)) == 6  # the live charts page is the one shown first
     assert len(page.find(ChartWidget).widgets) == 1  # ... in one widget: one message a step
     # Mesa's draggable grid is replaced by a plain column (no vue-grid-layout to load)
@@ -165,7 +165,8 @@ def test_language_toggle_switches_every_mesa_label(page: Any) -> None:
     titles = [w.children[0] for w in page.find(v.CardTitle).widgets]
     assert "Kendali" in titles and "Controls" not in titles
     tabs = [w.children[0] for w in page.find(v.Tab).widgets]
-    assert tabs == [i18n.t(k, "id") for k in ("tab_charts", "tab_agents", "tab_compare")]
+    assert tabs == [i18n.t(k, "id") for k in ("tab_charts", "tab_agents", "tab_compare",
+                                              "tab_why")]
     assert _step_text(page) == "Minggu ke-0"
     chart = _charts(page)[0]
     assert chart["title"]["text"] == i18n.t("chart.performance", "id")
@@ -650,3 +651,62 @@ def test_lever_hints_give_the_unit_and_the_source_in_the_readers_language(page: 
     assert "share of outputs" not in verification
     for kwarg, lever in LEVERS.items():
         assert lever.unit in i18n.UNITS_ID, (kwarg, lever.unit)
+
+
+def test_the_channel_waterfall_adds_up_to_the_effect() -> None:
+    from flexisim.dashboard import why
+
+    i18n.language.set("en")
+    scenario = load_scenario("permenpan_4_2025").with_values(n_asn=600, steps=6)
+    seen: list[tuple[int, int]] = []
+    with ThreadPoolExecutor(1) as pool:  # the worker function as the process pool runs it
+        table = why.decompose(scenario, on_progress=lambda d, n: seen.append((d, n)),
+                              submit=pool.submit, poll=0.01)
+    assert seen and seen[-1][0] <= seen[-1][1]  # progress read from the worker's file
+    total = table.set_index("channel").loc["total"]
+    channels = table[table["channel"] != "total"]
+    for outcome in why.OUTCOME_UNITS:
+        assert channels[outcome].sum() == pytest.approx(total[outcome], abs=1e-6)
+        option = why.waterfall_option(table, outcome, top=5)
+        base, size = (s["data"] for s in option["series"])
+        sizes = [d["value"] for d in size]
+        assert len(base) == 5 + 2  # five channels, the rest summed, the total
+        # the five largest channels, then the rest summed: each bar starts where the
+        # previous ended, and they end at the effect; the last bar is the effect from zero
+        ranked = channels[outcome].abs().sort_values(ascending=False).index
+        values = [*channels.loc[ranked[:5], outcome], channels.loc[ranked[5:], outcome].sum()]
+        end = 0.0
+        for b, d, value in zip(base[:-1], sizes[:-1], values, strict=True):
+            assert (b, d) == pytest.approx((min(end, end + value), abs(value)), abs=1e-4)
+            end += value
+        assert end == pytest.approx(total[outcome], abs=1e-6)
+        assert (base[-1], sizes[-1]) == pytest.approx((min(0.0, total[outcome]),
+                                                       abs(total[outcome])), abs=1e-4)
+        assert option["yAxis"]["data"][-1] == i18n.t("why.total")
+
+
+def test_the_why_tab_explains_the_current_settings(page: Any,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from flexisim.dashboard import why
+
+    pool = ThreadPoolExecutor(1)
+    monkeypatch.setattr(why, "shared_executor", lambda: pool)
+    monkeypatch.setattr(why, "WHY_ASN_CHOICES", (600,))
+    why.result.set(None)
+    _tab(page, 3)
+    page.find(v.Select, label="ASN agents per run").widget.v_model = 600
+    page.find(v.Slider, label="Weeks").widget.v_model = 4
+    page.find(v.Btn, class_="why-run").widget.click()
+    assert why.explanation._last_finished_event.wait(120)  # see test_the_run_button_...
+    assert why.result.value is not None
+    what, table = why.result.value
+    assert what["n_asn"] == 600 and what["weeks"] == 4
+    assert len(_charts(page)) == 2
+    summary = page.find(v.Html, class_="why-summary").widget.children[0]
+    assert "600 ASN x 4 weeks" in summary
+    # kept across a tab switch
+    _tab(page, 0)
+    _tab(page, 3)
+    assert len(_charts(page)) == 2
+    pool.shutdown()
+    why.result.set(None)

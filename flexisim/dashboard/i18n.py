@@ -35,6 +35,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "tab_charts": {"en": "Live charts", "id": "Grafik langsung"},
     "tab_agents": {"en": "Office floor and citizens", "id": "Ruang kantor dan warga"},
     "tab_compare": {"en": "Compare settings", "id": "Bandingkan pengaturan"},
+    "tab_why": {"en": "Why? (channels)", "id": "Mengapa? (kanal)"},
     # scenario card
     "scenario": {"en": "Scenario", "id": "Skenario"},
     "scenario_custom": {"en": "(your settings)", "id": "(pengaturan Anda)"},
@@ -277,6 +278,41 @@ TEXTS: dict[str, dict[str, str]] = {
               "hanya di kantor (90% putaran: {lo} s.d. {hi}); kepercayaan publik di akhir "
               "{trust} poin dibanding hanya di kantor ({trust_lo} s.d. {trust_hi}; nilai "
               "{level})"},
+    # why: the channel waterfall (why.py)
+    "why.help": {
+        "en": "Where does the effect come from? Every difference between the policy world and "
+              "its office-only twin enters through a **channel**: who takes flexible days, "
+              "the trust signal of approval, deterrence away from the office, temptation at "
+              "home, remote productivity, the counter, what citizens hear... The button "
+              "splits the current settings' effect into the channels' shares (Shapley "
+              "values, which add up to the effect exactly), in the background; the largest "
+              "are shown, the rest summed. One seed and one pair of channel orders: a "
+              "sketch for the room; `flexisim explain` gives intervals over replications.",
+        "id": "Dari mana dampaknya berasal? Setiap perbedaan antara dunia kebijakan dan "
+              "kembarannya yang hanya di kantor masuk melalui sebuah **kanal**: siapa yang "
+              "mengambil hari fleksibel, sinyal kepercayaan dari persetujuan, efek jera di "
+              "luar kantor, godaan di rumah, produktivitas kerja jarak jauh, loket layanan, "
+              "apa yang didengar warga... Tombol ini membagi dampak pengaturan saat ini ke "
+              "dalam porsi tiap kanal (nilai Shapley, yang jumlahnya tepat sama dengan "
+              "dampaknya), di latar belakang; yang terbesar ditampilkan, sisanya dijumlahkan. "
+              "Satu benih acak dan satu pasang urutan kanal: gambaran untuk ruangan; "
+              "`flexisim explain` memberi selang atas beberapa replikasi."},
+    "why.run": {"en": "Explain by channel", "id": "Uraikan per kanal"},
+    "why.starting": {"en": "starting (warm-up and office-only twin)...",
+                     "id": "memulai (pemanasan dan kembaran hanya di kantor)..."},
+    "why.no_flexiwork": {"en": "Flexiwork is off in these settings: there is no effect to "
+                               "explain.",
+                         "id": "Kerja fleksibel tidak berlaku dalam pengaturan ini: tidak ada "
+                               "dampak untuk diuraikan."},
+    "why.what": {"en": "{name}, {asn} ASN x {weeks} weeks, one seed",
+                 "id": "{name}, {asn} ASN x {weeks} minggu, satu benih acak"},
+    "why.chart.performance": {"en": "Performance against office only: {effect} %",
+                              "id": "Kinerja dibanding hanya di kantor: {effect} %"},
+    "why.chart.trust": {"en": "Public trust against office only at the end: {effect} points",
+                        "id": "Kepercayaan publik dibanding hanya di kantor di akhir: "
+                              "{effect} poin"},
+    "why.rest": {"en": "the other {n} channels", "id": "{n} kanal lainnya"},
+    "why.total": {"en": "Effect (total)", "id": "Dampak (total)"},
     # Mesa's SolaraViz texts (see mesa_i18n.py)
     "mesa.Controls": {"en": "Controls", "id": "Kendali"},
     "mesa.Play Interval (ms)": {"en": "Play interval (ms)", "id": "Jeda putar (ms)"},

@@ -25,7 +25,8 @@ import solara
 from flexisim.dashboard import i18n
 
 #: Tab title key per SolaraViz page index (Mesa names them "Page 0", "Page 1", ...).
-PAGE_TITLES: dict[int, str] = {0: "tab_charts", 1: "tab_agents", 2: "tab_compare"}
+PAGE_TITLES: dict[int, str] = {0: "tab_charts", 1: "tab_agents", 2: "tab_compare",
+                               3: "tab_why"}
 _PAGE = re.compile(r"^Page (\d+)$")
 
 

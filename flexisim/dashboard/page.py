@@ -7,8 +7,9 @@ Layout
   model-parameter card, which here holds our scenario chooser, save/load and levers (Mesa's
   own parameter widgets cannot show help text, translate, or follow a loaded scenario) --
   and Mesa's information card with the week counter.
-* Main area (SolaraViz tabs): live charts; the office floor and citizens' trust by region;
-  the comparison of two settings with bands.
+* Main area (SolaraViz tabs): how to read the page, headline cards and the live charts; the
+  office floor and citizens' trust by region; comparisons of settings as effects with bands;
+  the channel waterfall of the current settings ("why").
 
 Every session (browser tab) gets its own settings and its own model: both are created by
 hooks inside :func:`Page`, and Mesa's step counter and our language live in
@@ -29,6 +30,7 @@ from flexisim.dashboard.compare import ComparePanel
 from flexisim.dashboard.floor import AgentsView
 from flexisim.dashboard.panels import LanguageToggle, LeverPanel, ScenarioCard
 from flexisim.dashboard.state import DashboardModel, Settings, workshop_settings
+from flexisim.dashboard.why import WhyPanel
 
 #: Mesa's play loop sleeps this long between steps; the step itself adds ~20-60 ms.
 PLAY_INTERVAL_MS = 150
@@ -67,8 +69,11 @@ def _components(settings: solara.Reactive[Settings],
     def Compare(model: DashboardModel) -> Any:  # noqa: N802 (component naming)
         return ComparePanel(settings)
 
+    def Why(model: DashboardModel) -> Any:  # noqa: N802 (component naming)
+        return WhyPanel(settings)
+
     # One component per page: see charts.LiveCharts for why.
-    return [(Live, 0), (AgentsView, 1), (Compare, 2)]
+    return [(Live, 0), (AgentsView, 1), (Compare, 2), (Why, 3)]
 
 
 @solara.component

@@ -72,7 +72,7 @@ if _LOG:
 @contextlib.contextmanager
 def serve(port: int | None = None, timeout: float = 90.0, *, production: bool = True,
           solara_home: Path | None = None, audit: Path | None = None,
-          env: dict[str, str] | None = None) -> Iterator[str]:
+          env: dict[str, str] | None = None, tree: Path = REPO) -> Iterator[str]:
     """Run ``solara run app.py`` on localhost; yield its URL once it answers.
 
     Parameters
@@ -87,6 +87,9 @@ def serve(port: int | None = None, timeout: float = 90.0, *, production: bool = 
         nothing left the machine.
     env : dict, optional
         The server's environment (default: this process's).
+    tree : Path
+        The checkout whose ``app.py`` is served, with the ``solara`` of its ``.venv`` (default:
+        this one's, with this interpreter's); the benchmark serves another commit's this way.
 
     ``--no-check-version`` and the telemetry switch keep the *server* from calling out too
     (Solara otherwise asks pypi.org for its latest version and reports usage).
@@ -103,13 +106,14 @@ def serve(port: int | None = None, timeout: float = 90.0, *, production: bool = 
         env["FLEXISIM_NET_AUDIT"] = str(audit)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(hook_dir), env.get("PYTHONPATH"))
                                             if p)
-    solara = Path(sys.executable).with_name("solara")
+    solara = (Path(sys.executable).with_name("solara") if tree == REPO
+              else tree / ".venv" / "bin" / "solara")
     log = open(REPO / ".pytest_cache" / f"solara-{port}.log", "w") if (
         REPO / ".pytest_cache").is_dir() else subprocess.DEVNULL
     mode = ["--production"] if production else []
     proc = subprocess.Popen([str(solara), "run", "app.py", "--port", str(port), "--host",
                              "127.0.0.1", *mode, "--no-check-version"],
-                            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+                            cwd=tree, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + timeout
