@@ -294,3 +294,32 @@ def test_headline_cards_follow_the_run(page: Any) -> None:
     playwright_api.expect(page.locator(".headline-effect .headline-value")).to_contain_text("%")
     page.get_by_text("Cara membaca halaman ini").click()
     page.get_by_text("dunia yang sama tanpa kerja fleksibel", exact=False).wait_for()
+
+
+def test_each_chart_exports_its_picture_and_its_data(page: Any, img: Path) -> None:
+    for _ in range(3):
+        page.get_by_role("button", name="Langkah").click()
+    _week(page, 3)
+    page.wait_for_function(f"() => ({bt.CHART_WEEKS_JS})().every(n => n === 3)")
+    box = page.locator(".live-charts .flexisim-chart-box").first
+    box.hover()
+    with page.expect_download() as download:
+        box.locator(".flexisim-export-csv").click()
+    assert download.value.suggested_filename.endswith(".csv")
+    comment, *lines = Path(download.value.path()).read_text().splitlines()
+    # what made it first (a comment line), then the table as drawn
+    assert comment.startswith("# flexisim ") and "permenpan_4_2025" in comment
+    assert "seed 42" in comment and "week 3" in comment
+    assert lines[0].split(",")[:3] == ["minggu", "dengan kerja fleksibel",
+                                        "hanya di kantor (dunia yang sama)"]
+    assert [line.split(",")[0] for line in lines[1:]] == ["1", "2", "3"]
+    drawn = bt.series_data(page, 0, 0)
+    assert [float(line.split(",")[1]) for line in lines[1:]] == pytest.approx(drawn)
+    with page.expect_download() as download:
+        box.locator(".flexisim-export-png").click()
+    png = Path(download.value.path()).read_bytes()
+    assert download.value.suggested_filename.endswith(".png")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    # the picture drew title and legend in ECharts; on the page they are HTML again
+    assert page.evaluate(f"() => {bt._CHARTS_JS}[0].getOption().title[0].show") is False
+    (img / "dashboard-export.png").write_bytes(png)

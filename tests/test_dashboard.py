@@ -710,3 +710,17 @@ def test_the_why_tab_explains_the_current_settings(page: Any,
     assert len(_charts(page)) == 2
     pool.shutdown()
     why.result.set(None)
+
+
+def test_every_chart_offers_export_with_what_made_it(page: Any) -> None:
+    _button(page, "Step").click()
+    widget = page.find(ChartWidget).widget
+    assert set(widget.tools) == {"png", "csv"} and all(widget.tools.values())
+    assert widget.caption.startswith("flexisim ") and "permenpan_4_2025" in widget.caption
+    assert "seed 42" in widget.caption and "week 1" in widget.caption
+    # a band's table columns are its edges, not the stacked height
+    saved = [_saved(1, "permenpan_4_2025")]
+    option = compare.band_option(compare.MEASURES["effects"][0], saved)
+    names = [s.get("csvName") for s in option["series"] if s.get("stack")]
+    assert names == ["1. Permenpan RB 4/2025 (today): 5th percentile of runs",
+                     "1. Permenpan RB 4/2025 (today): 95th percentile of runs"]

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import solara
 
-from flexisim.dashboard.echarts import Charts
+from flexisim.dashboard.echarts import Charts, caption
 from flexisim.dashboard.headline import CSS as HEADLINE_CSS
 from flexisim.dashboard.headline import About, headline, headline_html
 from flexisim.dashboard.i18n import t
@@ -261,7 +261,12 @@ def LiveCharts(model: FlexiworkModel, previous: pd.DataFrame | None = None) -> A
     step (measured: ~180 ms per step at 5,000 ASN against ~60 ms as one). One widget, not six:
     a step then sends one message, and the browser paints the six charts in one frame.
     """
-    return Charts(live_options(model, previous), height=CHART_HEIGHT, classes=["live-charts"])
+    config = model.config
+    made = caption(f"{config.name} ({config.hash[:12]})",
+                   f"{int(config.values['n_asn']):,} ASN", f"seed {config.values['seed']}",
+                   f"week {model.steps}")
+    return Charts(live_options(model, previous), height=CHART_HEIGHT, classes=["live-charts"],
+                  caption=made)
 
 
 def LiveView(model: FlexiworkModel, previous: pd.DataFrame | None = None) -> Any:  # noqa: N802

@@ -33,7 +33,7 @@ import pandas as pd
 import solara
 
 from flexisim.dashboard.charts import clean
-from flexisim.dashboard.echarts import Chart
+from flexisim.dashboard.echarts import Chart, caption
 from flexisim.dashboard.i18n import number, scenario_description, scenario_title, signed, t
 from flexisim.dashboard.markdown import Markdown
 from flexisim.dashboard.state import Settings, available_scenarios
@@ -255,9 +255,11 @@ def band_option(measure: Measure, saved: Sequence[SavedRun]) -> dict[str, Any]:
         series += [
             {"name": t("compare.band", name=name), "type": "line", "stack": stack,
              "stackStrategy": "all", "data": clean(b["lo"]), "lineStyle": {"opacity": 0},
+             "csvName": t("compare.csv.lo", name=name),
              "showSymbol": False, "color": colour, "tooltip": {"show": False}},
             {"name": t("compare.band", name=name), "type": "line", "stack": stack,
              "stackStrategy": "all", "data": clean(b["hi"] - b["lo"]),
+             "csvName": t("compare.csv.hi", name=name),
              "lineStyle": {"opacity": 0}, "showSymbol": False,
              "areaStyle": {"opacity": 0.2, "color": colour}, "color": colour,
              "tooltip": {"show": False}},
@@ -417,4 +419,7 @@ def SavedRuns(saved: tuple[SavedRun, ...], view: solara.Reactive[str]) -> None:
     with solara.Row(style={"flex-wrap": "wrap"}):
         for measure in MEASURES[view.value]:
             with solara.Column(style={"min-width": "420px", "flex": "1 1 45%"}):
-                Chart(band_option(measure, saved), height=300 + 20 * len(saved))
+                Chart(band_option(measure, saved), height=300 + 20 * len(saved),
+                      caption=caption(*(f"{e.label('en')}: {e.replications} runs x {e.weeks} "
+                                        f"weeks, {e.n_asn:,} ASN, seed {e.seed}"
+                                        for e in saved)))

@@ -51,6 +51,10 @@ TEMPLATE = r"""
     <div v-for="(height, i) in heights" :key="i" class="flexisim-chart-box"
          :style="{ height: height + 'px' }">
       <div ref="box" :data-index="i" class="solara-echarts flexisim-chart"></div>
+      <div v-if="tools" class="flexisim-chart-tools">
+        <button class="flexisim-export-png" :title="tools.png" @click="exportPng(i)">PNG</button>
+        <button class="flexisim-export-csv" :title="tools.csv" @click="exportCsv(i)">CSV</button>
+      </div>
       <template v-if="labels[i]">
         <div class="flexisim-chart-title">{{ labels[i].title }}
           <div v-if="labels[i].subtitle" class="flexisim-chart-subtitle">
@@ -172,6 +176,94 @@ module.exports = {
       if (option.legend) option.legend = [].concat(option.legend).map(hide);
       return option;
     },
+    // --- export: what the room saw, to take home (all in the browser: works offline) ---
+    fileName(i, ext) {
+      const title = (this.labels[i] && this.labels[i].title) || `chart-${i + 1}`;
+      const stem = title.normalize("NFKD").replace(/[^A-Za-z0-9]+/g, "-")
+        .replace(/^-|-$/g, "").toLowerCase().slice(0, 80);
+      return `flexisim-${stem || "chart"}.${ext}`;
+    },
+    download(name, href) {
+      const a = document.createElement("a");
+      a.href = href;
+      a.download = name;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+    },
+    // The PNG holds the title and legend: on the page they are HTML over the chart, so they
+    // are switched on in ECharts for the picture and off again.
+    exportPng(i) {
+      const chart = this.charts[i];
+      if (!chart) return;
+      const show = (on) => chart.setOption({ title: [{ show: on }], legend: [{ show: on }] },
+                                           { lazyUpdate: false, silent: true });
+      show(true);
+      const url = chart.getDataURL({ type: "png", pixelRatio: 2, backgroundColor: "#fff" });
+      show(false);
+      if (!this.caption) return this.download(this.fileName(i, "png"), url);
+      // what made the picture, in small print in a strip below it
+      const picture = new Image();
+      picture.onload = () => {
+        const canvas = document.createElement("canvas");
+        canvas.width = picture.width;
+        canvas.height = picture.height + 36;
+        const ctx = canvas.getContext("2d");
+        ctx.fillStyle = "#fff";
+        ctx.fillRect(0, 0, canvas.width, canvas.height);
+        ctx.drawImage(picture, 0, 0);
+        ctx.fillStyle = "#777";
+        ctx.font = "20px sans-serif";
+        ctx.fillText(this.caption, 12, picture.height + 24, canvas.width - 24);
+        this.download(this.fileName(i, "png"), canvas.toDataURL("image/png"));
+      };
+      picture.src = url;
+    },
+    // The CSV holds the chart's data as drawn: one row per category (week, region, ...),
+    // one column per named series; a band's upper edge is its stacked sum, and a series may
+    // carry its own values and name for the table (csvValues, csvName).
+    csvTable(i) {
+      const option = JSON.parse(this.specs[i]);
+      const one = (c) => (Array.isArray(c) ? c[0] : c) || {};
+      const x = one(option.xAxis), y = one(option.yAxis);
+      const category = x.data ? x : y;
+      const rows = category.data || [];
+      const head = [category.name || ""];
+      const columns = [];
+      const stacks = {};
+      for (const s of [].concat(option.series || [])) {
+        const values = (s.data || []).map((d) => (d !== null && typeof d === "object" ?
+          (Array.isArray(d) ? d[d.length - 1] : d.value) : d));
+        let out = values;
+        if (s.stack) {
+          const base = stacks[s.stack];
+          out = values.map((v, k) => (base && base[k] !== null && v !== null ?
+            base[k] + v : v));
+          stacks[s.stack] = out;
+        }
+        if (s.csvValues) out = s.csvValues;
+        const name = s.csvName || s.name;
+        if (!name) continue;
+        head.push(name);
+        columns.push(out);
+      }
+      const cell = (v) => {
+        if (v === null || v === undefined) return "";
+        const text = String(typeof v === "number" ? Math.round(v * 1e6) / 1e6 : v);
+        return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+      };
+      // what made the data, as a comment line (pandas: read_csv(..., comment="#"))
+      const lines = this.caption ? [`# ${this.caption}`] : [];
+      lines.push(head.map(cell).join(","));
+      rows.forEach((r, k) => lines.push([r, ...columns.map((c) => c[k])].map(cell).join(",")));
+      return lines.join("\n") + "\n";
+    },
+    exportCsv(i) {
+      const blob = new Blob([this.csvTable(i)], { type: "text/csv;charset=utf-8" });
+      const url = URL.createObjectURL(blob);
+      this.download(this.fileName(i, "csv"), url);
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    },
     toggle(i, name) {
       this.charts[i].dispatchAction({ type: "legendToggleSelect", name });
       this.$set(this.labels[i].off, name, !this.labels[i].off[name]);
@@ -246,6 +338,10 @@ module.exports = {
 .flexisim-legend-item { cursor: pointer; margin: 0 7px; user-select: none; white-space: nowrap; }
 .flexisim-legend-item svg { vertical-align: middle; margin-right: 4px; }
 .flexisim-legend-off { color: #ccc; }
+.flexisim-chart-tools { position: absolute; top: 2px; right: 4px; z-index: 2; opacity: 0.35; }
+.flexisim-chart-box:hover .flexisim-chart-tools { opacity: 1; }
+.flexisim-chart-tools button { font: 10px sans-serif; border: 1px solid #bbb; border-radius: 3px;
+  padding: 0 4px; margin-left: 3px; background: #fff; color: #444; cursor: pointer; }
 .flexisim-legend-off svg { opacity: 0.3; }
 </style>
 """
@@ -269,6 +365,11 @@ class ChartWidget(ipyvuetify.VuetifyTemplate):
     specs = traitlets.List(traitlets.Unicode()).tag(sync=True)
     heights = traitlets.List(traitlets.Int()).tag(sync=True)
     attributes = traitlets.Dict(default_value=None, allow_none=True).tag(sync=True)
+    #: the export buttons' tooltips ({"png": ..., "csv": ...}); None: no export buttons
+    tools = traitlets.Dict(default_value=None, allow_none=True).tag(sync=True)
+    #: what made the charts (version, scenario, seed...): printed on an exported picture
+    #: and as the first, comment line of an exported table
+    caption = traitlets.Unicode(None, allow_none=True).tag(sync=True)
     cdn = traitlets.Unicode(None, allow_none=True).tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:
@@ -293,8 +394,15 @@ def to_spec(option: dict[str, Any]) -> str:
     return json.dumps(option, separators=(",", ":"), allow_nan=False)
 
 
+def export_tools() -> dict[str, str]:
+    """The export buttons' tooltips in the session's language."""
+    from flexisim.dashboard.i18n import t
+
+    return {"png": t("export.png"), "csv": t("export.csv")}
+
+
 def Charts(options: Sequence[dict[str, Any]], height: int = 290, min_width: int = 440,
-           classes: Sequence[str] = ()) -> Any:
+           classes: Sequence[str] = (), caption: str | None = None) -> Any:
     """Charts of ``options`` in a grid of columns at least ``min_width`` px wide.
 
     A plain function returning the widget element, not a component: a component would carry
@@ -303,11 +411,19 @@ def Charts(options: Sequence[dict[str, Any]], height: int = 290, min_width: int 
     style = ("display: grid; width: 100%; gap: 8px; "
              f"grid-template-columns: repeat(auto-fit, minmax({min_width}px, 1fr));")
     return ChartWidget.element(specs=[to_spec(o) for o in options],
-                               heights=[height] * len(options),
+                               heights=[height] * len(options), tools=export_tools(),
+                               caption=caption,
                                attributes={"style": style, "class": " ".join(classes)})
 
 
-def Chart(option: dict[str, Any], height: int = 290) -> Any:
+def Chart(option: dict[str, Any], height: int = 290, caption: str | None = None) -> Any:
     """One chart of ``option``, ``height`` px high and as wide as its container."""
-    return ChartWidget.element(specs=[to_spec(option)], heights=[height],
-                               attributes={"style": "width: 100%;"})
+    return ChartWidget.element(specs=[to_spec(option)], heights=[height], tools=export_tools(),
+                               caption=caption, attributes={"style": "width: 100%;"})
+
+
+def caption(*parts: object) -> str:
+    """A picture's or table's provenance line: flexisim's version and what was run."""
+    from flexisim import __version__
+
+    return " · ".join([f"flexisim {__version__}", *(str(p) for p in parts if p)])

@@ -248,6 +248,10 @@ TEXTS: dict[str, dict[str, str]] = {
                        "id": "Perbandingan gagal: {error}"},
     "compare.band": {"en": "{name}: middle 90% of runs", "id": "{name}: 90% putaran tengah"},
     "compare.mean": {"en": "{name}: mean", "id": "{name}: rata-rata"},
+    "compare.csv.lo": {"en": "{name}: 5th percentile of runs",
+                       "id": "{name}: persentil ke-5 putaran"},
+    "compare.csv.hi": {"en": "{name}: 95th percentile of runs",
+                       "id": "{name}: persentil ke-95 putaran"},
     "compare.view.effects": {"en": "Effects vs office only",
                              "id": "Dampak vs hanya di kantor"},
     "compare.view.levels": {"en": "Levels", "id": "Nilai absolut"},
@@ -278,6 +282,11 @@ TEXTS: dict[str, dict[str, str]] = {
               "hanya di kantor (90% putaran: {lo} s.d. {hi}); kepercayaan publik di akhir "
               "{trust} poin dibanding hanya di kantor ({trust_lo} s.d. {trust_hi}; nilai "
               "{level})"},
+    # export buttons on every chart (echarts.py)
+    "export.png": {"en": "Save this chart as a picture (PNG)",
+                   "id": "Simpan grafik ini sebagai gambar (PNG)"},
+    "export.csv": {"en": "Save this chart's data as a table (CSV)",
+                   "id": "Simpan data grafik ini sebagai tabel (CSV)"},
     # why: the channel waterfall (why.py)
     "why.help": {
         "en": "Where does the effect come from? Every difference between the policy world and "

@@ -25,7 +25,7 @@ import solara
 from flexisim.channels import CHANNELS
 from flexisim.dashboard.charts import ALERT, COUNTERFACTUAL, GOOD, clean
 from flexisim.dashboard.compare import shared_executor
-from flexisim.dashboard.echarts import Chart
+from flexisim.dashboard.echarts import Chart, caption
 from flexisim.dashboard.i18n import language, number, signed, t
 from flexisim.dashboard.markdown import Markdown
 from flexisim.dashboard.state import Settings
@@ -122,6 +122,7 @@ def waterfall_option(table: pd.DataFrame, outcome: str, *, top: int = 8) -> dict
             {"type": "bar", "stack": "w", "stackStrategy": "all", "silent": True,
              "data": clean(base, digits=4), "itemStyle": {"color": "transparent"}},
             {"type": "bar", "stack": "w", "stackStrategy": "all", "silent": True,
+             "csvName": unit, "csvValues": clean(values, digits=6),
              "data": [{"value": v, "itemStyle": {"color": c},
                        "label": {"formatter": signed(x, None, digits)}}
                       for v, c, x in zip(clean(size, digits=4), colours, values, strict=True)],
@@ -195,12 +196,13 @@ def WhyPanel(settings: solara.Reactive[Settings]) -> None:
         if result.value is not None:
             what, table = result.value
             solara.Text(describe(what), classes=["why-summary"])
-            WhyCharts(table, ("performance_change_pct", "trust_effect_pp"))
+            WhyCharts(table, ("performance_change_pct", "trust_effect_pp"),
+                      caption(describe(what, "en"), "Shapley values over channels"))
 
 
-def WhyCharts(table: pd.DataFrame, outcomes: Sequence[str]) -> Any:  # noqa: N802
+def WhyCharts(table: pd.DataFrame, outcomes: Sequence[str], made: str) -> Any:  # noqa: N802
     with solara.Row(style={"flex-wrap": "wrap"}) as row:
         for outcome in outcomes:
             with solara.Column(style={"min-width": "420px", "flex": "1 1 45%"}):
-                Chart(waterfall_option(table, outcome), height=420)
+                Chart(waterfall_option(table, outcome), height=420, caption=made)
     return row
