@@ -25,6 +25,8 @@ solara.server.settings.telemetry.mixpanel_enable = False
 # Solara has no setting for it (1.58.2; it skips the check only in production mode or under
 # pytest); tests/test_browser.py fails if the page asks for anything off this machine.
 solara.checks.should_perform_solara_check = lambda: False
+# Solara's "This website runs on Solara" badge sits over the bottom-right chart.
+solara.server.settings.theme.show_banner = False
 
 # Our custom.js (starts loading the chart library while the page connects). Without the
 # folder (e.g. a wheel built without it) the page works the same, only a little later.

@@ -9,6 +9,7 @@ folder, so a test run leaves the working tree clean; to refresh the ones in the 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -163,13 +164,13 @@ def test_office_floor_and_comparison(page: Any, img: Path) -> None:
     for _ in range(4):
         page.get_by_role("button", name="Langkah").click()
     _week(page, 4)
-    page.get_by_role("tab", name="Ruang kantor dan warga").click()
+    page.get_by_role("tab", name="Kantor dan warga").click()
     page.locator(".office-floor canvas").first.wait_for()
     page.wait_for_function(f"() => ({bt.DRAWN_CHARTS_JS})() >= 2")
     page.wait_for_function(WINDOW_STILL_JS)  # the tab has finished sliding in
     page.screenshot(path=str(img / "dashboard-office-floor.png"))
 
-    page.get_by_role("tab", name="Bandingkan pengaturan").click()
+    page.get_by_role("tab", name="Bandingkan").click()
     # weeks (the panel's last slider): 24, enough for bands to show and quick to run
     weeks = page.locator(".compare-panel [role=slider]").last
     for key, value in [("Home", 4), *(("ArrowRight", w) for w in range(8, 25, 4))]:
@@ -189,7 +190,7 @@ def test_office_floor_and_comparison(page: Any, img: Path) -> None:
 
 def _run_short_comparison(page: Any) -> None:
     """Open the comparison tab and run its smallest setting (2 runs of 4 weeks)."""
-    page.get_by_role("tab", name="Bandingkan pengaturan").click()
+    page.get_by_role("tab", name="Bandingkan").click()
     for slider, key in ((0, "Home"), (-1, "Home")):  # replications 2, weeks 4
         handle = page.locator(".compare-panel [role=slider]").nth(slider)
         handle.focus()
@@ -225,7 +226,7 @@ def test_nothing_leaves_the_machine_on_a_first_start(production: bool, browser: 
         pg.get_by_role("button", name="Langkah").click()
         _week(pg, 1)
         pg.wait_for_function(f"() => ({bt.DRAWN_CHARTS_JS})() >= 6")
-        pg.get_by_role("tab", name="Ruang kantor dan warga").click()
+        pg.get_by_role("tab", name="Kantor dan warga").click()
         pg.locator(".office-floor canvas").first.wait_for()
         _run_short_comparison(pg)
         pg.wait_for_function(f"() => ({bt.DRAWN_CHARTS_JS})() >= 4")
@@ -271,7 +272,7 @@ def test_a_lever_moved_during_the_run_applies_from_the_next_week(page: Any, img:
 
 
 def test_why_tab_draws_the_channel_waterfalls(page: Any, img: Path) -> None:
-    page.get_by_role("tab", name="Mengapa? (kanal)").click()
+    page.get_by_role("tab", name="Mengapa?").click()
     weeks = page.locator(".why-panel [role=slider]").last
     weeks.focus()
     page.keyboard.press("Home")  # 4 weeks: quick
@@ -323,3 +324,117 @@ def test_each_chart_exports_its_picture_and_its_data(page: Any, img: Path) -> No
     # the picture drew title and legend in ECharts; on the page they are HTML again
     assert page.evaluate(f"() => {bt._CHARTS_JS}[0].getOption().title[0].show") is False
     (img / "dashboard-export.png").write_bytes(png)
+
+
+#: JavaScript: the page's layout as boxes [left, top, right, bottom] (CSS pixels).
+LAYOUT_JS = """() => {
+  const box = (el) => { const b = el.getBoundingClientRect();
+                        return [b.left, b.top, b.right, b.bottom]; };
+  const all = (css) => Array.from(document.querySelectorAll(css)).map(box);
+  const nav = document.querySelector('.v-navigation-drawer');
+  return { scrollWidth: document.documentElement.scrollWidth, width: innerWidth,
+           height: innerHeight,
+           drawer: nav ? { open: nav.classList.contains('v-navigation-drawer--open'),
+                           mobile: nav.classList.contains('v-navigation-drawer--is-mobile'),
+                           box: box(nav) } : null,
+           controls: all('.room-controls button, .presenting-toggle, .language-toggle'),
+           tabs: all('.v-tab'), cards: all('.headline-card'),
+           charts: all('.live-charts .flexisim-chart-box'),
+           banner: document.body.innerText.includes('This website runs on') };
+}"""
+
+
+def _overlap(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[2] - 1 and b[0] < a[2] - 1 and a[1] < b[3] - 1 and b[1] < a[3] - 1
+
+
+@pytest.mark.parametrize("size", [(1024, 768, 1), (1280, 720, 1), (1920, 1080, 1),
+                                  (853, 480, 1.5)],
+                         ids=["1024x768", "1280x720", "1920x1080", "1280x720-at-150pct"])
+def test_layout_fits_the_room(size: tuple[int, int, float], server: str, browser: Any,
+                              img: Path) -> None:
+    """No horizontal scroll, nothing on top of anything, Reset / Play / Step within the
+    window without scrolling, every tab reachable -- at the sizes of a room's screens
+    (150 % zoom on a 1280 x 720 projector is an 853 x 480 window of 1.5 device pixels)."""
+    width, height, scale = size
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  device_scale_factor=scale)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(server)
+    page.locator(".room-step").wait_for()
+    page.wait_for_function(f"() => ({bt.DRAWN_CHARTS_JS})() >= 6")
+    if width < 960:  # Vuetify's mobile drawer: our custom.js closes it once on opening
+        page.wait_for_function("() => !document.querySelector('.v-navigation-drawer--open')")
+    layout = page.evaluate(LAYOUT_JS)
+    assert layout["scrollWidth"] <= layout["width"], layout
+    assert not layout["banner"]
+    controls = layout["controls"]
+    assert len(controls) == 5
+    for i, a in enumerate(controls):
+        assert 0 <= a[0] and a[2] <= layout["width"] and 0 <= a[1] and a[3] <= layout["height"]
+        assert not any(_overlap(a, b) for b in controls[i + 1:]), controls
+    assert len(layout["tabs"]) == 4 and max(t[2] for t in layout["tabs"]) <= layout["width"]
+    boxes = layout["cards"] + layout["charts"]
+    assert len(layout["charts"]) == 6
+    for i, a in enumerate(boxes):
+        assert a[0] >= 0 and a[2] <= layout["width"], a
+        assert not any(_overlap(a, b) for b in boxes[i + 1:]), (a, boxes)
+    drawer = layout["drawer"]
+    if drawer["open"]:  # beside the charts, never over them
+        assert not drawer["mobile"]
+        assert all(c[0] >= drawer["box"][2] - 1 for c in boxes)
+    # the app bar's Step works with the drawer closed
+    page.locator(".room-step").click()
+    page.get_by_text("1 dari 104").wait_for()
+    page.screenshot(path=str(img / f"dashboard-layout-{width}x{height}@{scale}.png"))
+    context.close()
+
+
+def test_keyboard_shortcuts_and_presenting_mode(page: Any) -> None:
+    page.locator("body").click(position={"x": 5, "y": 300})  # focus on the page, not a field
+    page.keyboard.press("s")
+    _week(page, 1)
+    page.keyboard.press("l")
+    _week(page, 2)
+    page.keyboard.press("r")
+    _week(page, 0)
+    page.keyboard.press("p")  # play ...
+    page.get_by_role("button", name="❚❚").first.wait_for()
+    page.keyboard.press("p")  # ... and pause
+    page.get_by_role("button", name="▶").first.wait_for()
+    # presenting: the drawer out of the way, large type
+    size = page.evaluate("() => getComputedStyle(document.querySelector('.headline-value'))"
+                         ".fontSize")
+    page.locator(".presenting-toggle").click()
+    page.wait_for_function("() => getComputedStyle(document.querySelector("
+                           "'.v-navigation-drawer')).display === 'none'")
+    bigger = page.evaluate("() => getComputedStyle(document.querySelector('.headline-value'))"
+                           ".fontSize")
+    assert float(bigger.removesuffix("px")) > float(size.removesuffix("px"))
+    page.locator(".room-step").click()  # the controls stay within reach
+    page.get_by_text(re.compile(r"^\d+ dari 104$")).wait_for()
+    page.locator(".presenting-toggle").click()
+    page.wait_for_function("() => getComputedStyle(document.querySelector("
+                           "'.v-navigation-drawer')).display !== 'none'")
+
+
+def _luminance(css_colour: str) -> float:
+    r, g, b = (float(x) for x in re.findall(r"[\d.]+", css_colour)[:3])
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+
+def test_dark_theme_keeps_titles_and_legends_readable(page: Any, img: Path) -> None:
+    toggle = page.locator(".v-app-bar button:has(.mdi-brightness-auto), "
+                          ".v-app-bar button:has(.mdi-weather-sunny), "
+                          ".v-app-bar button:has(.mdi-weather-night)").first
+    for _ in range(3):  # the toggle cycles auto -> light -> dark
+        if page.locator(".v-application.theme--dark").count():
+            break
+        toggle.click()
+        page.wait_for_timeout(0)  # let the click reach the page before looking again
+    page.locator(".v-application.theme--dark").wait_for()
+    for css in (".flexisim-chart-title", ".flexisim-chart-legend", ".headline-value"):
+        colour = page.evaluate(f"() => getComputedStyle(document.querySelector('{css}')).color")
+        assert _luminance(colour) > 0.7, (css, colour)  # light text on the dark page
+    page.screenshot(path=str(img / "dashboard-dark.png"))

@@ -724,3 +724,56 @@ def test_every_chart_offers_export_with_what_made_it(page: Any) -> None:
     names = [s.get("csvName") for s in option["series"] if s.get("stack")]
     assert names == ["1. Permenpan RB 4/2025 (today): 5th percentile of runs",
                      "1. Permenpan RB 4/2025 (today): 95th percentile of runs"]
+
+
+def test_a_shipped_scenario_file_keeps_the_rooms_population(page: Any) -> None:
+    from flexisim.scenario import scenarios_dir
+
+    text = (scenarios_dir() / "trust_but_verify.toml").read_bytes()
+    assert b"n_asn" not in text  # a shipped file names no size
+    _upload(page, "trust_but_verify.toml", text)
+    model = page.find(ChartWidget).widget  # the page restarted ...
+    assert model is not None
+    alerts = " ".join(str(w.children[0]) for w in page.find(v.Alert).widgets)
+    assert "1,000 ASN agents kept" in alerts  # ... at the room's size, and says so
+    select = page.find(v.Select, label="Population size (ASN agents)").widget
+    assert select.v_model == SMALL
+    # a file that sets its size gets it
+    sized = load_scenario("control_heavy").with_values(n_asn=2000).to_toml().encode()
+    _upload(page, "sized.toml", sized)
+    assert page.find(v.Select, label="Population size (ASN agents)").widget.v_model == 2000
+
+
+def test_workforce_chart_uses_the_clis_yearly_rates() -> None:
+    from flexisim.metrics import summarize
+
+    model = DashboardModel(settings=workshop_settings(n_asn=SMALL))
+    for _ in range(8):
+        model.step()
+    ts = charts.timeseries(model)
+    option = charts.workforce_option(ts)
+    exits, hires = (s["data"] for s in option["series"])
+    summary = summarize(ts, public_trust_start=0.0, public_trust_start_counterfactual=0.0)
+    assert sum(exits) / len(exits) == pytest.approx(100 * summary["attrition_rate_annual"],
+                                                    rel=1e-3)
+    assert hires == pytest.approx((ts["recruits"] / ts["active_staff"] * 5200).round(3))
+    assert len(option["yAxis"]) == 1  # one unit, one axis
+
+
+def test_regions_and_the_floor_speak_indonesian() -> None:
+    i18n.language.set("id")
+    try:
+        model = DashboardModel(settings=workshop_settings(n_asn=SMALL))
+        model.step()
+        ts = charts.timeseries(model)
+        names = {s["name"] for s in charts.regions_option(ts, model.pop.region_names)["series"]}
+        assert {"Jawa-Bali", "Sumatera"} <= names and "Java-Bali" not in names
+        option = floor.floor_option(model)
+        assert option["tooltip"]["htmlName"] and option["tooltip"]["confine"]
+        labels = " ".join(option["yAxis"]["data"])
+        assert "Java-Bali" not in labels and "Jawa-Bali" in labels
+        card = option["series"][0]["data"][0]["name"] if option["series"][0]["data"] else \
+            next(s["data"][0]["name"] for s in option["series"] if s["data"])
+        assert card.startswith("<b>ASN #") and "upaya: " in card and "," in card
+    finally:
+        i18n.language.set("en")

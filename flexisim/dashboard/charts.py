@@ -20,7 +20,8 @@ import solara
 from flexisim.dashboard.echarts import Charts, caption
 from flexisim.dashboard.headline import CSS as HEADLINE_CSS
 from flexisim.dashboard.headline import About, headline, headline_html
-from flexisim.dashboard.i18n import t
+from flexisim.dashboard.i18n import region_label, t
+from flexisim.metrics import WEEKS_PER_YEAR
 from flexisim.model import FlexiworkModel
 
 POLICY = "#1f77b4"
@@ -97,8 +98,11 @@ def line_chart(title: str, weeks: Sequence[int], series: list[dict[str, Any]],
     series = mark_events(series, weeks, marks)
     axes = []
     for i, name in enumerate(y_names):
+        # axis names run inwards from their axis (a right axis's name would be cut at the
+        # chart's edge otherwise)
         axis: dict[str, Any] = {"type": "value", "name": name, "scale": y_min is None,
-                                "splitLine": {"show": i == 0}}
+                                "splitLine": {"show": i == 0},
+                                "nameTextStyle": {"align": "right" if i else "left"}}
         if y_min is not None:
             axis["min"] = y_min
         axes.append(axis)
@@ -107,8 +111,11 @@ def line_chart(title: str, weeks: Sequence[int], series: list[dict[str, Any]],
         "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14},
                   "subtext": "" if len(weeks) else t("no_data"), "subtextStyle": {"fontSize": 12}},
         "tooltip": {"trigger": "axis"},
-        "legend": {"bottom": 0, "type": "scroll"},
-        "grid": {"left": 55, "right": 55 if len(y_names) > 1 else 20, "top": 55, "bottom": 55},
+        # a legend that wraps (every series' name readable in a narrow column), with room
+        # for a second line below the axis
+        "legend": {"bottom": 0},
+        "grid": {"left": 55, "right": 55 if len(y_names) > 1 else 20, "top": 55,
+                 "bottom": 55 + (18 if len(series) > 2 else 0)},
         "xAxis": {"type": "category", "data": [int(w) for w in weeks], "name": t("axis.week"),
                   "nameLocation": "middle", "nameGap": 25},
         "yAxis": axes,
@@ -176,11 +183,19 @@ def uptake_option(ts: pd.DataFrame, marks: Sequence[Event] = ()) -> dict[str, An
 
 
 def workforce_option(ts: pd.DataFrame, marks: Sequence[Event] = ()) -> dict[str, Any]:
+    """Exits and hires as yearly rates in % of the active staff (the week's rate x 52): the
+    unit of the CLI's "Attrition per year", and one axis for both flows."""
     weeks = list(ts.index)
+    yearly = 100.0 * WEEKS_PER_YEAR
+    if len(ts):
+        exits = ts["attrition"] * yearly
+        hires = ts["recruits"] / ts["active_staff"].where(ts["active_staff"] > 0) * yearly
+    else:
+        exits = hires = pd.Series(dtype=float)
     return line_chart(t("chart.workforce"), weeks, [
-        line(t("series.attrition"), clean(ts.get("attrition", []), 100, digits=4), ALERT),
-        line(t("series.recruits"), clean(ts.get("recruits", [])), GOOD, axis=1),
-    ], [t("series.attrition"), t("series.recruits")], y_min=0, marks=marks)
+        line(t("series.attrition"), clean(exits, digits=3), ALERT),
+        line(t("series.recruits"), clean(hires, digits=3), GOOD),
+    ], [t("axis.percent_staff_year")], y_min=0, marks=marks)
 
 
 def regions_option(ts: pd.DataFrame, regions: Sequence[str]) -> dict[str, Any]:
@@ -190,7 +205,8 @@ def regions_option(ts: pd.DataFrame, regions: Sequence[str]) -> dict[str, Any]:
     for i, region in enumerate(regions):
         colour = REGION_COLOURS[i % len(REGION_COLOURS)]
         for grid, column in ((0, f"performance[{region}]"), (1, f"public_trust[{region}]")):
-            series.append({"name": region, "type": "line", "showSymbol": False, "color": colour,
+            series.append({"name": region_label(region), "type": "line", "showSymbol": False,
+                           "color": colour,
                            "xAxisIndex": grid, "yAxisIndex": grid,
                            "data": clean(ts[column]) if column in ts else []})
     return {
@@ -198,14 +214,18 @@ def regions_option(ts: pd.DataFrame, regions: Sequence[str]) -> dict[str, Any]:
         "title": {"text": t("chart.regions"), "left": "center", "textStyle": {"fontSize": 14},
                   "subtext": "" if weeks else t("no_data")},
         "tooltip": {"trigger": "axis"},
-        "legend": {"bottom": 0, "type": "scroll"},
-        "grid": [{"left": 55, "right": 20, "top": 50, "height": "28%"},
-                 {"left": 55, "right": 20, "bottom": 55, "height": "28%"}],
+        "legend": {"bottom": 0},  # wraps: six regions stay readable in a narrow column
+        # the axis names run along their axes (above them, the lower panel's would sit on
+        # the upper panel's labels)
+        "grid": [{"left": 62, "right": 20, "top": 50, "height": "26%"},
+                 {"left": 62, "right": 20, "bottom": 73, "height": "26%"}],
         "xAxis": [{"type": "category", "data": weeks, "gridIndex": 0,
                    "axisLabel": {"show": False}},
                   {"type": "category", "data": weeks, "gridIndex": 1}],
-        "yAxis": [{"type": "value", "scale": True, "gridIndex": 0, "name": t("axis.index")},
-                  {"type": "value", "scale": True, "gridIndex": 1, "name": "0-100"}],
+        "yAxis": [{"type": "value", "scale": True, "gridIndex": 0, "name": t("axis.index"),
+                   "nameLocation": "middle", "nameGap": 44},
+                  {"type": "value", "scale": True, "gridIndex": 1,
+                   "name": t("axis.trust_short"), "nameLocation": "middle", "nameGap": 44}],
         "series": series,
     }
 
@@ -226,7 +246,7 @@ def citizens_option(model: FlexiworkModel) -> dict[str, Any]:
         "tooltip": {"trigger": "axis"},
         "legend": {"bottom": 0},
         "grid": {"left": 55, "right": 55, "top": 60, "bottom": 70},
-        "xAxis": {"type": "category", "data": list(pop.region_names),
+        "xAxis": {"type": "category", "data": [region_label(r) for r in pop.region_names],
                   "axisLabel": {"interval": 0, "fontSize": 10}},
         "yAxis": [{"type": "value", "min": 0, "max": 100, "name": "0-100"},
                   {"type": "value", "min": 0, "name": t("citizens.distrustful"),

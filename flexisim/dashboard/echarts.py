@@ -171,6 +171,10 @@ module.exports = {
         const off = this.labels[i] ? this.labels[i].off : {};
         this.$set(this.labels, i, Object.assign({ key, off }, labels));
       }
+      // a tooltip whose points' names are HTML cards (the office floor): ECharts escapes a
+      // string template such as "{b}", and a function cannot travel in JSON
+      const tip = one(option.tooltip);
+      if (tip.htmlName) tip.formatter = (p) => p.name;
       const hide = (c) => Object.assign({}, c, { show: false });
       if (option.title) option.title = [].concat(option.title).map(hide);
       if (option.legend) option.legend = [].concat(option.legend).map(hide);
@@ -338,6 +342,11 @@ module.exports = {
 .flexisim-legend-item { cursor: pointer; margin: 0 7px; user-select: none; white-space: nowrap; }
 .flexisim-legend-item svg { vertical-align: middle; margin-right: 4px; }
 .flexisim-legend-off { color: #ccc; }
+.theme--dark .flexisim-chart-title { color: #e6e6e6; }
+.theme--dark .flexisim-chart-subtitle { color: #b5b5b5; }
+.theme--dark .flexisim-chart-legend { color: #e0e0e0; }
+.theme--dark .flexisim-legend-off { color: #666; }
+.theme--dark .flexisim-chart-tools button { background: #333; color: #ddd; border-color: #666; }
 .flexisim-chart-tools { position: absolute; top: 2px; right: 4px; z-index: 2; opacity: 0.35; }
 .flexisim-chart-box:hover .flexisim-chart-tools { opacity: 1; }
 .flexisim-chart-tools button { font: 10px sans-serif; border: 1px solid #bbb; border-radius: 3px;

@@ -8,14 +8,16 @@ hard, how much their leader trusts them, who is reprimanded.
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 import numpy as np
 import solara
 
+from flexisim.dashboard import i18n
 from flexisim.dashboard.charts import ACCENT, ALERT, GOOD, POLICY, citizens_option
 from flexisim.dashboard.echarts import Chart
-from flexisim.dashboard.i18n import choice_label, t
+from flexisim.dashboard.i18n import choice_label, number, region_label, t
 from flexisim.model import FlexiworkModel
 from flexisim.population import JOB_FAMILIES
 
@@ -70,7 +72,7 @@ def floor_option(model: FlexiworkModel) -> dict[str, Any]:
     team_no: dict[int, int] = {}
     for y, (agency, _leader, rows) in enumerate(teams):
         team_no[agency] = team_no.get(agency, 0) + 1
-        region = names[int(model.pop.agencies.region[agency])]
+        region = region_label(names[int(model.pop.agencies.region[agency])])
         rows_labels.append(f"{t('floor.agency', a=agency + 1, region=region)} · "
                            f"{t('floor.team', t=team_no[agency])}")
         for x, row in enumerate(rows):
@@ -78,15 +80,17 @@ def floor_option(model: FlexiworkModel) -> dict[str, Any]:
             flex, effort = int(s.flex_days[row]), float(s.effort[row])
             sanction = int(s.reprimand_left[row])
             cat = _category(active, sanction, flex)
+            lang = i18n.language.value
             tip = "<br/>".join([
-                f"<b>ASN #{row}</b> ({t(CATEGORIES[cat][0])})",
-                f"{t('tip.region')}: {region}",
-                f"{t('tip.age')}: {float(s.age[row]):.0f}",
-                f"{t('tip.job')}: {choice_label(JOB_FAMILIES[int(s.job[row])])}",
-                f"{t('tip.flex')}: {flex}",
-                f"{t('tip.effort')}: {effort:.2f}",
-                f"{t('tip.belief')}: {float(s.belief[row]):.2f}",
-                f"{t('tip.sanction')}: {sanction}",
+                f"<b>ASN #{row}</b> ({escape(t(CATEGORIES[cat][0]))})",
+                *(f"{escape(label)}: {escape(value)}" for label, value in (
+                    (t("tip.region"), region),
+                    (t("tip.age"), number(float(s.age[row]), lang, 0)),
+                    (t("tip.job"), choice_label(JOB_FAMILIES[int(s.job[row])])),
+                    (t("tip.flex"), str(flex)),
+                    (t("tip.effort"), number(effort, lang)),
+                    (t("tip.belief"), number(float(s.belief[row]), lang)),
+                    (t("tip.sanction"), str(sanction)))),
             ])
             opacity = 0.25 + 0.75 * min(max(effort, 0.0), 1.0) if active else 0.6
             points[cat].append({"value": [x, y], "name": tip, "itemStyle": {"opacity":
@@ -98,8 +102,9 @@ def floor_option(model: FlexiworkModel) -> dict[str, Any]:
         "animation": False,
         "title": {"text": t("chart.floor"), "left": "center", "textStyle": {"fontSize": 14},
                   "subtext": t("week", n=model.steps)},
-        # The tooltip is the person's card; '{b}' is the point's name, which holds it.
-        "tooltip": {"trigger": "item", "formatter": "{b}"},
+        # The tooltip is the person's card, which the point's name holds.
+        # (htmlName: echarts.py's widget shows the name as HTML; confine: inside the chart)
+        "tooltip": {"trigger": "item", "htmlName": True, "confine": True},
         "legend": {"bottom": 0},
         "grid": {"left": 190, "right": 20, "top": 60, "bottom": 45},
         "xAxis": {"type": "value", "min": -0.5, "max": DESKS_PER_TEAM - 0.5,

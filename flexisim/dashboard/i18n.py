@@ -33,9 +33,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "week": {"en": "Week {n}", "id": "Minggu ke-{n}"},
     "week_of": {"en": "Week {n} of {total}", "id": "Minggu ke-{n} dari {total}"},
     "tab_charts": {"en": "Live charts", "id": "Grafik langsung"},
-    "tab_agents": {"en": "Office floor and citizens", "id": "Ruang kantor dan warga"},
-    "tab_compare": {"en": "Compare settings", "id": "Bandingkan pengaturan"},
-    "tab_why": {"en": "Why? (channels)", "id": "Mengapa? (kanal)"},
+    "tab_agents": {"en": "Office and citizens", "id": "Kantor dan warga"},
+    "tab_compare": {"en": "Compare", "id": "Bandingkan"},
+    "tab_why": {"en": "Why?", "id": "Mengapa?"},
     # scenario card
     "scenario": {"en": "Scenario", "id": "Skenario"},
     "scenario_custom": {"en": "(your settings)", "id": "(pengaturan Anda)"},
@@ -64,6 +64,9 @@ TEXTS: dict[str, dict[str, str]] = {
                   "id": "Berkas skenario hasil 'Simpan' atau dari folder scenarios/ "
                         "(maksimal {kb} KB; hanya dibaca sebagai TOML, tidak dijalankan)."},
     "loaded": {"en": "Loaded {name}.", "id": "{name} dimuat."},
+    "loaded_population_kept": {
+        "en": "The file sets no population size: {n} ASN agents kept.",
+        "id": "Berkas tidak menetapkan ukuran populasi: tetap {n} agen ASN."},
     "load_failed": {"en": "{name} was not loaded:", "id": "{name} tidak dimuat:"},
     "levers": {"en": "Policy levers", "id": "Tuas kebijakan"},
     "more_levers": {"en": "More levers", "id": "Tuas lainnya"},
@@ -191,12 +194,16 @@ TEXTS: dict[str, dict[str, str]] = {
     "series.uptake": {"en": "% using flexible days", "id": "% memakai hari fleksibel"},
     "series.eligible": {"en": "% eligible", "id": "% memenuhi syarat"},
     "series.flex_days": {"en": "flexible days per person", "id": "hari fleksibel per orang"},
-    "series.attrition": {"en": "attrition (% per week)", "id": "keluar (% per minggu)"},
-    "series.recruits": {"en": "recruits per week", "id": "rekrutan per minggu"},
+    "series.attrition": {"en": "exits (resignations, retirements)",
+                         "id": "keluar (mengundurkan diri, pensiun)"},
+    "series.recruits": {"en": "recruits", "id": "rekrutan baru"},
+    "axis.percent_staff_year": {"en": "% of staff per year (week's rate x 52)",
+                                "id": "% pegawai per tahun (laju minggu ini x 52)"},
     "series.mean_trust": {"en": "mean trust (0-100)", "id": "rata-rata kepercayaan (0-100)"},
     "axis.week": {"en": "week", "id": "minggu"},
     "axis.index": {"en": "index", "id": "indeks"},
     "axis.percent": {"en": "%", "id": "%"},
+    "axis.trust_short": {"en": "trust (0-100)", "id": "kepercayaan (0-100)"},
     "no_data": {"en": "Press Step or Play to simulate a week.",
                 "id": "Tekan Langkah atau Putar untuk menyimulasikan satu minggu."},
     # office floor
@@ -282,6 +289,16 @@ TEXTS: dict[str, dict[str, str]] = {
               "hanya di kantor (90% putaran: {lo} s.d. {hi}); kepercayaan publik di akhir "
               "{trust} poin dibanding hanya di kantor ({trust_lo} s.d. {trust_hi}; nilai "
               "{level})"},
+    # the room's controls in the app bar (panels.RoomControls)
+    "room.step": {"en": "Step one week (key S)", "id": "Maju satu minggu (tombol L atau S)"},
+    "room.play": {"en": "Play / pause (key P)", "id": "Putar / jeda (tombol P)"},
+    "room.reset": {"en": "Reset: start again with the settings shown (key R)",
+                   "id": "Reset: mulai lagi dengan pengaturan yang tampil (tombol R)"},
+    "room.aria.step": {"en": "Advance one week", "id": "Maju satu minggu"},
+    "room.aria.play": {"en": "Play or pause", "id": "Putar atau jeda"},
+    "room.aria.reset": {"en": "Start again", "id": "Mulai lagi"},
+    "room.presenting": {"en": "Presenting mode: large type, settings hidden",
+                        "id": "Mode presentasi: huruf besar, pengaturan disembunyikan"},
     # export buttons on every chart (echarts.py)
     "export.png": {"en": "Save this chart as a picture (PNG)",
                    "id": "Simpan grafik ini sebagai gambar (PNG)"},
@@ -426,6 +443,19 @@ def t(key: str, lang: str | None = None, **fmt: object) -> str:
         return key
     text = entry[lang or language.value]
     return text.format(**fmt) if fmt else text
+
+
+#: Region names in Bahasa Indonesia (the data files name them in English); BPS writes
+#: "Jawa", "Sumatera", "Maluku", "Papua".
+REGIONS_ID: dict[str, str] = {
+    "Java-Bali": "Jawa-Bali", "Sumatra": "Sumatera", "Kalimantan": "Kalimantan",
+    "Sulawesi": "Sulawesi", "Nusa Tenggara": "Nusa Tenggara", "Maluku-Papua": "Maluku-Papua",
+}
+
+
+def region_label(region: str, lang: str | None = None) -> str:
+    """A region's name in the reader's language."""
+    return REGIONS_ID.get(region, region) if (lang or language.value) == "id" else region
 
 
 #: The levers' units (levers.toml writes them in English) in Bahasa Indonesia.

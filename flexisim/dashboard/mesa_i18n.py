@@ -49,6 +49,13 @@ class _TranslatingV:
             titles.append(i18n.t(key) if key else child)
         return solara.v.Tab(*args, children=titles, **kwargs)
 
+    @staticmethod
+    def Tabs(*args: Any, **kwargs: Any) -> Any:  # noqa: N802
+        """Mesa's page tabs, with arrows when they do not fit the window (a 1024 px laptop,
+        150 % zoom on a projector) instead of a tab cut off at the edge."""
+        kwargs.setdefault("show_arrows", True)
+        return solara.v.Tabs(*args, **kwargs)
+
 
 #: Renders our own parameter panel inside Mesa's "Model Parameters" card:
 #: ``panel(model, model_params) -> element``; registered by ``page.py``.

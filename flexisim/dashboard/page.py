@@ -28,7 +28,7 @@ from mesa.visualization.utils import force_update
 from flexisim.dashboard import charts, i18n, mesa_i18n
 from flexisim.dashboard.compare import ComparePanel
 from flexisim.dashboard.floor import AgentsView
-from flexisim.dashboard.panels import LanguageToggle, LeverPanel, ScenarioCard
+from flexisim.dashboard.panels import LanguageToggle, LeverPanel, RoomControls, ScenarioCard
 from flexisim.dashboard.state import DashboardModel, Settings, workshop_settings
 from flexisim.dashboard.why import WhyPanel
 
@@ -99,7 +99,9 @@ def Page() -> None:
     solara.use_effect(remember_previous, [current])
     components = solara.use_memo(lambda: _components(settings, previous), [])
 
+    solara.Title(i18n.t("title"))  # the browser tab's title
     with solara.AppBar():
+        RoomControls()
         LanguageToggle()
     SolaraViz(
         model,

@@ -23,6 +23,7 @@ from flexisim.dashboard.i18n import (
     lever_source,
     number,
     scenario_description,
+    scenario_title,
     t,
     unit_text,
 )
@@ -53,6 +54,78 @@ def LanguageToggle() -> None:
                                children=[solara.Button(label=label, value=code,
                                                        classes=[f"lang-{code}"], text=True)
                                          for code, label in i18n.LANGUAGES.items()])
+
+
+def sets_population(content: bytes) -> bool:
+    """Whether a scenario file itself sets ``[population] n_asn`` (the text is already
+    validated; a file that ``extends`` another counts as not setting it unless it does)."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(content.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    population = data.get("population")
+    return isinstance(population, dict) and "n_asn" in population
+
+
+#: The session's presenting mode: large type for a projector, the sidebar hidden (the app
+#: bar keeps Step, Play and Reset within reach), per session like the language.
+presenting = solara.reactive(False)
+
+#: Large type for the back of the room; the settings drawer out of the way.
+PRESENTING_CSS = """
+.v-navigation-drawer { display: none !important; }
+.v-main, .v-content { padding-left: 0 !important; }
+.headline-title { font-size: 18px !important; }
+.headline-value { font-size: 40px !important; }
+.headline-note { font-size: 15px !important; }
+.flexisim-chart-title { font-size: 18px !important; line-height: 22px !important; }
+.flexisim-chart-legend { font-size: 15px !important; line-height: 22px !important; }
+.v-tab { font-size: 16px !important; }
+.room-controls button { font-size: 18px !important; min-width: 52px !important; }
+"""
+
+
+@solara.component
+def RoomControls() -> None:
+    """Step, Play and Reset in the app bar (always visible, also with the sidebar hidden or
+    at 150 % zoom), keyboard shortcuts named in their tooltips, and the presenting switch.
+
+    The buttons press Mesa's own controls in the browser (``flexisimControl`` in
+    ``assets/custom.js``): one play loop, one Reset, whichever button the facilitator uses.
+    """
+    # the accessible name says what the button does in other words than the sidebar's
+    # labels, so "the Step button" stays one button for assistive tools (and for tests)
+    buttons = "".join(
+        f'<button type="button" class="room-control room-{action}" title="{t(f"room.{action}")}"'
+        f' aria-label="{t(f"room.aria.{action}")}" '
+        f'onclick="window.flexisimControl && window.flexisimControl(\'{action}\')">'
+        f'{label}</button>'
+        for action, label in (("reset", t("mesa.Reset")), ("play", "▶ ❚❚"),
+                              ("step", t("mesa.Step"))))
+    with solara.Row(gap="4px", style={"align-items": "center", "background": "transparent"},
+                    classes=["room-bar"]):
+        solara.HTML(tag="div", unsafe_innerHTML=buttons, classes=["room-controls"])
+        solara.Button(icon_name="mdi-projector-screen", icon=True, text=True,
+                      on_click=lambda: presenting.set(not presenting.value),
+                      classes=["presenting-toggle"], outlined=presenting.value,
+                      attributes={"title": t("room.presenting")})
+        if presenting.value:
+            solara.Style(PRESENTING_CSS)
+        solara.Style(ROOM_CSS)
+
+
+ROOM_CSS = """
+.room-controls { display: flex; gap: 4px; }
+.room-controls button { color: inherit; border: 1px solid rgba(255, 255, 255, 0.6);
+  border-radius: 4px; padding: 2px 8px; font-size: 14px; min-width: 40px; line-height: 1.4;
+  text-transform: uppercase; letter-spacing: 0.05em; white-space: nowrap; }
+/* tabs that fit a 1024-pixel window: normal case, less padding, arrows when they do not */
+.v-tab { text-transform: none !important; letter-spacing: normal !important;
+  padding: 0 12px !important; min-width: 60px !important; font-size: 15px; }
+.room-controls button:hover { background: rgba(255, 255, 255, 0.15); }
+"""
 
 
 #: Room above a slider for its value label (always shown, for the back of the room).
@@ -160,18 +233,26 @@ def ScenarioCard(settings: solara.Reactive[Settings], apply: Callable[[Settings]
             if size > MAX_UPLOAD_BYTES:  # refuse before touching the bytes at all
                 raise ScenarioError([f"{name}: too large: {size} bytes "
                                      f"(allowed: at most {MAX_UPLOAD_BYTES} bytes)"])
-            scenario = parse_scenario_text(bytes(info["content"]), source=name)
+            content = bytes(info["content"])
+            scenario = parse_scenario_text(content, source=name)
         except ScenarioError as exc:
             upload_message.set((False, [t("load_failed", name=name), *exc.problems]))
         else:
+            message = t("loaded", name=name)
+            if not sets_population(content):
+                # a shipped scenario names no population size: the room's size stays (the
+                # file's default of 10,000 would silently double every step's time)
+                n_asn = int(current.shown()["n_asn"])
+                scenario = scenario.with_values(source=name, n_asn=n_asn)
+                message += " " + t("loaded_population_kept", n=number(n_asn, None, 0))
             apply(Settings(scenario=scenario, origin=name))
-            upload_message.set((True, [t("loaded", name=name)]))
+            upload_message.set((True, [message]))
         upload_key.set(upload_key.value + 1)
 
     origin = current.origin if current.origin in scenarios else None
     with solara.Card(t("scenario"), margin=0, classes=["scenario-card"]):
         solara.v.Select(label=t("scenario"), v_model=origin,
-                        items=[{"text": n, "value": n} for n in scenarios],
+                        items=[{"text": scenario_title(n), "value": n} for n in scenarios],
                         placeholder=t("scenario_custom"), on_v_model=choose, dense=True,
                         class_="scenario-select")
         description = current.scenario.description
@@ -181,9 +262,10 @@ def ScenarioCard(settings: solara.Reactive[Settings], apply: Callable[[Settings]
                     classes=["scenario-description"],
                     style={"font-style": "italic", "display": "block", "margin-bottom": "16px"})
         solara.v.Select(label=t("population"), v_model=int(current.shown()["n_asn"]),
-                        items=[{"text": f"{n:,}", "value": n} for n in POPULATION_CHOICES],
+                        items=[{"text": number(n, None, 0), "value": n}
+                               for n in POPULATION_CHOICES],
                         on_v_model=set_population, dense=True)
-        solara.Text(t("population_help", n=f"{WORKSHOP_N_ASN:,}"),
+        solara.Text(t("population_help", n=number(WORKSHOP_N_ASN, None, 0)),
                     style={"font-size": "0.8em", "color": "#666"})
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
             solara.FileDownload(current.to_toml, filename=current.download_name(),
