@@ -68,14 +68,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "The file sets no population size: {n} ASN agents kept.",
         "id": "Berkas tidak menetapkan ukuran populasi: tetap {n} agen ASN."},
     "load_failed": {"en": "{name} was not loaded:", "id": "{name} tidak dimuat:"},
-    "levers": {"en": "Policy levers", "id": "Tuas kebijakan"},
+    "levers": {"en": "Policy levers", "id": "Instrumen kebijakan"},
     "more_levers": {"en": "More levers", "id": "Tuas lainnya"},
     "population": {"en": "Population size (ASN agents)", "id": "Ukuran populasi (agen ASN)"},
     "population_help": {
         "en": "More agents: smoother curves, slower steps ({n} is the workshop default).",
         "id": "Lebih banyak agen: kurva lebih halus, langkah lebih lambat "
               "({n} bawaan lokakarya)."},
-    "seed": {"en": "Random seed", "id": "Benih acak"},
+    "seed": {"en": "Random seed", "id": "Angka acak awal (seed)"},
     # lever short labels (help texts come from levers.toml)
     "lever.flexiwork_enabled": {"en": "Flexiwork in force", "id": "Kerja fleksibel berlaku"},
     "lever.max_flex_days": {"en": "Flexible days cap (per week)",
@@ -112,7 +112,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "chart.trust": {"en": "Public trust and share distrustful",
                     "id": "Kepercayaan publik dan porsi warga yang tidak percaya"},
     "chart.shirking": {"en": "Shirking: true vs detected, and false accusations",
-                       "id": "Kelalaian: sebenarnya vs terdeteksi, dan tuduhan keliru"},
+                       "id": "Mangkir kerja: sebenarnya vs terdeteksi, dan tuduhan keliru"},
     "chart.uptake": {"en": "Flexible work uptake", "id": "Pemanfaatan kerja fleksibel"},
     "chart.workforce": {"en": "Attrition and recruits", "id": "Keluar dan rekrutan baru"},
     "chart.regions": {"en": "Regions: performance (top) and public trust (bottom)",
@@ -172,7 +172,7 @@ TEXTS: dict[str, dict[str, str]] = {
               "- **Kepercayaan publik** (0-100) adalah rata-rata kepercayaan warga pada "
               "birokrasi; bergerak mengikuti layanan di loket, hasil yang dilaporkan, dan "
               "skandal di media (garis tegak merah).\n"
-              "- **Kelalaian** adalah hari kerja yang tidak dikerjakan sesuai kesepakatan; "
+              "- **Mangkir kerja** adalah hari kerja yang tidak dikerjakan sesuai kesepakatan; "
               "**terdeteksi** adalah yang ditemukan verifikasi; **tuduhan keliru** mengenai "
               "pegawai yang sebenarnya bekerja.\n"
               "- Garis tegak menandai perubahan kebijakan (biru) atau skandal di media "
@@ -187,7 +187,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "series.trust_cf": {"en": "trust, office only", "id": "kepercayaan, hanya di kantor"},
     "series.distrustful": {"en": "% distrustful", "id": "% tidak percaya"},
     "series.shirking": {"en": "true shirking (% of staff-days)",
-                        "id": "kelalaian sebenarnya (% hari kerja)"},
+                        "id": "mangkir sebenarnya (% hari kerja)"},
     "series.detected": {"en": "detected (% staff/week)", "id": "terdeteksi (% pegawai/minggu)"},
     "series.false": {"en": "false accusations (% staff/week)",
                      "id": "tuduhan keliru (% pegawai/minggu)"},
@@ -236,11 +236,11 @@ TEXTS: dict[str, dict[str, str]] = {
               "a band, their mean as a line. Every comparison of this session stays here "
               "(switch tab or language freely); run again to add more.",
         "id": "Menjalankan pengaturan saat ini (A) dan sebuah skenario (B) masing-masing N "
-              "kali, dengan benih acak yang sama, di proses latar. Masing-masing digambarkan "
-              "sebagai dampaknya dibanding dunia hanya-di-kantor miliknya sendiri (dunia yang "
-              "sama tanpa kerja fleksibel): 90% putaran tengah sebagai pita, rata-ratanya "
-              "sebagai garis. Setiap perbandingan sesi ini tetap di sini (bebas berpindah tab "
-              "atau bahasa); jalankan lagi untuk menambah."},
+              "kali, dengan angka acak awal (seed) yang sama, di proses latar. Masing-masing "
+              "digambarkan sebagai dampaknya dibanding dunia hanya-di-kantor miliknya "
+              "sendiri (dunia yang sama tanpa kerja fleksibel): 90% putaran tengah sebagai "
+              "pita, rata-ratanya sebagai garis. Setiap perbandingan sesi ini tetap di sini "
+              "(bebas berpindah tab atau bahasa); jalankan lagi untuk menambah."},
     "compare.a": {"en": "A: the current settings", "id": "A: pengaturan saat ini"},
     "compare.b": {"en": "B: scenario", "id": "B: skenario"},
     "compare.n": {"en": "Replications per setting", "id": "Replikasi per pengaturan"},
@@ -273,7 +273,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "compare.chart.trust_level": {"en": "Public trust (with flexiwork)",
                                   "id": "Kepercayaan publik (dengan kerja fleksibel)"},
     "chart.shirking_level": {"en": "Shirking (true, with flexiwork)",
-                             "id": "Kelalaian (sebenarnya, dengan kerja fleksibel)"},
+                             "id": "Mangkir kerja (sebenarnya, dengan kerja fleksibel)"},
     "compare.unit.percent_vs_office": {"en": "% vs office only", "id": "% vs hanya di kantor"},
     "compare.unit.points_vs_office": {"en": "points vs office only",
                                       "id": "poin vs hanya di kantor"},
@@ -321,7 +321,7 @@ TEXTS: dict[str, dict[str, str]] = {
               "apa yang didengar warga... Tombol ini membagi dampak pengaturan saat ini ke "
               "dalam porsi tiap kanal (nilai Shapley, yang jumlahnya tepat sama dengan "
               "dampaknya), di latar belakang; yang terbesar ditampilkan, sisanya dijumlahkan. "
-              "Satu benih acak dan satu pasang urutan kanal: gambaran untuk ruangan; "
+              "Satu angka acak awal dan satu pasang urutan kanal: gambaran untuk ruangan; "
               "`flexisim explain` memberi selang atas beberapa replikasi."},
     "why.run": {"en": "Explain by channel", "id": "Uraikan per kanal"},
     "why.starting": {"en": "starting (warm-up and office-only twin)...",
@@ -331,7 +331,7 @@ TEXTS: dict[str, dict[str, str]] = {
                          "id": "Kerja fleksibel tidak berlaku dalam pengaturan ini: tidak ada "
                                "dampak untuk diuraikan."},
     "why.what": {"en": "{name}, {asn} ASN x {weeks} weeks, one seed",
-                 "id": "{name}, {asn} ASN x {weeks} minggu, satu benih acak"},
+                 "id": "{name}, {asn} ASN x {weeks} minggu, satu angka acak awal"},
     "why.chart.performance": {"en": "Performance against office only: {effect} %",
                               "id": "Kinerja dibanding hanya di kantor: {effect} %"},
     "why.chart.trust": {"en": "Public trust against office only at the end: {effect} points",
@@ -343,7 +343,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "mesa.Controls": {"en": "Controls", "id": "Kendali"},
     "mesa.Play Interval (ms)": {"en": "Play interval (ms)", "id": "Jeda putar (ms)"},
     "mesa.Render Interval (steps)": {"en": "Redraw every (weeks)",
-                                     "id": "Gambar ulang tiap (minggu)"},
+                                     "id": "Perbarui grafik tiap (minggu)"},
     "mesa.Use Threads": {"en": "Use threads", "id": "Gunakan utas"},
     "mesa.Increase play interval to avoid skipping plots": {
         "en": "Increase the play interval to avoid skipping plots",

@@ -108,6 +108,10 @@ class _TranslatingSolara:
 
     @staticmethod
     def Checkbox(*args: Any, label: Any = None, **kwargs: Any) -> Any:  # noqa: N802
+        if label == "Use Threads":
+            # a developer's switch (stepping in a thread), not a workshop's: kept for Mesa's
+            # state, not shown
+            kwargs["style"] = "display: none"
         return solara.Checkbox(*args, label=_tr(label), **kwargs)
 
     @staticmethod
