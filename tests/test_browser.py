@@ -141,7 +141,9 @@ def test_bad_upload_shows_the_error(page: Any, img: Path) -> None:
         page.locator(".jupyter-widgets.widget-upload").click()
     chooser.value.set_files(files=[{"name": "broken.toml", "mimeType": "text/plain",
                                      "buffer": b"[oversight]\nverfication_rate = 0.3\n"}])
-    page.get_by_text("did you mean 'verification_rate'?", exact=False).wait_for()
+    # the validator's report, in the page's language
+    page.get_by_text("kolom tidak dikenal (maksud Anda 'verification_rate'?)",
+                     exact=False).wait_for()
     page.locator(".upload-error").screenshot(path=str(img / "dashboard-upload-error.png"))
     # the app keeps running
     page.get_by_role("button", name="Langkah").click()
@@ -293,8 +295,10 @@ def test_headline_cards_follow_the_run(page: Any) -> None:
         page.get_by_role("button", name="Langkah").click()
     playwright_api.expect(cards).to_contain_text("2 dari 104")
     playwright_api.expect(page.locator(".headline-effect .headline-value")).to_contain_text("%")
-    page.get_by_text("Cara membaca halaman ini").click()
+    page.locator(".about-button").click()
     page.get_by_text("dunia yang sama tanpa kerja fleksibel", exact=False).wait_for()
+    page.locator(".about-close").click()
+    playwright_api.expect(page.locator(".about-panel")).to_be_hidden()
 
 
 def test_each_chart_exports_its_picture_and_its_data(page: Any, img: Path) -> None:
@@ -337,7 +341,8 @@ LAYOUT_JS = """() => {
            drawer: nav ? { open: nav.classList.contains('v-navigation-drawer--open'),
                            mobile: nav.classList.contains('v-navigation-drawer--is-mobile'),
                            box: box(nav) } : null,
-           controls: all('.room-controls button, .presenting-toggle, .language-toggle'),
+           controls: all('.room-controls button, .presenting-toggle, .about-button, '
+                         + '.language-toggle'),
            tabs: all('.v-tab'), cards: all('.headline-card'),
            charts: all('.live-charts .flexisim-chart-box'),
            banner: document.body.innerText.includes('This website runs on') };
@@ -370,7 +375,7 @@ def test_layout_fits_the_room(size: tuple[int, int, float], server: str, browser
     assert layout["scrollWidth"] <= layout["width"], layout
     assert not layout["banner"]
     controls = layout["controls"]
-    assert len(controls) == 5
+    assert len(controls) == 6
     for i, a in enumerate(controls):
         assert 0 <= a[0] and a[2] <= layout["width"] and 0 <= a[1] and a[3] <= layout["height"]
         assert not any(_overlap(a, b) for b in controls[i + 1:]), controls

@@ -19,7 +19,7 @@ import solara
 
 from flexisim.dashboard.echarts import Charts, caption
 from flexisim.dashboard.headline import CSS as HEADLINE_CSS
-from flexisim.dashboard.headline import About, headline, headline_html
+from flexisim.dashboard.headline import headline, headline_html
 from flexisim.dashboard.i18n import region_label, t
 from flexisim.metrics import WEEKS_PER_YEAR
 from flexisim.model import FlexiworkModel
@@ -290,12 +290,11 @@ def LiveCharts(model: FlexiworkModel, previous: pd.DataFrame | None = None) -> A
 
 
 def LiveView(model: FlexiworkModel, previous: pd.DataFrame | None = None) -> Any:  # noqa: N802
-    """The live tab: how to read it, the headline cards, the six charts."""
+    """The live tab: the headline cards and the six charts."""
     horizon = int(getattr(model, "horizon", model.config.values["steps"]))
     cards = headline_html(headline(timeseries(model), horizon))
     with solara.Column(gap="0px", style={"width": "100%"}) as view:
         solara.Style(HEADLINE_CSS)
-        About()
         solara.HTML(tag="div", unsafe_innerHTML=cards, classes=["headline"])
         LiveCharts(model, previous)
     return view

@@ -1,6 +1,6 @@
 """What the room should read first: the run's effect, public trust and where the run is.
 
-Three cards above the live charts, and a "how to read this page" panel. The cards are one
+Three cards above the live charts, and a "how to read this page" dialog (app bar). The cards are one
 HTML widget (one small message a step, like the charts); their numbers come from
 :func:`flexisim.metrics.effects`, the equation every report of the model uses, so the room
 sees the same effect the CLI would print for the same run.
@@ -106,9 +106,19 @@ CSS = """
 
 @solara.component
 def About() -> None:
-    """How to read the page: a closed panel at the top of the live charts."""
-    with solara.v.ExpansionPanels(flat=True, class_="about-panel"):
-        with solara.v.ExpansionPanel():
-            solara.v.ExpansionPanelHeader(children=[t("about.title")])
-            with solara.v.ExpansionPanelContent():
-                Markdown(t("about.text"))
+    """How to read the page: a button in the app bar that opens the text in a dialog.
+
+    In the app bar rather than above the charts: the live tab is re-rendered after every
+    step (a closed panel there still cost a few milliseconds a step), and on a 720-pixel
+    projector the charts keep the room the panel took.
+    """
+    is_open = solara.use_reactive(False)
+    solara.Button(icon_name="mdi-help-circle-outline", icon=True, text=True,
+                  on_click=lambda: is_open.set(True), classes=["about-button"],
+                  attributes={"title": t("about.title"), "aria-label": t("about.title")})
+    with solara.v.Dialog(v_model=is_open.value, on_v_model=is_open.set, max_width="760px",
+                         scrollable=True):
+        with solara.Card(t("about.title"), classes=["about-panel"]):
+            Markdown(t("about.text"))
+            solara.Button(t("close"), on_click=lambda: is_open.set(False), text=True,
+                          classes=["about-close"])

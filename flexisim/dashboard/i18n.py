@@ -140,6 +140,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "headline.finished": {"en": "The run has ended: Reset starts it again.",
                           "id": "Putaran selesai: Reset memulainya lagi."},
     "about.title": {"en": "How to read this page", "id": "Cara membaca halaman ini"},
+    "close": {"en": "Close", "id": "Tutup"},
     "about.text": {
         "en": "Each civil servant (ASN), leader and citizen is an agent. Every setting runs "
               "**twice from the same start and the same luck**: once with flexible work as "
@@ -551,6 +552,57 @@ def number(value: float, lang: str | None = None, digits: int = 2) -> str:
     if (lang or language.value) == "id":
         text = text.translate(str.maketrans({",": ".", ".": ","}))
     return text
+
+
+#: The validator's phrases (flexisim/scenario.py writes them in English for the CLI) in
+#: Bahasa Indonesia, applied in this order to each "file: where: value: what" line; names,
+#: values and quoted suggestions are kept as they are.
+PROBLEMS_ID: tuple[tuple[str, str], ...] = (
+    (r"unknown field \(did you mean ('[^']*')\? it belongs under (\[[^\]]*\])\)",
+     r"kolom tidak dikenal (maksud Anda \1? letaknya di bawah \2)"),
+    (r"unknown top-level key \(did you mean ('[^']*')\? it belongs under (\[[^\]]*\])\)",
+     r"kunci tingkat atas tidak dikenal (maksud Anda \1? letaknya di bawah \2)"),
+    (r"\(did you mean ('[^']*')\?\)", r"(maksud Anda \1?)"),
+    (r"unknown field", "kolom tidak dikenal"),
+    (r"unknown table", "tabel tidak dikenal"),
+    (r"unknown top-level key", "kunci tingkat atas tidak dikenal"),
+    (r"\(allowed: at most (\d+) bytes\)", r"(yang diperbolehkan: paling banyak \1 bita)"),
+    (r"too large: (\d+) bytes", r"terlalu besar: \1 bita"),
+    (r"\(allowed: ", "(yang diperbolehkan: "),
+    (r"below the minimum", "di bawah nilai minimum"),
+    (r"above the maximum", "di atas nilai maksimum"),
+    (r"not a finite number", "bukan bilangan terhingga"),
+    (r"not one of the choices", "bukan salah satu pilihan"),
+    (r"is not a choice", "bukan salah satu pilihan"),
+    (r"appears more than once", "muncul lebih dari sekali"),
+    (r"expected true or false, got ", "seharusnya true atau false, tetapi berupa "),
+    (r"expected an integer, got ", "seharusnya bilangan bulat, tetapi berupa "),
+    (r"expected a number, got ", "seharusnya bilangan, tetapi berupa "),
+    (r"expected a string, got ", "seharusnya teks, tetapi berupa "),
+    (r"expected a list, got ", "seharusnya daftar, tetapi berupa "),
+    (r"expected a table (\[[^\]]*\]), got ", r"seharusnya tabel \1, tetapi berupa "),
+    (r"expected a table, got ", "seharusnya tabel, tetapi berupa "),
+    (r"expected the name of a scenario", "seharusnya nama sebuah skenario"),
+    (r"line (\d+), column (\d+): invalid TOML: ", r"baris \1, kolom \2: TOML tidak sah: "),
+    (r"file not found", "berkas tidak ditemukan"),
+    (r"not UTF-8 text \(bad byte at offset (\d+)\)", r"bukan teks UTF-8 (bita salah di posisi \1)"),
+    (r"nested too deeply to read", "bersarang terlalu dalam untuk dibaca"),
+    (r"\belement\b", "elemen"),
+    (r"\ba boolean\b", "boolean"), (r"\ban integer\b", "bilangan bulat"),
+    (r"\ba decimal number\b", "bilangan desimal"), (r"\ba string\b", "teks"),
+    (r"\ba list\b", "daftar"), (r"\ba table\b", "tabel"),
+    (r", not a string", ", bukan teks"),
+)
+
+
+def problem_text(line: str, lang: str | None = None) -> str:
+    """One line of the validator's report in the reader's language (see PROBLEMS_ID; a
+    phrase not in the table stays in English)."""
+    if (lang or language.value) != "id":
+        return line
+    for pattern, replacement in PROBLEMS_ID:
+        line = re.sub(pattern, replacement, line)
+    return line
 
 
 def scenario_title(name: str, lang: str | None = None) -> str:

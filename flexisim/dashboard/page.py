@@ -28,6 +28,7 @@ from mesa.visualization.utils import force_update
 from flexisim.dashboard import charts, i18n, mesa_i18n
 from flexisim.dashboard.compare import ComparePanel
 from flexisim.dashboard.floor import AgentsView
+from flexisim.dashboard.headline import About
 from flexisim.dashboard.panels import LanguageToggle, LeverPanel, RoomControls, ScenarioCard
 from flexisim.dashboard.state import DashboardModel, Settings, workshop_settings
 from flexisim.dashboard.why import WhyPanel
@@ -102,6 +103,7 @@ def Page() -> None:
     solara.Title(i18n.t("title"))  # the browser tab's title
     with solara.AppBar():
         RoomControls()
+        About()
         LanguageToggle()
     SolaraViz(
         model,

@@ -22,6 +22,7 @@ from flexisim.dashboard.i18n import (
     lever_label,
     lever_source,
     number,
+    problem_text,
     scenario_description,
     scenario_title,
     t,
@@ -283,7 +284,8 @@ def ScenarioCard(settings: solara.Reactive[Settings], apply: Callable[[Settings]
                 solara.Success(lines[0], dense=True, classes=["upload-ok"])
             else:
                 with solara.Column(classes=["upload-error"]):
-                    solara.Error("\n".join(lines), dense=True)
+                    solara.Error("\n".join([lines[0], *map(problem_text, lines[1:])]),
+                                 dense=True)
 
 
 #: The levers under "More levers" (neither in issue 4's main list nor set elsewhere).
