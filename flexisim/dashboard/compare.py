@@ -375,7 +375,9 @@ def ComparePanel(settings: solara.Reactive[Settings]) -> None:
         english = scenarios[other.value].description if other.value in scenarios else ""
         solara.Text(scenario_description(other.value, english),
                     style={"font-style": "italic"})
-        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
+        # (room above the sliders for the values on their thumbs)
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center",
+                               "margin-top": "26px"}):
             # the value always on the thumb: a room reads it from the screen
             solara.SliderInt(t("compare.n"), value=n, min=2, max=MAX_REPLICATIONS,
                              thumb_label="always")

@@ -2,12 +2,13 @@
 
 Layout
 ------
-* App bar: title and Mesa's theme toggle (SolaraViz), language toggle (ours).
+* App bar: title and Mesa's theme toggle (SolaraViz); ours: Reset / Play / Step, presenting
+  mode, "how to read this page", the language.
 * Sidebar: Mesa's controls (Reset / Play / Step, play speed), then "Settings" -- Mesa's
   model-parameter card, which here holds our scenario chooser, save/load and levers (Mesa's
   own parameter widgets cannot show help text, translate, or follow a loaded scenario) --
   and Mesa's information card with the week counter.
-* Main area (SolaraViz tabs): how to read the page, headline cards and the live charts; the
+* Main area (SolaraViz tabs): headline cards and the live charts; the
   office floor and citizens' trust by region; comparisons of settings as effects with bands;
   the channel waterfall of the current settings ("why").
 

@@ -174,7 +174,8 @@ def WhyPanel(settings: solara.Reactive[Settings]) -> None:
     flexiwork = bool(settings.value.shown()["flexiwork_enabled"])
     with solara.Column(style={"padding": "8px", "width": "100%"}, classes=["why-panel"]):
         Markdown(t("why.help"))
-        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center",
+                               "margin-top": "26px"}):
             solara.v.Select(label=t("compare.asn"), v_model=n_asn.value,
                             items=[{"text": number(c, None, 0), "value": c}
                                    for c in WHY_ASN_CHOICES],
