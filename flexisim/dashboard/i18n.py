@@ -11,7 +11,10 @@ so the CLI, the scenario files and the dashboard explain a lever in the same wor
 
 from __future__ import annotations
 
+import functools
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import solara
@@ -492,10 +495,24 @@ def unit_text(unit: str, lang: str | None = None) -> str:
     return UNITS_ID.get(unit, unit) if (lang or language.value) == "id" else unit
 
 
+@functools.lru_cache(maxsize=1)
+def sources_id() -> dict[str, dict[str, str]]:
+    """The levers' sources in Bahasa Indonesia (``flexisim/data/lever_sources_id.json``),
+    each stored with the English text it translates."""
+    path = Path(__file__).resolve().parents[1] / "data" / "lever_sources_id.json"
+    return dict(json.loads(path.read_text(encoding="utf-8"))["sources"])
+
+
 def lever_source(kwarg: str, lang: str | None = None) -> str:
-    """Where a lever's default comes from (levers.toml ``source``), introduced in the reader's
-    language; the citation itself stays as written (names of decrees, studies, files)."""
-    return t("lever.source", lang, source=LEVERS[kwarg].source)
+    """Where a lever's default comes from (levers.toml ``source``), in the reader's language;
+    citations (names of decrees, studies, files) as written. A translation made for another
+    English text is not used: the English one is shown instead."""
+    lang = lang or language.value
+    source = LEVERS[kwarg].source
+    entry = sources_id().get(kwarg)
+    if lang == "id" and entry is not None and entry["en"] == source:
+        source = entry["id"]
+    return t("lever.source", lang, source=source)
 
 
 def lever_help(kwarg: str, lang: str | None = None) -> str:
