@@ -25,8 +25,11 @@ document.addEventListener("DOMContentLoaded", function () {
   function findButton(action) {
     var labels = LABELS[action] || [];
     var buttons = Array.prototype.slice.call(document.querySelectorAll("button"));
+    // textContent, not innerText: a closed drawer is visibility: hidden, and the innerText
+    // of hidden elements is empty
     return buttons.find(function (b) {
-      return !b.closest(".room-controls") && labels.indexOf(b.innerText.trim().toLowerCase()) >= 0;
+      return !b.closest(".room-controls") &&
+             labels.indexOf((b.textContent || "").trim().toLowerCase()) >= 0;
     });
   }
 
