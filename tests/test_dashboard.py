@@ -923,3 +923,28 @@ def test_a_bad_file_is_explained_in_indonesian(page: Any) -> None:
         assert english not in alerts, english
     # the CLI's wording is untouched (the same report in English)
     assert i18n.problem_text("x: y: 1: below the minimum", "en") == "x: y: 1: below the minimum"
+
+
+@pytest.mark.parametrize("text, indonesian", [
+    (b"[[schedule]]\nfrom_week = 0\n[schedule.oversight]\nverification_rate = 0.5\n",
+     "bukan minggu yang sah (yang diperbolehkan: bilangan bulat dari 1 sampai"),
+    (b"[[schedule]]\nfrom_week = 3\n", "tidak menetapkan instrumen apa pun"),
+    (b"[[schedule]]\nfrom_week = 3\n[schedule.population]\nn_asn = 600\n",
+     "ditetapkan sekali untuk satu putaran dan tidak dapat diubah dalam jadwal"),
+    (b"[[schedule]]\nfrom_week = 3\nagencies = { share = 2.0 }\n"
+     b"[schedule.oversight]\nverification_rate = 0.5\n",
+     "bukan porsi (yang diperbolehkan: bilangan di atas 0 dan paling besar 1)"),
+    (b"[[schedule]]\nwhen = { output = \"public_trust\" }\n"
+     b"[schedule.oversight]\nverification_rate = 0.5\n",
+     "berikan tepat satu dari above, below"),
+    (b"[[schedule]]\nwhen = { output = \"public_trus\", above = 3 }\n"
+     b"[schedule.oversight]\nverification_rate = 0.5\n",
+     "bukan keluaran mingguan (maksud Anda 'public_trust'?)"),
+])
+def test_a_bad_schedule_is_explained_in_indonesian(text: bytes, indonesian: str) -> None:
+    from flexisim.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario_text(text, source="jadwal.toml")
+    lines = [i18n.problem_text(line, "id") for line in caught.value.problems]
+    assert any(indonesian in line for line in lines), lines
