@@ -34,18 +34,24 @@ import solara
 
 from flexisim.dashboard.charts import clean
 from flexisim.dashboard.echarts import Chart, caption
-from flexisim.dashboard.i18n import number, scenario_description, scenario_title, signed, t
+from flexisim.dashboard.headline import BAND, performance_effect, run_effects, trust_effect
+from flexisim.dashboard.i18n import (
+    number,
+    scenario_description,
+    scenario_title,
+    settings_title,
+    signed,
+    t,
+)
 from flexisim.dashboard.markdown import Markdown
 from flexisim.dashboard.state import Settings, available_scenarios
 from flexisim.experiment.design import replication_seeds
-from flexisim.metrics import effects
 from flexisim.runs import RunSpec, WorkerDied, map_runs
 from flexisim.scenario import Scenario, load_scenario
 
 #: Columns kept from each run (a worker returns only these, to keep results small).
 COLUMNS = ("performance", "performance_counterfactual", "public_trust",
            "public_trust_counterfactual", "shirking_rate", "flex_uptake")
-BAND = (0.05, 0.95)  # the middle 90% of runs
 COMPARE_ASN_CHOICES = (1000, 2000, 5000, 10000)
 MAX_REPLICATIONS = 30
 
@@ -144,9 +150,7 @@ class SavedRun:
     modified: bool = False  # the page's settings changed from the scenario's
 
     def label(self, lang: str | None = None) -> str:
-        title = scenario_title(self.scenario, lang)
-        return f"{self.index}. {title}" + (f" {t('scenario_custom', lang)}"
-                                           if self.modified else "")
+        return f"{self.index}. {settings_title(self.scenario, self.modified, lang)}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -156,17 +160,6 @@ class Measure:
     title: str  # i18n key of the chart title
     unit: str  # i18n key of the y axis name
     values: Callable[[pd.DataFrame], pd.Series]
-
-
-def performance_effect(ts: pd.DataFrame) -> pd.Series:
-    """Performance against the office-only twin, % of the twin's."""
-    return 100.0 * (ts["performance"] - ts["performance_counterfactual"]) \
-        / ts["performance_counterfactual"]
-
-
-def trust_effect(ts: pd.DataFrame) -> pd.Series:
-    """Public trust against the office-only twin, points (0-100 scale)."""
-    return ts["public_trust"] - ts["public_trust_counterfactual"]
 
 
 def _level(column: str, scale: float = 1.0) -> Callable[[pd.DataFrame], pd.Series]:
@@ -216,9 +209,7 @@ def bands(runs: Sequence[pd.DataFrame], values: Callable[[pd.DataFrame], pd.Seri
 def effect_summary(runs: Sequence[pd.DataFrame]) -> dict[str, float]:
     """Per run, performance against office only over the run (%) and public trust against
     office only at the end (points): their means and middle-90% ranges over the runs."""
-    each = [effects(r["performance"].to_numpy(), r["performance_counterfactual"].to_numpy(),
-                    r["public_trust"].to_numpy(), r["public_trust_counterfactual"].to_numpy())
-            for r in runs]
+    each = [run_effects(r) for r in runs]
     perf = np.array([e["performance_change_pct"] for e in each])
     trust = np.array([e["trust_effect_pp"] for e in each])
     return {"perf": float(perf.mean()), "lo": float(np.quantile(perf, BAND[0])),

@@ -1,7 +1,7 @@
 """What the room should read first: the run's effect, public trust and where the run is.
 
-Three cards above the live charts, and a "how to read this page" dialog (app bar). The cards are one
-HTML widget (one small message a step, like the charts); their numbers come from
+Three cards above the live charts, and a "how to read this page" dialog (app bar). The
+cards are one HTML widget (one small message a step, like the charts); their numbers come from
 :func:`flexisim.metrics.effects`, the equation every report of the model uses, so the room
 sees the same effect the CLI would print for the same run.
 """
@@ -19,7 +19,26 @@ from flexisim.dashboard.i18n import number, signed, t
 from flexisim.dashboard.markdown import Markdown
 from flexisim.metrics import effects
 
-BAND = (0.05, 0.95)  # the middle 90% of the weeks
+BAND = (0.05, 0.95)  # the middle 90% (of a run's weeks here, of the runs in compare.py)
+
+
+def performance_effect(ts: pd.DataFrame) -> pd.Series:
+    """Each week's performance against the office-only twin's, % of the twin's."""
+    return 100.0 * (ts["performance"] - ts["performance_counterfactual"]) \
+        / ts["performance_counterfactual"]
+
+
+def trust_effect(ts: pd.DataFrame) -> pd.Series:
+    """Each week's public trust against the office-only twin's, points (0-100 scale)."""
+    return ts["public_trust"] - ts["public_trust_counterfactual"]
+
+
+def run_effects(ts: pd.DataFrame) -> dict[str, float]:
+    """A run's effects over its weeks so far (:func:`flexisim.metrics.effects`)."""
+    return effects(ts["performance"].to_numpy(float),
+                   ts["performance_counterfactual"].to_numpy(float),
+                   ts["public_trust"].to_numpy(float),
+                   ts["public_trust_counterfactual"].to_numpy(float))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,16 +72,14 @@ def headline(ts: pd.DataFrame, horizon: int) -> Headline:
     """The headline numbers of a run's timeseries so far."""
     if not len(ts):
         return Headline(week=0, horizon=horizon)
-    perf, cf = ts["performance"].to_numpy(float), ts["performance_counterfactual"].to_numpy(float)
-    trust, trust_cf = (ts["public_trust"].to_numpy(float),
-                       ts["public_trust_counterfactual"].to_numpy(float))
-    effect = effects(perf, cf, trust, trust_cf)
-    weekly = 100.0 * (perf - cf) / cf
+    effect = run_effects(ts)
+    weekly = performance_effect(ts).to_numpy(float)
     return Headline(week=len(ts), horizon=horizon,
                     performance_change_pct=effect["performance_change_pct"],
                     weekly_lo=float(np.quantile(weekly, BAND[0])),
                     weekly_hi=float(np.quantile(weekly, BAND[1])),
-                    trust=float(trust[-1]), trust_effect_pp=effect["trust_effect_pp"])
+                    trust=float(ts["public_trust"].iloc[-1]),
+                    trust_effect_pp=effect["trust_effect_pp"])
 
 
 def _card(css: str, title: str, value: str, note: str) -> str:

@@ -667,6 +667,12 @@ def scenario_title(name: str, lang: str | None = None) -> str:
     return name.removesuffix(".toml").replace("_", " ")
 
 
+def settings_title(name: str, modified: bool = False, lang: str | None = None) -> str:
+    """The title of the page's settings: their scenario's, "(your settings)" once changed."""
+    title = scenario_title(name, lang)
+    return f"{title} {t('scenario_custom', lang)}" if modified else title
+
+
 def signed(value: float, lang: str | None = None, digits: int = 1) -> str:
     """A change with its sign and ``digits`` decimals, as the reader writes it: +1.8 / +1,8,
     -0.4 / -0,4; what rounds to zero is 0.0 / 0,0, never -0.0."""

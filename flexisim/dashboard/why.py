@@ -26,7 +26,7 @@ from flexisim.channels import CHANNELS
 from flexisim.dashboard.charts import ALERT, COUNTERFACTUAL, GOOD, clean
 from flexisim.dashboard.compare import shared_executor
 from flexisim.dashboard.echarts import Chart, caption
-from flexisim.dashboard.i18n import language, number, signed, t
+from flexisim.dashboard.i18n import language, number, settings_title, signed, t
 from flexisim.dashboard.markdown import Markdown
 from flexisim.dashboard.state import Settings
 from flexisim.scenario import Scenario
@@ -150,8 +150,9 @@ def explanation(scenario: Scenario, what: dict[str, Any]) -> None:
 
 
 def describe(what: dict[str, Any], lang: str | None = None) -> str:
-    return t("why.what", lang, name=what["title"], asn=number(what["n_asn"], lang, 0),
-             weeks=what["weeks"])
+    # the title is made here, not when the run started: it follows the language
+    return t("why.what", lang, name=settings_title(what["origin"], what["modified"], lang),
+             asn=number(what["n_asn"], lang, 0), weeks=what["weeks"])
 
 
 @solara.component
@@ -161,13 +162,10 @@ def WhyPanel(settings: solara.Reactive[Settings]) -> None:
     weeks = solara.use_reactive(52)
 
     def start() -> None:
-        from flexisim.dashboard.i18n import scenario_title
-
         current = settings.value
         scenario = current.next_scenario().with_values(source="dashboard", n_asn=n_asn.value,
                                                        steps=weeks.value)
-        what = {"title": scenario_title(current.origin) + (
-                    f" {t('scenario_custom')}" if current.modified else ""),
+        what = {"origin": current.origin, "modified": current.modified,
                 "n_asn": n_asn.value, "weeks": weeks.value}
         explanation(scenario, what)
 
