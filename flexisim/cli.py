@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from flexisim import outputs
-from flexisim.errors import InputError, UsageError
+from flexisim.errors import MAX_SOURCE, InputError, UsageError, format_where, safe_text
 from flexisim.scenario import ScenarioError, list_scenarios, load_scenario
 
 EXIT_USAGE = 2
@@ -148,7 +148,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 from flexisim.schedule import schedule_text
 
                 for i, line in enumerate(schedule_text(scenario.schedule).split(" | "), 1):
-                    print(f"{spec}: schedule[{i}]: {line}")
+                    # a label is the file's text: shown safely, like every name in a problem
+                    print(f"{spec}: schedule[{i}]: {safe_text(line, MAX_SOURCE)}")
     if problems:
         raise UsageError(problems)
     return 0
@@ -166,11 +167,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     calibration = _calibration(args)  # UsageError -> exit 2
     values = scenario.values
     out = args.out or _default_out(scenario.name, values["seed"])
-    # checked before the work
-    tmp = outputs.prepare(out, force=args.force, kind="run", files=RUN_FILES)
 
     from flexisim.plots import overview_figure, save_figure  # heavy imports once input is valid
     from flexisim.runs import RunSpec, execute
+
+    # checked before the work (and after the imports: an interrupted import leaves nothing)
+    tmp = outputs.prepare(out, force=args.force, kind="run", files=RUN_FILES)
 
     steps = values["steps"]
     bar = None
@@ -178,9 +180,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         from tqdm import tqdm
 
         bar = tqdm(total=steps, unit="week", desc=scenario.name, file=sys.stderr)
-    result = execute(RunSpec(scenario=scenario, seed=values["seed"], steps=steps,
-                             calibration=calibration),
-                     on_step=(lambda week, weeks: bar.update()) if bar is not None else None)
+    with outputs.discarded(tmp):  # an interrupted run leaves no partial folder behind
+        result = execute(RunSpec(scenario=scenario, seed=values["seed"], steps=steps,
+                                 calibration=calibration),
+                         on_step=(lambda week, weeks: bar.update()) if bar is not None
+                         else None)
     if bar is not None:
         bar.close()
     if not result.ok:
@@ -194,12 +198,14 @@ def cmd_run(args: argparse.Namespace) -> int:
                                 "calibration": args.calibration or "",
                                 "calibration_overrides": calibration}
     # written into the sibling partial folder, then moved: an interrupted run leaves no half
-    # folder that looks finished, and nothing flexisim did not write is touched
-    ts.to_csv(tmp / "timeseries.csv", float_format="%.6g")
-    (tmp / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2) + "\n")
-    (tmp / "scenario.toml").write_text(scenario.to_toml())
-    save_figure(overview_figure(ts, summary, list(result.regions)), tmp / "overview.png")
-    outputs.publish(tmp, out, RUN_FILES)
+    # folder that looks finished, and nothing flexisim did not write is touched; a full disk
+    # is reported as such and the partial folder removed
+    with outputs.writing(tmp, out):
+        ts.to_csv(tmp / "timeseries.csv", float_format="%.6g")
+        (tmp / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2) + "\n")
+        (tmp / "scenario.toml").write_text(scenario.to_toml())
+        save_figure(overview_figure(ts, summary, list(result.regions)), tmp / "overview.png")
+        outputs.publish(tmp, out, RUN_FILES)
 
     if not args.quiet:
         print(summary_table(summary))
@@ -232,8 +238,9 @@ def summary_table(summary: dict[str, Any]) -> str:
     if summary.get("outside_rules"):
         lines += [f"  ! outside Permenpan RB No. 4/2025: {note}"
                   for note in summary["outside_rules"].split(" | ")] + [""]
-    if summary.get("schedule"):
-        lines += [f"  schedule: {line}" for line in summary["schedule"].split(" | ")] + [""]
+    if summary.get("schedule"):  # the labels are the scenario file's text: shown safely
+        lines += [f"  schedule: {safe_text(line, MAX_SOURCE)}"
+                  for line in summary["schedule"].split(" | ")] + [""]
     width = max(len(label) for _, label, _ in SUMMARY_ROWS)
     for key, label, fmt in SUMMARY_ROWS:
         value = summary.get(key)
@@ -245,21 +252,19 @@ def summary_table(summary: dict[str, Any]) -> str:
 
 def _lever_settings(items: Sequence[str]) -> dict[str, Any]:
     """``LEVER=VALUE`` strings -> {lever: value}; the value is read as TOML (0.8, true,
-    "proactive", ["frontline"]) or else as a string."""
-    import tomllib
+    "proactive", ["frontline"]) or else as a string (which the lever's check then refuses
+    if it wants another type: so is a value nested too deep to read)."""
+    from flexisim.scenario import parse_toml
 
     out: dict[str, Any] = {}
     problems = []
     for item in items:
         name, sep, text = item.partition("=")
         if not sep or not name.strip():
-            problems.append(f"--set {item}: expected LEVER=VALUE")
+            problems.append(format_where(f"--set {item}", None, "expected LEVER=VALUE"))
             continue
-        try:
-            value = tomllib.loads(f"v = {text.strip()}")["v"]
-        except tomllib.TOMLDecodeError:
-            value = text.strip()
-        out[name.strip()] = value
+        doc = parse_toml(f"v = {text.strip()}", "--set", [])
+        out[name.strip()] = text.strip() if doc is None else doc["v"]
     if problems:
         raise UsageError(problems)
     return out
@@ -295,11 +300,12 @@ def cmd_explain(args: argparse.Namespace) -> int:
     calibration = _calibration(args)  # UsageError -> exit 2
     out = args.out or Path("results") / (f"explain-{name}-"
                                          f"{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}")
-    # checked before the work
-    tmp = outputs.prepare(out, force=args.force, kind="explain", files=EXPLAIN_FILES)
 
     from flexisim.explain import explain
     from flexisim.plots import save_figure, waterfall_figure
+
+    # checked before the work (and after the imports: an interrupted import leaves nothing)
+    tmp = outputs.prepare(out, force=args.force, kind="explain", files=EXPLAIN_FILES)
 
     bar = None
     if not args.quiet and sys.stderr.isatty():
@@ -313,7 +319,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
             bar.n = done
             bar.refresh()
 
-    try:
+    with outputs.discarded(tmp):  # bad input found late, or interrupted: nothing left
         if args.experiment is not None:
             from flexisim.explain import explain_point
 
@@ -324,20 +330,18 @@ def cmd_explain(args: argparse.Namespace) -> int:
             result = explain(scenario, replications=args.replications or 1,
                              orders=args.orders, channels=channels,
                              calibration=calibration or None, progress=progress)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)  # bad input found late, or interrupted
-        raise
     if bar is not None:
         bar.close()
     table = result.table()
     provenance = result.provenance()
-    table.to_csv(tmp / "channels.csv", index=False, float_format="%.6g")
-    result.values.to_csv(tmp / "replications.csv", index=False, float_format="%.6g")
-    result.totals.to_csv(tmp / "totals.csv", index=False, float_format="%.6g")
-    (tmp / "provenance.json").write_text(json.dumps(provenance, indent=2) + "\n")
-    (tmp / "scenario.toml").write_text(result.scenario.to_toml())
-    save_figure(waterfall_figure(table, provenance), tmp / "waterfall.png")
-    outputs.publish(tmp, out, EXPLAIN_FILES)
+    with outputs.writing(tmp, out):  # a full disk: reported, the partial folder removed
+        table.to_csv(tmp / "channels.csv", index=False, float_format="%.6g")
+        result.values.to_csv(tmp / "replications.csv", index=False, float_format="%.6g")
+        result.totals.to_csv(tmp / "totals.csv", index=False, float_format="%.6g")
+        (tmp / "provenance.json").write_text(json.dumps(provenance, indent=2) + "\n")
+        (tmp / "scenario.toml").write_text(result.scenario.to_toml())
+        save_figure(waterfall_figure(table, provenance), tmp / "waterfall.png")
+        outputs.publish(tmp, out, EXPLAIN_FILES)
     if not args.quiet:
         print(explain_table(table, provenance))
         print(f"\nResults in {out}/ (channels.csv, replications.csv, totals.csv, waterfall.png, "
@@ -392,13 +396,26 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def cmd_validate_model(args: argparse.Namespace) -> int:
     from flexisim.validation.cli import cmd_validate_model as validate_model
 
-    return validate_model(args)
+    # the places it may write, checked before the hours of runs: the report named by --out
+    # (with its figures' folder beside it) and the folder of saved runs
+    if args.out is not None and not args.no_docs:
+        outputs.check_location(args.out, folder=False)
+    if not args.report_only:
+        outputs.check_location(args.results, folder=True)
+    with outputs.disk_full_reported(args.out or args.results):
+        return validate_model(args)
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    from importlib import resources
+
     from flexisim.validation.cli import cmd_calibrate as calibrate
 
-    return calibrate(args)
+    target = Path(str(resources.files("flexisim.data").joinpath("calibration.toml")))
+    if args.write:  # where --write stores the fitted values, checked before the fit
+        outputs.check_location(target, folder=False)
+    with outputs.disk_full_reported(target):
+        return calibrate(args)
 
 
 COMMANDS = {"scenarios": cmd_scenarios, "validate": cmd_validate, "run": cmd_run,

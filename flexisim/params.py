@@ -16,6 +16,7 @@ overrides here (:meth:`Params.build`).
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 from collections.abc import Mapping
 from functools import cache
@@ -70,40 +71,57 @@ def calibration_preset(spec: str | Path) -> dict[str, float]:
         Naming the file, the coefficient and what is wrong: an unknown preset or file, bad
         TOML, an unknown coefficient (with a suggestion), a value that is not a number.
     """
-    from flexisim.errors import UsageError
-    from flexisim.scenario import did_you_mean, safe_text
+    from flexisim.errors import UsageError, format_where
+    from flexisim.scenario import (
+        did_you_mean,
+        format_problem,
+        is_file,
+        parse_toml,
+        read_toml_file,
+    )
 
     text = str(spec)
+    problems: list[str] = []
     if text in preset_names():
-        source = resources.files("flexisim.data").joinpath("presets", f"{text}.toml")
         shown = f"preset {text}"
+        ref = resources.files("flexisim.data").joinpath("presets", f"{text}.toml")
+        values = parse_toml(ref.read_text(encoding="utf-8"), shown, problems)
     else:
-        source = Path(text)
         shown = text
-        if not source.is_file():
-            raise UsageError([f"{safe_text(text)}: no such calibration preset or file "
-                              f"(presets: {', '.join(preset_names())})"])
-    try:
-        with source.open("rb") as fh:
-            values = tomllib.load(fh)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-        raise UsageError([f"{shown}: not a valid TOML file of coefficients ({exc})"]) from None
+        if not is_file(Path(text)):
+            raise UsageError([format_where(text, None, "no such calibration preset or file "
+                                           f"(presets: {', '.join(preset_names())})")])
+        # the scenario files' reader: the same checks of encoding, syntax and nesting
+        values = read_toml_file(Path(text), shown, problems)
+    if values is None:
+        raise UsageError([f"{p} (not a valid TOML file of coefficients)" for p in problems])
     known = calibration_defaults()
-    problems = []
     out: dict[str, float] = {}
     for name, value in values.items():
         if name not in known:
-            problems.append(f"{shown}: {safe_text(name)}: unknown calibration coefficient"
-                            + did_you_mean(name, known))
-        elif isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(
-                value) or (value < 0 and name not in SIGNED_COEFFICIENTS):
-            problems.append(f"{shown}: {name}: {safe_text(repr(value))}: not allowed (a "
-                            "finite number >= 0)")
+            problems.append(format_where(shown, name, "unknown calibration coefficient"
+                                         + did_you_mean(name, known)))
+        elif (number := _finite(value)) is None or (number < 0
+                                                   and name not in SIGNED_COEFFICIENTS):
+            problems.append(format_problem(shown, name, value,
+                                           "not allowed (a finite number >= 0)", None))
         else:
-            out[name] = float(value)
+            out[name] = number
     if problems:
         raise UsageError(problems)
     return out
+
+
+def _finite(value: Any) -> float | None:
+    """`value` as a finite float, or None: not a number (a boolean is not one), not finite,
+    or an integer too large for a float (TOML's integers have no bound)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def lever_names() -> tuple[str, ...]:

@@ -60,7 +60,7 @@ from typing import Any
 
 import numpy as np
 
-from flexisim.errors import ScenarioError
+from flexisim.errors import MAX_SHOWN, MAX_SOURCE, ScenarioError, format_where, safe_text
 
 __all__ = [
     "DEFAULTS",
@@ -89,7 +89,6 @@ _TYPES = ("bool", "int", "float", "str", "list[str]")
 _TOP_LEVEL_KEYS = ("description", "extends", "schedule")
 _SCOPES = ("national", "agency")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-_MAX_SHOWN = 60  # longest value rendering in an error message
 
 
 # --------------------------------------------------------------------------- errors
@@ -303,13 +302,22 @@ def _toml_value(value: Any) -> str:
     raise TypeError(f"cannot write {_kind(value)} as a TOML value")
 
 
-def _show(value: Any) -> str:
-    """Render any value for an error message: TOML syntax where possible, shortened."""
+def _show(value: Any, limit: int = MAX_SHOWN) -> str:
+    """Render any value for an error message: TOML syntax where possible, at most `limit`
+    characters (cut with an ellipsis). Only what can be shown is rendered, so a list of a
+    million elements or a megabyte string costs no more than a short one."""
     try:
         if isinstance(value, Mapping):
-            text = "{" + ", ".join(f"{k} = {_show(v)}" for k, v in value.items()) + "}"
+            text = _joined("{", (f"{safe_text(k, limit)} = {_show(v, limit)}"
+                                 for k, v in value.items()), "}", limit)
         elif isinstance(value, list | tuple):
-            text = "[" + ", ".join(_show(v) for v in value) + "]"
+            text = _joined("[", (_show(v, limit) for v in value), "]", limit)
+        elif isinstance(value, str) and len(value) > limit:  # cut, and its length said
+            note = f"… ({len(value):,} characters)"
+            room = max(limit - len(note), 2)
+            return _toml_string(value[:room])[:room] + note
+        elif isinstance(value, str):
+            text = _toml_string(value)
         elif isinstance(value, float) and not math.isfinite(value):
             text = repr(value)
         elif isinstance(value, dt.date | dt.time):
@@ -318,9 +326,20 @@ def _show(value: Any) -> str:
             text = _toml_value(value)
     except (TypeError, ValueError):
         text = repr(value)
-    if len(text) > _MAX_SHOWN:
-        text = text[: _MAX_SHOWN - 1] + "…"
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
     return text
+
+
+def _joined(opening: str, parts: Iterable[str], closing: str, limit: int) -> str:
+    """``opening`` + the parts joined by commas + ``closing``, stopping (with an ellipsis) once
+    more than ``limit`` characters are written."""
+    text = opening
+    for i, part in enumerate(parts):
+        if len(text) > limit:
+            return text + ", …" + closing
+        text += (", " if i else "") + part
+    return text + closing
 
 
 def _suggest(name: str, candidates: Iterable[str]) -> str | None:
@@ -409,17 +428,11 @@ def convert_value(lever: Lever, value: Any) -> tuple[Any, list[str]]:
     return [c for c in lever.choices if c in seen], []
 
 
-def safe_text(text: str, limit: int = 80) -> str:
-    """Text from a user's file made safe to print: control and other non-printable
-    characters escaped (no terminal escape sequence reaches the terminal), shortened."""
-    out = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
-                  for c in str(text)[: limit + 1])
-    return out if len(out) <= limit else out[: limit - 1] + "…"
-
-
 def format_problem(source: str, where: str, value: Any, what: str, allowed: str | None) -> str:
-    line = f"{safe_text(source, 300)}: {safe_text(where)}: {safe_text(_show(value))}: {what}"
-    return line if allowed is None else f"{line} (allowed: {allowed})"
+    """One problem as one line, ``SOURCE: where: value: what (allowed: ...)``: the line of
+    :func:`flexisim.errors.format_where` with the offending `value` (rendered by
+    :func:`_show`, then made safe to print by :func:`flexisim.errors.safe_text`)."""
+    return format_where(source, where, f"{safe_text(_show(value))}: {what}", allowed)
 
 
 def _fresh_defaults() -> dict[str, Any]:
@@ -720,6 +733,15 @@ def scenarios_dir() -> Path:
     return Path.cwd() / "scenarios"
 
 
+def is_file(path: Path) -> bool:
+    """Whether `path` names an existing file; False, not an error, for a name no file can
+    have (too long for the filesystem, a NUL byte in it): such a name comes from an input."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def display_path(path: Path) -> str:
     """A path as short as possible: relative to the current directory when inside it."""
     try:
@@ -736,17 +758,19 @@ def _available() -> str:
     return "available scenarios: " + ", ".join(names)
 
 
-#: deepest nesting of arrays and inline tables a scenario or experiment file may use (real
-#: files use at most 3; tomllib recurses per level, so a hostile file must stop here)
+#: deepest nesting of tables and arrays a scenario or experiment file may use (real files
+#: use at most 4: a schedule entry's agencies' regions; tomllib recurses once per array or
+#: inline table, and the validators once per table, so a hostile file must stop here)
 MAX_NESTING = 32
 #: longest ``extends`` chain (the shipped scenarios use at most 2)
 MAX_EXTENDS = 32
 
 
-def _nesting(text: str) -> int:
+def _nesting(text: str) -> tuple[int, int]:
     """Deepest bracket nesting of ``[`` and ``{`` outside strings and comments (an upper
-    bound of TOML's nesting of arrays and inline tables; table headers count 1 or 2)."""
-    depth = deepest = 0
+    bound of TOML's nesting of arrays and inline tables; table headers count 1 or 2), and
+    the offset in `text` where it is first reached."""
+    depth = deepest = where = 0
     quote = ""
     i, n = 0, len(text)
     while i < n:
@@ -769,23 +793,48 @@ def _nesting(text: str) -> int:
             continue
         elif ch in "[{":
             depth += 1
-            deepest = max(deepest, depth)
+            if depth > deepest:
+                deepest, where = depth, i
         elif ch in "]}":
             depth = max(depth - 1, 0)
         i += 1
-    return deepest
+    return deepest, where
+
+
+def _too_deep(doc: Mapping[str, Any]) -> str | None:
+    """The key of the first value nested more than :data:`MAX_NESTING` tables and arrays
+    deep in a parsed document (dotted keys and table headers nest tables without a
+    bracket each, ``a.b.c.d = 1``), or None. Walked with a stack: no recursion."""
+    stack: list[tuple[Any, int, tuple[str, ...]]] = [(doc, 0, ())]
+    while stack:
+        node, depth, path = stack.pop()
+        if depth > MAX_NESTING:
+            return ".".join(path)
+        if isinstance(node, Mapping):
+            stack.extend((v, depth + 1, (*path, str(k))) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1, (*path, f"[{j}]")) for j, v in enumerate(node))
+    return None
 
 
 def parse_toml(text: str, shown: str, problems: list[str]) -> dict[str, Any] | None:
-    """Parse TOML text; on error add one problem with line and column."""
-    if _nesting(text) > MAX_NESTING:
-        problems.append(f"{shown}: arrays or inline tables nested more than {MAX_NESTING} "
-                        "levels deep (not a scenario or experiment file)")
+    """Parse TOML text; on error add one problem with line and column.
+
+    Nesting deeper than :data:`MAX_NESTING` levels is a problem too, found before the text
+    is parsed (arrays and inline tables) or right after (tables of dotted keys), so neither
+    the parser nor a validator can end in a RecursionError.
+    """
+    deepest, offset = _nesting(text)
+    limit = f"at most {MAX_NESTING} levels"
+    if deepest > MAX_NESTING:
+        line = text.count("\n", 0, offset) + 1
+        problems.append(format_where(shown, f"line {line}", "arrays or inline tables nested "
+                                     f"more than {MAX_NESTING} levels deep", limit))
         return None
     try:
-        return tomllib.loads(text)
+        doc = tomllib.loads(text)
     except RecursionError:  # the bound above should make this unreachable; kept as a net
-        problems.append(f"{shown}: nested too deeply to read")
+        problems.append(format_where(shown, None, "nested too deeply to read", limit))
         return None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
@@ -799,23 +848,32 @@ def parse_toml(text: str, shown: str, problems: list[str]) -> dict[str, Any] | N
                 message = message[: end.start()]
             line = text.count("\n") + 1
             column = len(text) - (text.rfind("\n") + 1) + 1
-        problems.append(f"{shown}: line {line}, column {column}: invalid TOML: {message}")
+        problems.append(format_where(shown, f"line {line}, column {column}",
+                                     f"invalid TOML: {message}"))
         return None
+    key = _too_deep(doc)
+    if key is not None:
+        problems.append(format_where(shown, key, f"tables nested more than {MAX_NESTING} "
+                                     "levels deep", limit))
+        return None
+    return doc
 
 
 def read_toml_file(path: Path, shown: str, problems: list[str]) -> dict[str, Any] | None:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        problems.append(f"{shown}: file not found ({_available()})")
+        problems.append(format_where(shown, None, f"file not found ({_available()})"))
         return None
-    except OSError as exc:
-        problems.append(f"{shown}: cannot read the file: {exc.strerror or exc}")
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+        problems.append(format_where(shown, None, "cannot read the file: "
+                                     f"{getattr(exc, 'strerror', None) or exc}"))
         return None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        problems.append(f"{shown}: not UTF-8 text (bad byte at offset {exc.start})")
+        problems.append(format_where(shown, None,
+                                     f"not UTF-8 text (bad byte at offset {exc.start})"))
         return None
     return parse_toml(text, shown, problems)
 
@@ -926,9 +984,8 @@ def _unknown_field(shown: str, table: str, field: str, value: Any) -> str:
 def _unknown_top_level(shown: str, name: str, value: Any) -> str:
     if isinstance(value, dict):
         hint = did_you_mean(name, _TABLES)
-        return f"{shown}: {name}: unknown table" + (
-            hint if hint else f" (allowed: {', '.join(_TABLES)})"
-        )
+        return format_where(shown, name, "unknown table" + hint,
+                            None if hint else ", ".join(_TABLES))
     keys = [lv.key for lv in LEVERS.values() if lv.field == name]
     if keys:
         table = _BY_KEY[keys[0]].table
@@ -975,7 +1032,7 @@ def _locate_extends(
         candidates = [] if folder is None else [folder / file_name]
         candidates.append(scenarios_dir() / file_name)
     for candidate in candidates:
-        if candidate.is_file():
+        if is_file(candidate):
             if confined is not None and not candidate.resolve().is_relative_to(confined.resolve()):
                 problems.append(
                     format_problem(
@@ -988,7 +1045,8 @@ def _locate_extends(
                 )
                 return None
             return candidate
-    problems.append(f"{shown}: extends: {_show(value)}: file not found ({_available()})")
+    problems.append(format_problem(shown, "extends", value, f"file not found ({_available()})",
+                                   None))
     return None
 
 
@@ -1012,14 +1070,13 @@ def _resolve(
             seen = [p for p, _ in chain]
             target_shown = display_path(target)
             if len(chain) >= MAX_EXTENDS:
-                problems.append(
-                    format_problem(
-                        shown, "extends", extends,
-                        f"extends chain longer than {MAX_EXTENDS} files", None
-                    )
-                )
+                problems.append(format_problem(
+                    shown, "extends", extends, f"extends chain longer than {MAX_EXTENDS} files"
+                    + (f" (from {safe_text(chain[0][1], MAX_SOURCE)})" if chain else ""),
+                    f"at most {MAX_EXTENDS} files, each extending the next"))
             elif resolved in seen:
-                cycle = [s for _, s in chain[seen.index(resolved) :]] + [target_shown]
+                cycle = [safe_text(s, MAX_SOURCE) for s in
+                         [*(s for _, s in chain[seen.index(resolved) :]), target_shown]]
                 problems.append(
                     format_problem(
                         shown, "extends", extends, "circular extends: " + " -> ".join(cycle), None
@@ -1045,14 +1102,14 @@ def _resolve(
 def _locate(spec: str | Path) -> Path | None:
     """An existing file named by `spec` (as a path, or as a name in scenarios_dir())."""
     path = Path(spec)
-    if path.is_file():
+    if is_file(path):
         return path
     text = str(spec)
     if "/" in text or "\\" in text or os.sep in text:
         return None
     file_name = text if text.endswith(".toml") else text + ".toml"
     candidate = scenarios_dir() / file_name
-    return candidate if candidate.is_file() else None
+    return candidate if is_file(candidate) else None
 
 
 def _load_path(path: Path, shown: str, overrides: Mapping[str, Any] | None) -> Scenario:
@@ -1107,8 +1164,8 @@ def load_scenario(
         spec = DEFAULT_SCENARIO
     path = _locate(spec)
     if path is None:
-        raise ScenarioError([f"{spec}: file not found ({_available()})"])
-    in_dir = not Path(spec).is_file()
+        raise ScenarioError([format_where(str(spec), None, f"file not found ({_available()})")])
+    in_dir = not is_file(Path(spec))
     shown = display_path(path) if in_dir else str(spec)
     return _load_path(path, shown, overrides)
 
@@ -1137,16 +1194,14 @@ def parse_scenario_text(text: str | bytes, source: str = "<upload>") -> Scenario
     """
     size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8"))
     if size > MAX_UPLOAD_BYTES:
-        raise ScenarioError(
-            [f"{source}: too large: {size} bytes (allowed: at most {MAX_UPLOAD_BYTES} bytes)"]
-        )
+        raise ScenarioError([format_where(source, None, f"too large: {size} bytes",
+                                          f"at most {MAX_UPLOAD_BYTES} bytes")])
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise ScenarioError(
-                [f"{source}: not UTF-8 text (bad byte at offset {exc.start})"]
-            ) from None
+            raise ScenarioError([format_where(
+                source, None, f"not UTF-8 text (bad byte at offset {exc.start})")]) from None
     text = text.removeprefix("\ufeff")
     problems: list[str] = []
     doc = parse_toml(text, source, problems)

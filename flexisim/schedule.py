@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from flexisim.errors import format_where
 from flexisim.scenario import (
     _TABLES,
     LEVERS,
@@ -253,8 +254,8 @@ def parse_schedule(value: Any, shown: str, problems: list[str]) -> list[Change]:
                                        "[[schedule]] entries, each with lever tables"))
         return []
     if len(value) > MAX_CHANGES:
-        problems.append(f"{shown}: schedule: {len(value)} entries (allowed: at most "
-                        f"{MAX_CHANGES})")
+        problems.append(format_where(shown, "schedule", f"{len(value)} entries",
+                                     f"at most {MAX_CHANGES}"))
         return []
     changes = []
     for i, entry in enumerate(value, start=1):
@@ -325,8 +326,8 @@ def _parse_entry(entry: Mapping[str, Any], where: str, shown: str,
                 "`agencies`)", "agency levers: " + ", ".join(
                     LEVERS[k].key for k in AGENCY_LEVERS)))
     if not values and len(problems) == before:
-        problems.append(f"{shown}: {where}: sets no lever (add a lever table, e.g. "
-                        "flexiwork = {{ enabled = true }})".replace("{{", "{").replace("}}", "}"))
+        problems.append(format_where(shown, where, "sets no lever (add a lever table, e.g. "
+                                     "flexiwork = { enabled = true })"))
     if len(problems) > before:
         return None
     return Change(values=values, from_week=from_week, agencies=agencies, when=when,
@@ -417,10 +418,9 @@ def _parse_trigger(item: Any, at: str, shown: str, problems: list[str]) -> Trigg
                                            + did_you_mean(key, _TRIGGER_KEYS),
                                            ", ".join(_TRIGGER_KEYS)))
     if "output" not in options and len(problems) == before:
-        problems.append(f"{shown}: {at}: no output named (allowed: an output of the "
-                        "timeseries)")
+        problems.append(format_where(shown, at, "no output named", "an output of the timeseries"))
     if ("above" in options) == ("below" in options) and len(problems) == before:
-        problems.append(f"{shown}: {at}: give exactly one of above, below")
+        problems.append(format_where(shown, at, "give exactly one of above, below"))
     return Trigger(**options) if len(problems) == before else None
 
 

@@ -896,8 +896,8 @@ def test_brackets_inside_strings_and_comments_do_not_count():
     from flexisim.scenario import _nesting
 
     text = 'description = "' + "[" * 100 + '"  # ' + "{" * 100 + "\n[oversight]\n"
-    assert _nesting(text) == 1
-    assert _nesting("x = '''" + "[" * 100 + "'''") == 0
+    assert _nesting(text)[0] == 1
+    assert _nesting("x = '''" + "[" * 100 + "'''")[0] == 0
 
 
 def test_keys_from_a_file_are_printed_safely(tmp_path, capsys):

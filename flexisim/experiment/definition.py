@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flexisim.errors import ExperimentError
+from flexisim.errors import ExperimentError, format_where, safe_text
 from flexisim.scenario import (
     LEVERS,
     Lever,
@@ -64,6 +64,7 @@ from flexisim.scenario import (
     did_you_mean,
     display_path,
     format_problem,
+    is_file,
     load_scenario,
     parse_toml,
     read_toml_file,
@@ -321,13 +322,13 @@ def experiments_dir() -> Path:
 
 def _locate(spec: str | Path) -> Path | None:
     path = Path(spec)
-    if path.is_file():
+    if is_file(path):
         return path
     text = str(spec)
     if "/" in text:
         return None
     candidate = experiments_dir() / (text if text.endswith(".toml") else text + ".toml")
-    return candidate if candidate.is_file() else None
+    return candidate if is_file(candidate) else None
 
 
 def load_experiment(spec: str | Path) -> Experiment:
@@ -350,9 +351,9 @@ def load_experiment(spec: str | Path) -> Experiment:
     path = _locate(spec)
     if path is None:
         names = sorted(p.stem for p in experiments_dir().glob("*.toml"))
-        raise ExperimentError([f"{spec}: file not found (available experiments: "
-                             f"{', '.join(names) or 'none'})"])
-    shown = str(spec) if Path(spec).is_file() else display_path(path)
+        raise ExperimentError([format_where(str(spec), None, "file not found (available "
+                                            f"experiments: {', '.join(names) or 'none'})")])
+    shown = str(spec) if is_file(Path(spec)) else display_path(path)
     problems: list[str] = []
     doc = read_toml_file(path, shown, problems)
     if doc is None:
@@ -426,7 +427,7 @@ def parse_experiment(doc: Mapping[str, Any] | str, source: str = "<experiment>",
         try:
             base = load_scenario(spec)
         except ScenarioError as err:
-            problems.extend(f"{source}: scenario: {p}" for p in err.problems)
+            problems.extend(format_where(source, "scenario", p) for p in err.problems)
 
     # fixed levers
     fixed: dict[str, Any] = {}
@@ -501,8 +502,8 @@ def parse_experiment(doc: Mapping[str, Any] | str, source: str = "<experiment>",
     for param in parameters:
         for lever in (param.sets[param.values[0]] if param.kind == "factor" else [param.name]):
             if lever in owners:
-                bad(f"parameters.{param.name}", lever, f"lever already varied by "
-                    f"parameters.{owners[lever]}: each lever may vary in one parameter only")
+                bad(f"parameters.{param.name}", lever, "lever already varied by parameters."
+                    f"{safe_text(owners[lever])}: each lever may vary in one parameter only")
             owners[lever] = param.name
     if kind in ("sobol", "morris") and len(params_doc) < 2:
         bad("parameters", len(params_doc), f"a {kind} design needs at least 2 parameters")
