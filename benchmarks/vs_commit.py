@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -54,8 +55,11 @@ def base_tree(rev: str) -> Path:
     return tree
 
 
-def timed(argv: list[str], cwd: Path, summary: Path | None) -> dict[str, float]:
+def timed(argv: list[str], cwd: Path, summary: Path | None,
+          clean: list[Path] = ()) -> dict[str, float]:
     """One run: wall, user + sys CPU and peak RSS of the process (and its children)."""
+    for folder in clean:
+        shutil.rmtree(folder, ignore_errors=True)
     start = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -75,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base", default="HEAD~1", help="commit to compare with (HEAD~1)")
     parser.add_argument("-n", type=int, default=3, help="counted pairs (3)")
     parser.add_argument("--summary", type=Path, help="JSON file with wall_time_s to read")
+    parser.add_argument("--clean", type=Path, action="append", default=[],
+                        help="a folder to delete before each run (e.g. a sweep's --out, which "
+                             "would otherwise resume); may be repeated")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARG ...]")
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -89,10 +96,10 @@ def main(argv: list[str] | None = None) -> int:
           f"command: {' '.join(command)}; {os.cpu_count()} cores, load "
           f"{os.getloadavg()[0]:.1f}", flush=True)
     for k in ("A", "B"):  # warm-up: caches, compiled kernels
-        timed(argvs[k], trees[k], args.summary)
+        timed(argvs[k], trees[k], args.summary, args.clean)
     rows: list[dict[str, dict[str, float]]] = []
     for i in range(args.n):
-        pair = {k: timed(argvs[k], trees[k], args.summary) for k in ("A", "B")}
+        pair = {k: timed(argvs[k], trees[k], args.summary, args.clean) for k in ("A", "B")}
         rows.append(pair)
         a, b = pair["A"], pair["B"]
         extra = (f"; wall_time_s A {a['wall_time_s']:.2f} B {b['wall_time_s']:.2f} "

@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import json
 import math
+import os
 import shutil
 import sys
 from collections.abc import Sequence
@@ -436,6 +437,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (``flexisim scenarios | head``): not an error of ours. Point
+        # stdout at /dev/null so that Python's flush at exit does not raise a second time.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a command cut off so
 
 
 if __name__ == "__main__":

@@ -260,3 +260,15 @@ def test_an_unwritable_output_location_is_reported_before_the_simulation(tmp_pat
     assert _run(blocker / "res") == 2
     err = capsys.readouterr().err
     assert "cannot be written" in err and "Traceback" not in err
+
+
+def test_output_cut_off_by_its_reader_is_not_a_traceback() -> None:
+    # `flexisim scenarios | head -0`: the reader is gone before the first line (it closes
+    # the pipe while the command is still importing: the list is written to a closed pipe)
+    proc = subprocess.Popen([sys.executable, "-m", "flexisim.cli", "scenarios"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read()
+    proc.wait(timeout=120)
+    assert b"Traceback" not in err and b"BrokenPipeError" not in err, err
+    assert proc.returncode == 141

@@ -23,13 +23,14 @@ from flexisim.experiment import (
     load_experiment,
     parse_experiment,
     run_experiment,
+    store,
     to_ema,
 )
 
 REPO = Path(__file__).resolve().parents[1]
 QUICK = REPO / "experiments" / "quick.toml"
 #: Columns that legitimately differ between executions (timing, which process ran it).
-VOLATILE = ["wall_time_s", "worker"]
+VOLATILE = list(store.VOLATILE)
 
 
 def quick(**changes: object) -> str:

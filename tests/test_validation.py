@@ -267,6 +267,27 @@ def test_write_calibration_keeps_comments(tmp_path: Path) -> None:
     assert len(text.splitlines()) == len(src.read_text().splitlines())
 
 
+
+def test_a_calibration_write_cut_off_by_a_full_disk_leaves_the_old_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    src = Path(__file__).parents[1] / "flexisim" / "data" / "calibration.toml"
+    copy = tmp_path / "calibration.toml"
+    shutil.copy(src, copy)
+    before = copy.read_bytes()
+    real = Path.write_text
+
+    def half_then_full(self: Path, text: str, *args: object, **kwargs: object) -> int:
+        real(self, text[: len(text) // 2], *args, **kwargs)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", half_then_full)
+    with pytest.raises(OSError):
+        write_calibration({"remote_gain": 0.1234}, {"remote_gain": "E1, E6"}, copy)
+    assert copy.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["calibration.toml"]  # no temporary left
+
 # ------------------------------------------------------------------ face validity
 @pytest.mark.slow
 def test_face_validity_machinery() -> None:

@@ -33,6 +33,16 @@ def set_twin_thread(enabled: bool) -> bool:
     return previous
 
 
+def _forget_pool() -> None:
+    # a forked child inherits the pool object but not its thread: a task submitted to it
+    # would wait for ever (a driver forked by a test or by a user's own script hung so)
+    global _pool
+    _pool = None
+
+
+os.register_at_fork(after_in_child=_forget_pool)
+
+
 def _thread_pool() -> ThreadPoolExecutor:
     global _pool
     if _pool is None:

@@ -35,6 +35,10 @@ def add_parsers(sub: Any) -> None:
                    help="results folder (default: results/<experiment name>)")
     p.add_argument("--retry-failed", action="store_true",
                    help="also re-run runs recorded as failed")
+    p.add_argument("--shard", metavar="K/N",
+                   help="run only shard K of N (e.g. a job array's task K of N sharing one "
+                   "--out): runs are dealt out in turn and claimed before they run, so "
+                   "shards and reruns may overlap safely")
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
     p = sub.add_parser("analyze", help="tables and figures of a results folder into DIR/analysis",
@@ -110,13 +114,27 @@ def dask_executor(spec: str) -> tuple[Any, Any, int]:
     return client.get_executor(), client, threads
 
 
+def parse_shard(text: str | None) -> tuple[int, int]:
+    """``"K/N"`` -> ``(K, N)`` with ``1 <= K <= N``; None -> ``(1, 1)``."""
+    from flexisim.errors import UsageError
+
+    if text is None:
+        return 1, 1
+    k, sep, n = text.partition("/")
+    if not (sep and k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        raise UsageError([f"--shard: {text[:40]!r}: not K/N with 1 <= K <= N (e.g. 3/10)"])
+    return int(k), int(n)
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run (or resume) a sweep; exit 0 when every run is recorded, 1 otherwise."""
     from flexisim.errors import UsageError
     from flexisim.experiment.definition import load_experiment
+    from flexisim.runs import WorkerDied
 
     if args.workers is not None and args.workers < 1:
         raise UsageError([f"--workers: {args.workers}: must be at least 1"])
+    shard = parse_shard(args.shard)
     if args.dask is not None:
         _parse_dask(args.dask)  # check the spelling before anything starts
     experiment = load_experiment(args.experiment)  # ExperimentError -> exit 2, nothing written
@@ -141,28 +159,37 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         max_pending = 4 * threads
         where = f"Dask ({args.dask}, {threads} worker threads)"
     quiet = args.quiet
+    part = f", shard {shard[0]} of {shard[1]}" if shard != (1, 1) else ""
     if not quiet:
         print(f"sweep {experiment.name}: {experiment.design} design, "
-              f"{experiment.replications} replications, {experiment.steps} weeks, on {where}; "
-              f"results in {out}/", file=sys.stderr)
+              f"{experiment.replications} replications, {experiment.steps} weeks, on {where}"
+              f"{part}; results in {out}/", file=sys.stderr)
     try:
         report = run_experiment(experiment, executor=executor, out=out, workers=args.workers,
                                 progress=not quiet, retry_failed=args.retry_failed,
-                                max_pending=max_pending)
+                                max_pending=max_pending, shard=shard)
     except FolderError as err:
         raise UsageError(err.problems) from None
+    except WorkerDied as err:
+        print(f"{out}: {err}", file=sys.stderr)
+        return 1
     finally:
         if client is not None:
             client.close()
     minutes = report.wall_time_s / 60
+    scope = "in the experiment" if shard == (1, 1) else "in this shard"
     print(f"{report.done} runs done ({report.failed} failed), {report.skipped} already done, "
-          f"{report.total} in the experiment; {report.wall_time_s:.1f} s "
+          f"{report.total} {scope}; {report.wall_time_s:.1f} s "
           f"({minutes:.1f} min). Results in {report.out}", file=sys.stderr)
     for line in report.errors[:5]:
         print(f"  {line}", file=sys.stderr)
     if report.failed:
         print(f"  {report.failed} failed runs are recorded with their error in runs/; "
               "--retry-failed runs them again", file=sys.stderr)
+    if report.busy:
+        print(f"{report.busy} runs were being run by another sweep on this folder (they are "
+              "recorded when it finishes them, or taken over by a rerun if it has stopped)",
+              file=sys.stderr)
     if not report.complete:
         print(f"{report.total - report.skipped - report.done} runs not recorded: run the same "
               "command again to finish them", file=sys.stderr)

@@ -33,20 +33,32 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from flexisim.errors import FolderError
 from flexisim.experiment.analysis import known_outcomes
+from flexisim.experiment.claims import Claims, DriverLock
 from flexisim.experiment.definition import Experiment, load_experiment, split_calibration
 from flexisim.experiment.design import Design, build_design, run_seeds
-from flexisim.experiment.store import ResultStore, run_id, runs_schema, write_part
+from flexisim.experiment.store import (
+    RUN_TAIL,
+    ResultStore,
+    StoreWriteError,
+    run_id,
+    runs_schema,
+    write_part,
+)
+from flexisim.outputs import check_location
 from flexisim.runs import (
     Done,
     RunResult,
     RunSpec,
     SequentialExecutor,
+    WorkerCrashed,
     default_executor,
     map_runs,
 )
 
-__all__ = ["StoreSink", "SweepReport", "points_hash", "run_experiment", "summary_columns"]
+__all__ = ["StoreSink", "SweepReport", "commit_record", "in_shard", "points_hash",
+           "run_experiment", "summary_columns"]
 
 #: Keys of ``model.summary()`` that are provenance, kept in ``runs`` rather than ``summary``.
 _PROVENANCE = ("scenario", "scenario_hash", "package_version", "seed", "steps")
@@ -63,12 +75,16 @@ class SweepReport:
     total : int
         Runs in the experiment.
     skipped : int
-        Runs already finished before this call (resume).
+        Runs already finished before this call (resume), or by another driver meanwhile.
     done, failed : int
-        Runs finished by this call, and how many of those failed.
+        Runs finished by this call, and how many of those failed (a run whose worker
+        process died counts as failed, with the cause).
     lost : int
-        Tasks whose worker raised outside the run (e.g. a write error): not recorded,
-        the next call re-runs them.
+        Tasks whose worker raised outside the run: not recorded, the next call re-runs them.
+    busy : int
+        Runs another live driver was running (claimed): not done by this call.
+    shard : tuple of int
+        ``(k, n)``: this call ran shard k of n (``total`` counts that shard's runs).
     wall_time_s : float
         Duration of the call.
     """
@@ -79,6 +95,8 @@ class SweepReport:
     done: int = 0
     failed: int = 0
     lost: int = 0
+    busy: int = 0
+    shard: tuple[int, int] = (1, 1)
     wall_time_s: float = 0.0
     errors: list[str] = field(default_factory=list)
 
@@ -104,28 +122,50 @@ class StoreSink:
     schema: pa.Schema
 
     def __call__(self, result: RunResult) -> dict[str, Any]:
-        from flexisim import __version__
-
         out, key = Path(self.out), result.spec.key
         status, error = result.status, result.error
-        if result.ok:
-            try:
-                summary = result.summary
-                write_part(out, "timeseries", key["run_id"],
-                           _timeseries_table(key, result.timeseries))
-                write_part(out, "summary", key["run_id"], _summary_table(key, summary))
-            except Exception as exc:  # noqa: BLE001 - recorded, and the sweep goes on
-                from flexisim.runs.core import _error_text
+        try:
+            if result.ok:
+                try:
+                    summary = result.summary
+                    write_part(out, "timeseries", key["run_id"],
+                               _timeseries_table(key, result.timeseries))
+                    write_part(out, "summary", key["run_id"], _summary_table(key, summary))
+                except OSError:
+                    raise  # the folder, not the run: below
+                except Exception as exc:  # noqa: BLE001 - recorded, and the sweep goes on
+                    from flexisim.runs.core import _error_text
 
-                status, error = "failed", _error_text(exc)
-        row = {"run_id": key["run_id"], "point_id": key["point_id"],
-               "replication": key["replication"], "seed": result.spec.seed,
-               **key["parameters"], "status": status, "error": error,
-               "wall_time_s": result.wall_time_s, "package_version": __version__,
-               "scenario_hash": result.scenario_hash, "worker": result.worker}
-        write_part(out, "runs", key["run_id"], pa.Table.from_pylist([row], schema=self.schema))
+                    status, error = "failed", _error_text(exc)
+            kept = commit_record(out, self.schema, result.spec, status, error, result)
+        except OSError as exc:  # a full disk is not the run's failure: record nothing
+            ResultStore(out).discard_uncommitted(key["run_id"])
+            raise StoreWriteError.from_os_error(out, key["run_id"], exc) from None
         return {"run_id": key["run_id"], "status": status, "error": error,
-                "wall_time_s": result.wall_time_s}
+                "wall_time_s": result.wall_time_s, "kept_earlier": kept}
+
+
+def commit_record(out: Path, schema: pa.Schema, spec: RunSpec, status: str,
+                  error: str | None, result: RunResult | None = None) -> bool:
+    """Write run ``spec``'s ``runs`` record (its commit); True if an earlier record was kept.
+
+    Never overwrites: a record already there (the same run finished by another driver) stays.
+    """
+    from flexisim.provenance import calibration_hash, code_hash, provenance
+
+    key = spec.key
+    row = {"run_id": key["run_id"], "point_id": key["point_id"],
+           "replication": key["replication"], "seed": spec.seed, **key["parameters"],
+           "status": status, "error": error,
+           "wall_time_s": result.wall_time_s if result is not None else None,
+           "package_version": provenance()["package_version"], "code_hash": code_hash(),
+           "calibration_hash": calibration_hash(),
+           "scenario_hash": result.scenario_hash if result is not None else None,
+           "worker": result.worker if result is not None else None,
+           "started_utc": result.started_utc if result is not None else None,
+           "ended_utc": result.ended_utc if result is not None else None}
+    table = pa.Table.from_pylist([row], schema=schema)
+    return not write_part(out, "runs", key["run_id"], table, overwrite=False)
 
 
 def summary_columns() -> list[str]:
@@ -171,11 +211,20 @@ def points_hash(design: Design) -> str:
     return hashlib.sha256(data + text).hexdigest()[:16]
 
 
+def in_shard(index: int, shard: tuple[int, int]) -> bool:
+    """Is run number ``index`` (design order: point, then replication) in shard ``(k, n)``?
+
+    Runs are dealt out in turn, so every shard gets a similar mix of design points.
+    """
+    return index % shard[1] == shard[0] - 1
+
+
 def _specs(experiment: Experiment, design: Design, seeds: np.ndarray,
-           skip: set[str]) -> Iterator[RunSpec]:
-    """Specs of the runs not in `skip`, generated lazily in design order."""
+           skip: set[str], shard: tuple[int, int] = (1, 1)) -> Iterator[RunSpec]:
+    """Specs of shard ``shard``'s runs not in `skip`, generated lazily in design order."""
     schema = runs_schema(experiment)
-    lever_cols = [f.name for f in schema][4 + len(experiment.parameters):-6]
+    lever_cols = [f.name for f in schema][4 + len(experiment.parameters):-len(RUN_TAIL)]
+    k, n = shard
     for point in range(len(design)):
         values = design.values[point]
         levers, calibration = split_calibration(design.levers(experiment, point))
@@ -183,7 +232,7 @@ def _specs(experiment: Experiment, design: Design, seeds: np.ndarray,
         params |= {k: levers[k] for k in lever_cols}
         for rep in range(experiment.replications):
             rid = run_id(point, rep)
-            if rid in skip:
+            if rid in skip or not in_shard(point * experiment.replications + rep, (k, n)):
                 continue
             yield RunSpec(scenario=experiment.base, seed=int(seeds[point, rep]),
                           steps=experiment.steps, levers=levers, calibration=calibration,
@@ -195,7 +244,8 @@ def _specs(experiment: Experiment, design: Design, seeds: np.ndarray,
 def run_experiment(definition: Experiment | str | Path, executor: cf.Executor | None = None,
                    out: str | Path | None = None, workers: int | None = None,
                    progress: bool = True, retry_failed: bool = False,
-                   max_pending: int | None = None) -> SweepReport:
+                   max_pending: int | None = None,
+                   shard: tuple[int, int] = (1, 1)) -> SweepReport:
     """Run every missing run of an experiment and record it in the results folder.
 
     Parameters
@@ -208,7 +258,8 @@ def run_experiment(definition: Experiment | str | Path, executor: cf.Executor | 
     out : str or Path, optional
         Results folder (default ``results/<experiment name>``). Running again with the same
         folder resumes: finished runs are skipped, none is written twice. A folder holding
-        another experiment's results is refused (:class:`~flexisim.experiment.store.FolderError`).
+        another experiment's results, or results of another model code or calibration, is
+        refused (:class:`~flexisim.errors.FolderError`).
     workers : int, optional
         Processes of the default pool (default: every core).
     progress : bool
@@ -218,6 +269,11 @@ def run_experiment(definition: Experiment | str | Path, executor: cf.Executor | 
     max_pending : int, optional
         Most tasks in flight at once (default: 4 per worker, at least 64 for a given
         executor), which bounds the driver's memory.
+    shard : (int, int)
+        ``(k, n)``: run only shard k of n (1-based), for n independent jobs sharing the
+        folder (a job array). Runs are dealt out in turn; the drivers claim each run before
+        running it (:mod:`~flexisim.experiment.claims`), so overlapping shards and reruns
+        never run a run twice at the same time nor record it twice.
 
     Returns
     -------
@@ -228,27 +284,58 @@ def run_experiment(definition: Experiment | str | Path, executor: cf.Executor | 
     ExperimentError
         If the experiment file is invalid (nothing is written).
     FolderError
-        If `out` holds something else.
+        If `out` holds something else, another driver runs the same shard on it, or the
+        folder cannot be written (a full disk: the runs recorded so far stay).
     """
     start = time.perf_counter()
     experiment = definition if isinstance(definition, Experiment) else \
         load_experiment(definition)
+    k, n = shard
+    if not (1 <= k <= n):
+        raise ValueError(f"shard {k}/{n}: needs 1 <= k <= n")
     folder = Path(out) if out is not None else Path("results") / experiment.name
     folder = folder.resolve()  # workers may run elsewhere (Dask): give them an absolute path
     design = build_design(experiment)
     seeds = run_seeds(experiment, len(design))
     store = ResultStore(folder)
-    source = experiment.path.read_text() if experiment.path is not None else None
-    store.prepare(experiment, design.table(experiment), points_hash(design), source)
+    phash = points_hash(design)
+    store.check(experiment, phash)  # before the lock: a foreign folder gets no drivers/
+    check_location(folder, folder=True)  # writable, and room for more than a run's records
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FolderError([f"{folder}: cannot be created ({exc.strerror or exc})"]) from None
+    with DriverLock(folder, shard) as lock:
+        source = experiment.path.read_text() if experiment.path is not None else None
+        store.prepare(experiment, design.table(experiment), phash, source,
+                      alone=not lock.others_alive())
+        claims = Claims(lock)
+        try:
+            report = _sweep(experiment, design, seeds, store, claims, executor, workers,
+                            progress, retry_failed, max_pending, shard)
+        finally:
+            claims.release_all()
+    report.wall_time_s = time.perf_counter() - start
+    return report
 
+
+def _sweep(experiment: Experiment, design: Design, seeds: np.ndarray, store: ResultStore,
+           claims: Claims, executor: cf.Executor | None, workers: int | None,
+           progress: bool, retry_failed: bool, max_pending: int | None,
+           shard: tuple[int, int]) -> SweepReport:
+    """The runs of one driver, under its lock and claims."""
+    folder = store.folder
     done = store.finished()
-    if retry_failed:
-        done -= store.failed()
-    store.remove_partial()
+    redo = store.failed() if retry_failed else set()
+    done -= redo
+    store.remove_partial(busy=claims.held_elsewhere)
     total = len(design) * experiment.replications
+    mine = {run_id(p, r) for p in range(len(design)) for r in range(experiment.replications)
+            if in_shard(p * experiment.replications + r, shard)}
     # the folder's identity guarantees every committed id belongs to this experiment
-    report = SweepReport(out=folder, total=total, skipped=len(done))
-    todo = total - report.skipped
+    report = SweepReport(out=folder, total=len(mine) if shard != (1, 1) else total,
+                         skipped=len(done & mine), shard=shard)
+    todo = report.total - report.skipped
     own = executor is None
     n_workers = workers or 0
     if todo == 0:
@@ -258,31 +345,85 @@ def run_experiment(definition: Experiment | str | Path, executor: cf.Executor | 
     # a few tasks per worker keep every worker busy; more would only hold memory
     limit = max_pending or (4 * n_workers if own else max(4 * n_workers, 64))
     bar = _Progress(experiment.name, todo, report.skipped, enabled=progress)
-    specs = _specs(experiment, design, seeds, done)
-    sink = StoreSink(str(folder), runs_schema(experiment))
+    schema = runs_schema(experiment)
+
+    def claimed(specs: Iterator[RunSpec]) -> Iterator[RunSpec]:
+        for spec in specs:
+            rid = spec.key["run_id"]
+            if not claims.take(rid):
+                report.busy += 1
+                continue
+            if store.committed(rid):
+                if rid not in redo:  # finished by another driver since this one started
+                    claims.release(rid)
+                    report.skipped += 1
+                    continue
+                store.discard(rid)  # a failed run to run again: its record goes first
+            yield spec
+
+    specs = claimed(_specs(experiment, design, seeds, done, shard))
+    sink = StoreSink(str(folder), schema)
+    stop: StoreWriteError | None = None
     try:
         for item in map_runs(specs, executor, sink=sink, max_pending=limit):
-            _collect(item, report)
+            try:
+                stop = _collect(item, report, folder, schema)
+            finally:
+                claims.release(item.spec.key["run_id"])
             bar.update(report)
+            if stop is not None:
+                break
     finally:
         bar.close(report)
         if own:
             executor.shutdown(wait=True, cancel_futures=True)
-    report.wall_time_s = time.perf_counter() - start
+    if stop is not None:
+        raise FolderError([str(stop), f"{folder}: {report.skipped + report.done} of "
+                           f"{report.total} runs are recorded and kept; make room and run "
+                           "the same command again to finish"])
     return report
 
 
-def _collect(item: Done, report: SweepReport) -> None:
-    if item.error is not None:  # the task failed outside the model call (e.g. a write error)
-        report.lost += 1
-        report.errors.append(f"{type(item.error).__name__}: {item.error}")
-        return
-    record = item.value
+def _crash(error: BaseException) -> str | None:
+    """The cause, when ``error`` says the run's worker process died (not the model)."""
+    if isinstance(error, WorkerCrashed):
+        return str(error)
+    if type(error).__name__ == "KilledWorker":  # Dask gave up after its allowed retries
+        # Dask counts every task held by a worker that died, not only the one that killed it:
+        # a run queued beside a crashing one can be given up on too
+        return ("a Dask worker died while holding this run on each of its attempts (Dask's "
+                "distributed.scheduler.allowed-failures); this run or one queued beside it on "
+                f"the same worker killed it; --retry-failed runs it again. Dask: {error}")
+    return None
+
+
+def _collect(item: Done, report: SweepReport, folder: Path,
+             schema: pa.Schema) -> StoreWriteError | None:
+    """Count a finished task; record a crashed run as failed; a folder error stops the sweep."""
+    if item.error is not None:
+        if isinstance(item.error, StoreWriteError):
+            report.lost += 1
+            return item.error
+        cause = _crash(item.error)
+        if cause is None:  # the task failed outside the model call
+            report.lost += 1
+            report.errors.append(f"{type(item.error).__name__}: {item.error}")
+            return None
+        rid = item.spec.key["run_id"]
+        ResultStore(folder).discard_uncommitted(rid)  # what it wrote before it died
+        try:
+            commit_record(folder, schema, item.spec, "failed", cause)
+        except OSError as exc:
+            return StoreWriteError.from_os_error(folder, rid, exc)
+        record = {"run_id": rid, "status": "failed", "error": cause}
+    else:
+        record = item.value
     report.done += 1
     if record["status"] != "ok":
         report.failed += 1
         if len(report.errors) < 20:
             report.errors.append(f"{record['run_id']}: {record['error']}")
+    return None
 
 
 class _Progress:

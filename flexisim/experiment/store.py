@@ -15,23 +15,33 @@ Layout::
 
 Exactly once
 ------------
-Every part file is written under a hidden temporary name (``.tmp-...``, which Parquet
-readers skip) and then renamed with :func:`os.replace`, which is atomic on POSIX file
-systems: a reader sees either no file or the complete file. A run's ``runs`` part is
-written *last*, so it is the run's commit record. A sweep killed at any moment (SIGKILL
-included) therefore leaves each run either committed, or with at most some
-``timeseries``/``summary`` parts and no ``runs`` part; the next sweep re-runs the latter,
-and because part names are the run id, the rerun's parts *replace* the stale ones instead
-of adding a second copy. Two workers running the same run (a Dask retry after a lost
-worker) also end with one file per run.
+Every file is written under a hidden temporary name (``.tmp-...``, which Parquet readers
+skip), flushed to the disk (``fsync``), and then given its name -- :func:`os.replace` for
+the timeseries and summary parts, an exclusive ``os.link`` for the ``runs`` part -- after
+which the folder itself is flushed, so a run that counts as done survives a power cut too.
+A reader sees either no file or the complete file. A run's ``runs`` part is written *last*,
+so it is the run's commit record, and it is never overwritten: a second driver that ran the
+same run (a driver paused past its claim's expiry, a Dask retry after a lost worker) finds
+the record there and keeps it. A sweep killed at any moment (SIGKILL included) therefore
+leaves each run either committed, or with at most some ``timeseries``/``summary`` parts and
+no ``runs`` part; the next sweep re-runs the latter, and because part names are the run id,
+the rerun's parts *replace* the stale ones instead of adding a second copy.
+``experiment.json`` (the identity) is written first, the same way; a folder that holds
+nothing but a killed driver's temporary files counts as empty.
+
+Which driver runs which run is decided by :mod:`flexisim.experiment.claims` (the
+``drivers/`` and ``claims/`` folders). Provenance: each run records the hashes of the model
+code and calibration it ran with (:mod:`flexisim.provenance`), and a folder refuses a driver
+whose hashes differ from those it was started with.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +52,36 @@ import pyarrow.parquet as pq
 from flexisim.errors import FolderError
 from flexisim.experiment.definition import Experiment
 
-__all__ = ["DATASETS", "FolderError", "ResultStore", "run_id", "runs_schema", "write_part"]
+__all__ = ["DATASETS", "RUN_TAIL", "FolderError", "ResultStore", "StoreWriteError",
+           "VOLATILE", "atomic_write", "run_id", "runs_schema", "write_part"]
 
 DATASETS = ("runs", "timeseries", "summary")
 _TMP_PREFIX = ".tmp-"
 _IDENTITY = "experiment.json"
+#: names of a results folder's own bookkeeping (left by a killed driver: not results)
+_BOOKKEEPING = ("drivers", "claims", *DATASETS)
+#: columns of the ``runs`` dataset that say when and where a run ran: they differ between two
+#: executions of the same run, every other column is bit-identical
+VOLATILE = ("wall_time_s", "worker", "started_utc", "ended_utc")
+#: the last columns of the ``runs`` dataset, after the parameters and factor levers
+RUN_TAIL = (("status", pa.string()), ("error", pa.string()), ("wall_time_s", pa.float64()),
+            ("package_version", pa.string()), ("code_hash", pa.string()),
+            ("calibration_hash", pa.string()), ("scenario_hash", pa.string()),
+            ("worker", pa.string()), ("started_utc", pa.string()), ("ended_utc", pa.string()))
+
+
+class StoreWriteError(RuntimeError):
+    """The results folder could not be written (a full disk, a read-only file system).
+
+    Not the run's failure: the run is not recorded, and the sweep stops.
+    """
+
+    @classmethod
+    def from_os_error(cls, folder: Path, rid: str, exc: OSError) -> StoreWriteError:
+        why = {errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded",
+               errno.EROFS: "read-only file system", errno.EACCES: "permission denied"}
+        return cls(f"{folder}: cannot write the results of run {rid}: "
+                   f"{why.get(exc.errno, exc.strerror or type(exc).__name__)} ({exc})")
 
 
 def run_id(point: int, replication: int) -> str:
@@ -74,18 +109,53 @@ def runs_schema(experiment: Experiment) -> pa.Schema:
         if param.kind == "factor":  # the levers a factor sets, for tools that need numbers
             for lever in param.sets[param.values[0]]:
                 fields.append(pa.field(lever, _ARROW_TYPES[LEVERS[lever].type]))
-    fields += [pa.field("status", pa.string()), pa.field("error", pa.string()),
-               pa.field("wall_time_s", pa.float64()), pa.field("package_version", pa.string()),
-               pa.field("scenario_hash", pa.string()), pa.field("worker", pa.string())]
+    fields += [pa.field(name, kind) for name, kind in RUN_TAIL]
     return pa.schema(fields)
 
 
-def write_part(folder: Path, dataset: str, rid: str, table: pa.Table) -> None:
-    """Write one run's part file atomically (temporary name, then :func:`os.replace`)."""
-    target = folder / dataset / f"part-{rid}.parquet"
-    tmp = target.with_name(f"{_TMP_PREFIX}{rid}-{uuid.uuid4().hex[:8]}.parquet")
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, target)
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, write: Callable[[Path], None], *, overwrite: bool = True,
+                 durable: bool = True) -> bool:
+    """Write ``path`` through ``write(tmp)`` atomically and durably; True if written.
+
+    ``write`` fills a temporary file beside ``path``; it is flushed to the disk, given its
+    name (:func:`os.replace`, or with ``overwrite=False`` an ``os.link`` that keeps an
+    existing file and returns False), and the folder is flushed too (``durable=False``: no
+    flushing, for files that need not survive a power cut). On any error the temporary
+    file is removed.
+    """
+    tmp = path.with_name(f"{_TMP_PREFIX}{path.stem}-{uuid.uuid4().hex[:8]}{path.suffix}")
+    try:
+        write(tmp)
+        if durable:
+            _fsync(tmp)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                return False
+    finally:
+        tmp.unlink(missing_ok=True)
+    if durable:
+        _fsync(path.parent)
+    return True
+
+
+def write_part(folder: Path, dataset: str, rid: str, table: pa.Table, *,
+               overwrite: bool = True) -> bool:
+    """Write one run's part file atomically and durably (see :func:`atomic_write`)."""
+    return atomic_write(folder / dataset / f"part-{rid}.parquet",
+                        lambda tmp: pq.write_table(table, tmp, compression="zstd"),
+                        overwrite=overwrite)
 
 
 class ResultStore:
@@ -108,19 +178,34 @@ class ResultStore:
             return None
         return json.loads(path.read_text())
 
+    def _empty(self) -> bool:
+        """Nothing in the folder but what a driver killed before the identity was named left."""
+        for entry in self.folder.iterdir():
+            if entry.name.startswith((_TMP_PREFIX, ".stale-")):
+                continue
+            if entry.name in ("drivers", "claims"):
+                continue  # who was running: no results
+            if entry.name in DATASETS and entry.is_dir() and not any(
+                    p for p in entry.iterdir() if not p.name.startswith(_TMP_PREFIX)):
+                continue
+            return False
+        return True
+
     def check(self, experiment: Experiment, points_hash: str) -> None:
-        """Refuse a folder that holds anything but this experiment's results.
+        """Refuse a folder that holds anything but this experiment's results, or holds them
+        from another model or calibration.
 
         Raises
         ------
         FolderError
             If the folder is a file, or is non-empty without ``experiment.json``, or
-            ``experiment.json`` names another definition (the differing parts listed).
+            ``experiment.json`` names another definition (the differing parts listed), or
+            was started with other model code or calibration (:mod:`flexisim.provenance`).
         """
         f = self.folder
         if f.exists() and not f.is_dir():
             raise FolderError([f"{f}: exists and is not a folder (choose another --out)"])
-        if not f.exists() or not any(f.iterdir()):
+        if not f.exists() or self._empty():
             return
         stored = self.identity()
         if stored is None:
@@ -128,6 +213,7 @@ class ResultStore:
                                "(no experiment.json); choose another --out"])
         mine = _identity(experiment, points_hash)
         if stored.get("hash") == mine["hash"]:
+            _check_provenance(f, stored.get("provenance"))
             return
         lines = [f"{f}: holds results of a different experiment definition "
                  f"({stored.get('name')!r}, hash {stored.get('hash')}; this one is "
@@ -144,11 +230,12 @@ class ResultStore:
         raise FolderError(lines)
 
     def prepare(self, experiment: Experiment, points: pd.DataFrame, points_hash: str,
-                source_text: str | None = None) -> None:
+                source_text: str | None = None, *, alone: bool = True) -> None:
         """Create the folder (or accept an existing one of the same experiment).
 
-        Leftover temporary files of a killed sweep are removed: they were never renamed, so
-        they belong to no committed run.
+        With ``alone`` (no other driver is live on the folder), leftover temporary files of
+        a killed sweep are removed: they were never renamed, so they belong to no committed
+        run. With other drivers live they may be those drivers' files being written.
         """
         self.check(experiment, points_hash)
         f = self.folder
@@ -156,21 +243,24 @@ class ResultStore:
         # identity first: whatever a kill leaves behind is then recognisably this experiment's
         stored = self.identity()
         if stored is None or stored.get("analysis") != experiment.analysis:
-            # the analysis settings are not part of the identity: keep the latest ones
-            _atomic_text(f / _IDENTITY, json.dumps(_identity(experiment, points_hash),
-                                                   indent=1, sort_keys=True) + "\n")
+            # the analysis settings are not part of the identity: keep the latest ones, and
+            # the provenance the folder was started with
+            identity = _identity(experiment, points_hash)
+            if stored is not None:
+                identity["provenance"] = stored.get("provenance")
+                identity["created_utc"] = stored.get("created_utc")
+            _atomic_text(f / _IDENTITY, json.dumps(identity, indent=1, sort_keys=True) + "\n")
         if not (f / "points.parquet").is_file():
-            tmp = f / f"{_TMP_PREFIX}points-{uuid.uuid4().hex[:8]}.parquet"
-            pq.write_table(pa.Table.from_pandas(points, preserve_index=False), tmp)
-            os.replace(tmp, f / "points.parquet")
+            table = pa.Table.from_pandas(points, preserve_index=False)
+            atomic_write(f / "points.parquet", lambda tmp: pq.write_table(table, tmp))
         if source_text is not None and not (f / "experiment.toml").is_file():
             _atomic_text(f / "experiment.toml", source_text)
-        for tmp in f.glob(_TMP_PREFIX + "*"):
-            tmp.unlink(missing_ok=True)
         for name in DATASETS:
             (f / name).mkdir(exist_ok=True)
-            for tmp in (f / name).glob(_TMP_PREFIX + "*"):
-                tmp.unlink(missing_ok=True)
+        if alone:
+            for sub in ("", *_BOOKKEEPING):
+                for tmp in (f / sub).glob(_TMP_PREFIX + "*"):
+                    tmp.unlink(missing_ok=True)
 
     # ------------------------------------------------------------------ contents
     def finished(self) -> set[str]:
@@ -197,21 +287,67 @@ class ResultStore:
         """The design points table."""
         return pd.read_parquet(self.folder / "points.parquet")
 
-    def remove_partial(self) -> None:
-        """Delete timeseries/summary parts of runs that never committed (no ``runs`` part)."""
+    def remove_partial(self, busy: Callable[[str], bool] = lambda rid: False) -> None:
+        """Delete timeseries/summary parts of runs that never committed (no ``runs`` part)
+        and that no live driver is running (``busy(run id)``)."""
         done = self.finished()
         for name in ("timeseries", "summary"):
             for part in (self.folder / name).glob("part-*.parquet"):
-                if part.name[len("part-"):-len(".parquet")] not in done:
+                rid = part.name[len("part-"):-len(".parquet")]
+                if rid not in done and not busy(rid):
                     part.unlink(missing_ok=True)
+
+    def committed(self, rid: str) -> bool:
+        """True when run ``rid`` has its record (it is done)."""
+        return (self.folder / "runs" / f"part-{rid}.parquet").is_file()
+
+    def discard(self, rid: str) -> None:
+        """Delete every part of run ``rid`` (its record first: the run is then not done)."""
+        for name in DATASETS:
+            (self.folder / name / f"part-{rid}.parquet").unlink(missing_ok=True)
+
+    def discard_uncommitted(self, rid: str) -> None:
+        """Delete run ``rid``'s timeseries and summary parts unless the run is committed."""
+        if not self.committed(rid):
+            self.discard(rid)
 
 
 def _identity(experiment: Experiment, points_hash: str) -> dict[str, Any]:
-    from flexisim import __version__
+    from flexisim.provenance import provenance, utc_now
 
+    prov = provenance()
     return {"name": experiment.name, "hash": experiment.hash, "points_hash": points_hash,
-            "package_version": __version__, "spec": experiment.spec(),
-            "description": experiment.description, "analysis": experiment.analysis}
+            "package_version": prov["package_version"], "spec": experiment.spec(),
+            "description": experiment.description, "analysis": experiment.analysis,
+            "provenance": prov, "created_utc": utc_now()}
+
+
+def _check_provenance(folder: Path, stored: Mapping[str, Any] | None) -> None:
+    """Refuse to add runs of another model code or calibration to ``folder``."""
+    from flexisim.provenance import provenance
+
+    mine = provenance()
+    if not stored:
+        raise FolderError([f"{folder}: was started by a flexisim that recorded no model "
+                           "hash, so runs of this version could silently mix with its runs; "
+                           "choose another --out (the folder stays readable by analyze)"])
+    lines = []
+    for key, what in (("code_hash", "model code"), ("calibration_hash", "calibration")):
+        if stored.get(key) != mine[key]:
+            lines.append(f"{folder}: was started with another {what} ({key} "
+                         f"{stored.get(key)}, commit {_commit(stored)}; this flexisim has "
+                         f"{mine[key]}, commit {_commit(mine)})")
+    if lines:
+        raise FolderError([*lines, f"{folder}: results of different models are never mixed: "
+                           "choose another --out for this version, or go back to the version "
+                           "that started the folder to finish it"])
+
+
+def _commit(prov: Mapping[str, Any]) -> str:
+    commit = prov.get("commit")
+    if not commit:
+        return "unknown"
+    return commit[:10] + (" with uncommitted changes" if prov.get("dirty") else "")
 
 
 def _diff(old: Any, new: Any) -> str:
@@ -227,6 +363,4 @@ def _short(value: Any) -> str:
 
 
 def _atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f"{_TMP_PREFIX}{path.name}-{uuid.uuid4().hex[:8]}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    atomic_write(path, lambda tmp: tmp.write_text(text))

@@ -7,6 +7,7 @@ from flexisim.runs.core import (
     RunResult,
     RunSpec,
     SequentialExecutor,
+    WorkerCrashed,
     WorkerDied,
     default_executor,
     execute,
@@ -15,7 +16,9 @@ from flexisim.runs.core import (
     run_all,
     worker_name,
 )
+from flexisim.runs.pool import WorkerPool
 
-__all__ = ["Done", "Observe", "RunResult", "RunSpec", "SequentialExecutor", "WorkerDied",
+__all__ = ["Done", "Observe", "RunResult", "RunSpec", "SequentialExecutor", "WorkerCrashed",
+           "WorkerDied", "WorkerPool",
            "default_executor", "execute", "in_worker_process", "map_runs", "run_all",
            "worker_name"]

@@ -34,9 +34,12 @@ import pandas as pd
 
 from flexisim.engine import twin
 from flexisim.model import FlexiworkModel
+from flexisim.provenance import utc_now
+from flexisim.runs.pool import WorkerCrashed, WorkerPool
 from flexisim.scenario import Scenario
 
-__all__ = ["Done", "Observe", "RunResult", "RunSpec", "SequentialExecutor", "WorkerDied",
+__all__ = ["Done", "Observe", "RunResult", "RunSpec", "SequentialExecutor", "WorkerCrashed",
+           "WorkerDied",
            "default_executor", "execute", "in_worker_process", "map_runs", "run_all",
            "worker_name"]
 
@@ -141,6 +144,8 @@ class RunResult:
         files, is not counted).
     worker : str
         ``host:pid`` of the process that ran it.
+    started_utc, ended_utc : str
+        When the run started and ended (UTC, ISO 8601).
     """
 
     spec: RunSpec
@@ -153,6 +158,8 @@ class RunResult:
     scenario_hash: str | None = None
     wall_time_s: float = 0.0
     worker: str = ""
+    started_utc: str = ""
+    ended_utc: str = ""
 
     @property
     def ok(self) -> bool:
@@ -197,7 +204,7 @@ def execute(spec: RunSpec, *,
     raised, so a sweep goes on; ``KeyboardInterrupt`` propagates.
     """
     start = time.perf_counter()
-    result = RunResult(spec=spec, status="ok", worker=worker_name())
+    result = RunResult(spec=spec, status="ok", worker=worker_name(), started_utc=utc_now())
     try:
         config = (spec.scenario.with_values(source=spec.source, **spec.levers) if spec.levers
                   else spec.scenario)
@@ -222,6 +229,7 @@ def execute(spec: RunSpec, *,
         result.status, result.error = "failed", _error_text(exc)
         result.timeseries, result.summary = None, None
     result.wall_time_s = time.perf_counter() - start
+    result.ended_utc = utc_now()
     return result
 
 
@@ -252,7 +260,12 @@ class SequentialExecutor(cf.Executor):
 
 def default_executor(workers: int | None, preload: tuple[str, ...] = (
         "flexisim.model", "flexisim.runs.core")) -> tuple[cf.Executor, int]:
-    """A process pool of ``workers`` (default: every core), or in-process for one worker."""
+    """A :class:`~flexisim.runs.pool.WorkerPool` of ``workers`` (default: every core), or
+    in-process for one worker.
+
+    The pool survives a worker's death (the run it ran fails with
+    :class:`~flexisim.runs.pool.WorkerCrashed`) and its workers exit with their driver.
+    """
     n = workers or os.cpu_count() or 1
     if n == 1:
         return SequentialExecutor(), 1
@@ -260,7 +273,7 @@ def default_executor(workers: int | None, preload: tuple[str, ...] = (
     # driver running tqdm's monitor thread is unsafe), with the model preloaded once
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(list(preload))
-    return cf.ProcessPoolExecutor(max_workers=n, mp_context=ctx), n
+    return WorkerPool(n, mp_context=ctx), n
 
 
 class WorkerDied(RuntimeError):

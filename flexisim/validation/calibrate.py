@@ -278,5 +278,9 @@ def write_calibration(values: dict[str, float], targets_of: dict[str, str],
         head = f"{match.group(1)}{value:g}"
         line = f"{head:<{max(column, len(head) + 1)}}# {tag}{comment}"
         text = text[:match.start()] + line + text[match.end():]
-    path.write_text(text, encoding="utf-8")
+    # atomic: a full disk or Ctrl-C mid-write must not leave a truncated calibration that
+    # every later run would load
+    from flexisim.experiment.store import atomic_write
+
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return path

@@ -279,8 +279,13 @@ def write_report(targets: Sequence[Target], runs: pd.DataFrame, summary: pd.Data
                   ""]
     if notes.get("limits_after"):
         lines += [notes["limits_after"], ""]
-    out.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
-    (img / "runs.csv").write_text(runs.to_csv(index=False), encoding="utf-8")
+    # atomic: an interrupted write leaves the previous page, never half of a new one
+    from flexisim.experiment.store import atomic_write
+
+    page = "\n".join(lines).rstrip() + "\n"
+    atomic_write(img / "runs.csv",
+                 lambda tmp: tmp.write_text(runs.to_csv(index=False), encoding="utf-8"))
+    atomic_write(out, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     return out
 
 

@@ -1,0 +1,112 @@
+"""What made a result: the model's code and calibration, the commit, the libraries.
+
+Every run's record and every results folder carry :func:`provenance`. Two hashes decide
+whether results may be mixed (a resumed sweep refuses a folder started with other ones):
+
+* :func:`code_hash` -- the model: the package's Python sources and data files, except the
+  calibration (hashed apart) and the dashboard (a view: editing it changes no run). Docs,
+  tests and benchmarks are outside the package, so editing them never blocks a resume.
+* :func:`calibration_hash` -- ``flexisim/data/calibration.toml``, the behavioural
+  coefficients that ``flexisim calibrate --write`` rewrites.
+
+The commit and its dirty flag come from git when the package runs from a source checkout
+(``None`` otherwise); they are recorded, not compared: the hashes already say whether the
+model differs, and a commit that only touched docs must not block a resume.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+__all__ = ["calibration_hash", "code_hash", "git_state", "provenance", "utc_now"]
+
+_PACKAGE = Path(__file__).resolve().parent
+_CALIBRATION = _PACKAGE / "data" / "calibration.toml"
+#: parts of the package that are not the model (relative to the package folder)
+_NOT_MODEL = ("dashboard",)
+#: the libraries whose versions can change a run's numbers
+LIBRARIES = ("numpy", "numba", "scipy", "SALib", "pandas", "pyarrow", "mesa")
+
+
+def _model_files() -> list[Path]:
+    files = []
+    for path in sorted(_PACKAGE.rglob("*")):
+        rel = path.relative_to(_PACKAGE)
+        if (not path.is_file() or rel.parts[0] in _NOT_MODEL or "__pycache__" in rel.parts
+                or path == _CALIBRATION or path.suffix in (".pyc", ".nbi", ".nbc")):
+            continue
+        files.append(path)
+    return files
+
+
+@functools.cache
+def code_hash() -> str:
+    """Hash of the model's code and data (16 hex digits; see the module docstring)."""
+    digest = hashlib.sha256()
+    for path in _model_files():
+        digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+@functools.cache
+def calibration_hash() -> str:
+    """Hash of ``flexisim/data/calibration.toml`` (16 hex digits)."""
+    return hashlib.sha256(_CALIBRATION.read_bytes()).hexdigest()[:16]
+
+
+@functools.cache
+def git_state() -> tuple[str | None, bool | None]:
+    """``(commit, dirty)`` of the source checkout the package runs from, or ``(None, None)``.
+
+    ``dirty``: tracked files differ from the commit (untracked files are ignored).
+    """
+    root = _PACKAGE.parent
+    if not (root / ".git").exists():
+        return None, None
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], check=True,
+                                capture_output=True, text=True, timeout=10).stdout.strip()
+        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain",
+                                 "--untracked-files=no"], check=True, capture_output=True,
+                                text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None, None
+    return commit, bool(status.strip())
+
+
+def utc_now() -> str:
+    """The time now, UTC, ISO 8601 to the second: ``2026-12-03T08:15:02Z``."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@functools.cache
+def _versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def provenance() -> dict[str, Any]:
+    """What made a result, as JSON-able data.
+
+    Keys: ``package_version``, ``code_hash``, ``calibration_hash``, ``commit`` and ``dirty``
+    (``None`` outside a source checkout), ``versions`` (Python and :data:`LIBRARIES`).
+    """
+    from flexisim import __version__
+
+    commit, dirty = git_state()
+    return {"package_version": __version__, "code_hash": code_hash(),
+            "calibration_hash": calibration_hash(), "commit": commit, "dirty": dirty,
+            "versions": dict(_versions())}
