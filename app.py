@@ -14,7 +14,7 @@ os.environ.setdefault("REACTON_FAST", "1")
 import solara.checks  # noqa: E402
 import solara.server.settings  # noqa: E402
 
-from flexisim.dashboard import Page  # noqa: E402
+from flexisim.dashboard import Page, memory  # noqa: E402
 from flexisim.dashboard.echarts import ASSETS  # noqa: E402
 from flexisim.dashboard.state import warm_up  # noqa: E402
 
@@ -32,6 +32,11 @@ solara.server.settings.theme.show_banner = False
 # folder (e.g. a wheel built without it) the page works the same, only a little later.
 if ASSETS.is_dir() and str(ASSETS) not in solara.server.settings.assets.extra_locations:
     solara.server.settings.assets.extra_locations.append(str(ASSETS))
+
+# One tab must not take the laptop's memory (docs/dashboard.md, "Memory"): a tab that lost its
+# connection is closed after a minute, not Solara's 24 hours (SOLARA_KERNEL_CULL_TIMEOUT in the
+# environment wins), and a closed session's models are collected and handed back at once.
+memory.install()
 
 # Pay the first model's one-off costs now, at server start, not when the first person opens
 # the page.

@@ -23,7 +23,6 @@ import dataclasses
 import multiprocessing
 import os
 import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
@@ -32,10 +31,12 @@ import numpy as np
 import pandas as pd
 import solara
 
+from flexisim.dashboard import memory
 from flexisim.dashboard.charts import clean
 from flexisim.dashboard.echarts import Chart, caption
 from flexisim.dashboard.headline import BAND, performance_effect, run_effects, trust_effect
 from flexisim.dashboard.i18n import (
+    memory_text,
     number,
     scenario_description,
     scenario_title,
@@ -44,9 +45,10 @@ from flexisim.dashboard.i18n import (
     t,
 )
 from flexisim.dashboard.markdown import Markdown
-from flexisim.dashboard.state import Settings, available_scenarios
+from flexisim.dashboard.state import Settings, available_scenarios, population
 from flexisim.experiment.design import replication_seeds
 from flexisim.runs import RunSpec, WorkerDied, map_runs
+from flexisim.runs.pool import exit_with_parent
 from flexisim.scenario import Scenario, load_scenario
 
 #: Columns kept from each run (a worker returns only these, to keep results small).
@@ -70,27 +72,36 @@ def shared_executor() -> ProcessPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = ProcessPoolExecutor(max_workers=max(1, os.cpu_count() or 1),
+            _pool = ProcessPoolExecutor(max_workers=pool_workers(),
                                         mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_exit_with_parent, initargs=(os.getpid(),))
+                                        initializer=exit_with_parent, initargs=(os.getpid(),))
         return _pool
 
 
-def _exit_with_parent(parent: int, interval: float = 1.0) -> None:
-    """In each worker: exit when the server process is gone.
+def pool_workers() -> int:
+    """Worker processes of the shared pool: one per CPU."""
+    return max(1, os.cpu_count() or 1)
 
-    A pool's workers block on a queue whose write end they hold themselves, so when the
-    server is killed rather than shut down (a closed laptop lid, a second Ctrl-C, ``kill``)
-    they would wait forever, each holding a few hundred MB. A daemon thread per worker
-    notices that its parent changed and ends the process.
+
+def admit_runs(scenarios: Sequence[Scenario], runs: int) -> memory.Reservation:
+    """Reserve the memory of ``runs`` runs of these scenarios in the shared pool, or refuse.
+
+    The pool holds one model per worker at a time, however many replications wait in its
+    queue: the memory is that of ``min(runs, workers)`` models of the largest scenario, plus
+    the interpreter of each worker the runs would start (a worker stays once started).
+
+    Raises
+    ------
+    memory.MemoryCapExceeded
+        When that does not fit the memory the dashboard may use.
     """
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(interval)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+    at_once = min(runs, pool_workers())
+    with _pool_lock:
+        # the pool starts its workers as runs arrive (CPython keeps them in ``_processes``)
+        started = len(getattr(_pool, "_processes", None) or ()) if _pool is not None else 0
+    sizes = [population(s) for s in scenarios]
+    return memory.admit(max(n for n, _ in sizes), max(c for _, c in sizes), models=at_once,
+                        new_processes=max(0, at_once - started), in_workers=True)
 
 
 def _reset_pool() -> None:
@@ -316,9 +327,15 @@ def run_and_save(entries: Sequence[Entry], n: int, weeks: int, seed: int, *,
 
 
 @solara.lab.task
-def comparison(entries: Sequence[Entry], n: int, weeks: int, seed: int) -> tuple[SavedRun, ...]:
-    """The session's running comparison (a Solara task: per session, survives re-mounts)."""
-    return run_and_save(entries, n, weeks, seed, cancel=_cancel.value)
+def comparison(entries: Sequence[Entry], n: int, weeks: int, seed: int,
+               admitted: memory.Reservation | None = None) -> tuple[SavedRun, ...]:
+    """The session's running comparison (a Solara task: per session, survives re-mounts);
+    the memory ``admitted`` for it is released when it ends."""
+    try:
+        return run_and_save(entries, n, weeks, seed, cancel=_cancel.value)
+    finally:
+        if admitted is not None:
+            admitted.release()
 
 
 def _cancel_comparison() -> None:
@@ -339,6 +356,7 @@ def ComparePanel(settings: solara.Reactive[Settings]) -> None:
     weeks = solara.use_reactive(52)
     n_asn = solara.use_reactive(2000)
     view = solara.use_reactive("effects")
+    refused = solara.use_reactive(None)  # the estimate of runs that did not fit the memory
     saved = saved_runs.value
 
     def start() -> None:
@@ -348,9 +366,15 @@ def ComparePanel(settings: solara.Reactive[Settings]) -> None:
         entries: list[Entry] = [(current.origin, current.modified, a)] if include_a.value \
             else []
         entries.append((other.value, False, b))
+        try:
+            admitted = admit_runs([e[2] for e in entries], n.value * len(entries))
+        except memory.MemoryCapExceeded as exc:
+            refused.set(exc.estimate)
+            return
+        refused.set(None)
         _cancel.set(threading.Event())
         progress.set((0, n.value * len(entries)))
-        comparison(entries, n.value, weeks.value, int(a.values["seed"]))
+        comparison(entries, n.value, weeks.value, int(a.values["seed"]), admitted)
 
     with solara.Column(style={"padding": "8px", "width": "100%"}, classes=["compare-panel"]):
         Markdown(t("compare.help"))
@@ -385,6 +409,8 @@ def ComparePanel(settings: solara.Reactive[Settings]) -> None:
                         classes=["compare-progress"])
         elif comparison.error and not isinstance(comparison.exception, InterruptedError):
             solara.Error(t("compare.failed", error=comparison.exception))
+        if refused.value is not None:
+            solara.Error(memory_text(refused.value), dense=True, classes=["memory-refused"])
         if saved:
             SavedRuns(saved, view)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,42 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "The file sets no population size: {n} ASN agents kept.",
         "id": "Berkas tidak menetapkan ukuran populasi: tetap {n} agen ASN."},
     "load_failed": {"en": "{name} was not loaded:", "id": "{name} tidak dimuat:"},
+    "upload.too_large": {"en": "{name}: {kb} KB, more than the {max} KB allowed: not read.",
+                         "id": "{name}: {kb} KB, melebihi batas {max} KB: tidak dibaca."},
+    "upload.reading": {"en": "Reading {name} …", "id": "Membaca {name} …"},
+    # memory (flexisim/dashboard/memory.py): a model that does not fit, or a large one
+    "memory.model": {"en": "A model of {n} ASN agents needs about {need} MB of memory",
+                     "id": "Model dengan {n} agen ASN memerlukan memori sekitar {need} MB"},
+    "memory.runs": {"en": "{runs} runs at a time in background processes ({n} ASN agents "
+                          "each) need about {need} MB of memory",
+                    "id": "{runs} putaran sekaligus di proses latar belakang (masing-masing "
+                          "{n} agen ASN) memerlukan memori sekitar {need} MB"},
+    "memory.free": {"en": "the dashboard has {free} MB free (this computer's available "
+                          "memory, less what other open tabs hold and a margin for the "
+                          "system).",
+                    "id": "dasbor hanya memiliki {free} MB (memori yang tersedia di komputer "
+                          "ini, dikurangi yang dipakai tab lain yang terbuka dan cadangan "
+                          "untuk sistem)."},
+    "memory.largest": {"en": "The largest population that fits: {n} ASN agents.",
+                       "id": "Populasi terbesar yang muat: {n} agen ASN."},
+    "memory.none": {"en": "Not even the smallest population fits now: close other tabs or "
+                          "programs and try again.",
+                    "id": "Populasi terkecil pun tidak muat saat ini: tutup tab atau program "
+                          "lain, lalu coba lagi."},
+    "memory.unknown": {"en": "this computer does not say how much memory it has free, so "
+                             "models above {n} ASN agents are not built.",
+                       "id": "komputer ini tidak melaporkan memori yang tersedia, jadi model "
+                             "di atas {n} agen ASN tidak dibangun."},
+    "memory.large": {"en": "{name} asks for {n} ASN agents: a large model (about {need} MB "
+                           "of memory, and a while to build). It is built when you ask for "
+                           "it; until then the current model keeps running.",
+                     "id": "{name} meminta {n} agen ASN: model besar (memori sekitar {need} MB "
+                           "dan perlu waktu untuk dibangun). Model baru dibangun jika Anda "
+                           "memintanya; sampai saat itu model sekarang tetap berjalan."},
+    "memory.build": {"en": "Build model (≈ {need} MB)", "id": "Bangun model (≈ {need} MB)"},
+    "memory.keep": {"en": "Keep the current model", "id": "Tetap pakai model sekarang"},
+    "memory.building": {"en": "Building a model of {n} ASN agents …",
+                        "id": "Membangun model dengan {n} agen ASN …"},
     "levers": {"en": "Policy levers", "id": "Instrumen kebijakan"},
     "more_levers": {"en": "More levers", "id": "Tuas lainnya"},
     "population": {"en": "Population size (ASN agents)", "id": "Ukuran populasi (agen ASN)"},
@@ -574,7 +611,7 @@ def number(value: float, lang: str | None = None, digits: int = 2) -> str:
 #: The validator's phrases (flexisim/scenario.py writes them in English for the CLI) in
 #: Bahasa Indonesia, applied in this order to each "file: where: value: what" line; names,
 #: values and quoted suggestions are kept as they are.
-PROBLEMS_ID: tuple[tuple[str, str], ...] = (
+PROBLEMS_ID: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"unknown field \(did you mean ('[^']*')\? it belongs under (\[[^\]]*\])\)",
      r"kolom tidak dikenal (maksud Anda \1? letaknya di bawah \2)"),
     (r"unknown top-level key \(did you mean ('[^']*')\? it belongs under (\[[^\]]*\])\)",
@@ -583,6 +620,9 @@ PROBLEMS_ID: tuple[tuple[str, str], ...] = (
     (r"unknown field", "kolom tidak dikenal"),
     (r"unknown table", "tabel tidak dikenal"),
     (r"unknown top-level key", "kunci tingkat atas tidak dikenal"),
+    (r"\(allowed: at most (\d+) levels\)", r"(yang diperbolehkan: paling banyak \1 tingkat)"),
+    (r"\(allowed: at most (\d+) files, each extending the next\)",
+     r"(yang diperbolehkan: paling banyak \1 berkas, masing-masing memperluas berkas berikutnya)"),
     (r"\(allowed: at most (\d+) bytes\)", r"(yang diperbolehkan: paling banyak \1 bita)"),
     (r"too large: (\d+) bytes", r"terlalu besar: \1 bita"),
     (r"\(allowed: ", "(yang diperbolehkan: "),
@@ -604,6 +644,12 @@ PROBLEMS_ID: tuple[tuple[str, str], ...] = (
     (r"file not found", "berkas tidak ditemukan"),
     (r"not UTF-8 text \(bad byte at offset (\d+)\)", r"bukan teks UTF-8 (bita salah di posisi \1)"),
     (r"nested too deeply to read", "bersarang terlalu dalam untuk dibaca"),
+    # hostile files' bounds (flexisim/scenario.py, flexisim/errors.py)
+    (r"arrays or inline tables nested more than (\d+) levels deep",
+     r"larik atau tabel sebaris bersarang lebih dari \1 tingkat"),
+    (r"tables nested more than (\d+) levels deep", r"tabel bersarang lebih dari \1 tingkat"),
+    (r"extends chain longer than (\d+) files", r"rantai extends lebih panjang dari \1 berkas"),
+    (r"… \(([\d,]+) characters\)", lambda m: f"… ({m[1].replace(',', '.')} karakter)"),
     # the schedule's ([[schedule]] entries, flexisim/schedule.py)
     (r"expected an array of tables, got ", "seharusnya larik tabel, tetapi berupa "),
     (r"(\d+) entries \(allowed: at most (\d+)\)",
@@ -637,6 +683,7 @@ PROBLEMS_ID: tuple[tuple[str, str], ...] = (
     (r"an output of the timeseries", "sebuah keluaran deret waktu"),
     (r"not a number of weeks", "bukan jumlah minggu"),
     (r"an integer from (\d+) to (\d+)", r"bilangan bulat dari \1 sampai \2"),
+    (r"a number from (\S+) to (\S+?)\)", r"bilangan dari \1 sampai \2)"),
     (r"no output named", "tidak ada keluaran yang disebut"),
     (r"give exactly one of above, below", "berikan tepat satu dari above, below"),
     (r"unknown lever", "instrumen tidak dikenal"),
@@ -647,6 +694,24 @@ PROBLEMS_ID: tuple[tuple[str, str], ...] = (
     (r"\ba list\b", "daftar"), (r"\ba table\b", "tabel"),
     (r", not a string", ", bukan teks"),
 )
+
+
+def memory_text(estimate: Any, lang: str | None = None) -> str:
+    """Why a model was not built (a :class:`flexisim.dashboard.memory.Estimate`): what it
+    needs, what the dashboard has free, and the largest population that fits."""
+    from flexisim.dashboard.memory import BUILD_ON_REQUEST_ASN, megabytes
+
+    lang = lang or language.value
+    need = number(megabytes(estimate.needed, up=True), lang, 0)
+    n = number(estimate.n_asn, lang, 0)
+    what = (t("memory.runs", lang, runs=estimate.models, n=n, need=need) if estimate.in_workers
+            else t("memory.model", lang, n=n, need=need))
+    if estimate.available is None:
+        return f"{what}; {t('memory.unknown', lang, n=number(BUILD_ON_REQUEST_ASN, lang, 0))}"
+    free = t("memory.free", lang, free=number(megabytes(estimate.available, up=False), lang, 0))
+    largest = (t("memory.largest", lang, n=number(estimate.largest, lang, 0))
+               if estimate.largest else t("memory.none", lang))
+    return f"{what}; {free} {largest}"
 
 
 def problem_text(line: str, lang: str | None = None) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 
 import solara
 
-from flexisim.dashboard import i18n
+from flexisim.dashboard import i18n, memory
 
 #: Tab title key per SolaraViz page index (Mesa names them "Page 0", "Page 1", ...).
 PAGE_TITLES: dict[int, str] = {0: "tab_charts", 1: "tab_agents", 2: "tab_compare",
@@ -82,6 +82,21 @@ def _ParametersCard(title: Any = None, children: list[Any] | None = None,
     return solara.Card(_tr(title), children=[*extra, *children], **kwargs)
 
 
+def _admitted(reset: Callable[[], None]) -> Callable[[], None]:
+    """Mesa's Reset, with a model that does not fit the memory refused in words on the page
+    (:data:`flexisim.dashboard.memory.refused`) instead of a traceback: Mesa re-creates the
+    model in the click, and ``DashboardModel`` is admitted before it allocates anything."""
+
+    def click() -> None:
+        memory.refused.set(None)
+        try:
+            reset()
+        except memory.MemoryCapExceeded as exc:
+            memory.refused.set(exc.estimate)
+
+    return click
+
+
 class _TranslatingSolara:
     """The ``solara`` module as Mesa's SolaraViz sees it: same API, translated fixed texts."""
 
@@ -100,6 +115,8 @@ class _TranslatingSolara:
     def Button(*args: Any, label: Any = None, **kwargs: Any) -> Any:  # noqa: N802
         if args:  # Mesa passes label= by keyword; keep positional use working anyway
             args = (_tr(args[0]), *args[1:])
+        if label == "Reset" and callable(kwargs.get("on_click")):
+            kwargs["on_click"] = _admitted(kwargs["on_click"])
         return solara.Button(*args, label=_tr(label), **kwargs)
 
     @staticmethod

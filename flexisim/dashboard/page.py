@@ -26,12 +26,12 @@ import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update
 
-from flexisim.dashboard import charts, i18n, mesa_i18n
+from flexisim.dashboard import charts, i18n, memory, mesa_i18n
 from flexisim.dashboard.compare import ComparePanel
 from flexisim.dashboard.floor import AgentsView
 from flexisim.dashboard.headline import About
 from flexisim.dashboard.panels import LanguageToggle, LeverPanel, RoomControls, ScenarioCard
-from flexisim.dashboard.state import DashboardModel, Settings, workshop_settings
+from flexisim.dashboard.state import DashboardModel, Settings, population, workshop_settings
 from flexisim.dashboard.why import WhyPanel
 
 #: Mesa's play loop sleeps this long between steps; the step itself adds ~20-60 ms.
@@ -41,17 +41,34 @@ PLAY_INTERVAL_MS = 150
 @solara.component
 def SettingsPanel(settings: solara.Reactive[Settings],
                   model: solara.Reactive[DashboardModel]) -> None:
-    """Scenario, levers, save/load. Choosing or loading a scenario restarts the model."""
+    """Scenario, levers, save/load. Choosing or loading a scenario restarts the model -- at
+    once, unless its population is large (then on request) or does not fit the memory."""
+    pending = solara.use_reactive(None)  # large settings waiting for "Build model"
 
-    def apply(new: Settings) -> None:
-        started = DashboardModel(settings=new)
-        settings.set(new.started(started))
-        model.set(started)
-        force_update()
+    def apply(new: Settings, requested: bool = False) -> memory.Estimate | None:
+        """Start over with ``new``: None once built, else the model's estimate (it did not fit
+        the memory free, or it is large and now waits in ``pending`` for a request)."""
+        need = memory.estimate(*population(new.next_scenario()))
+        if need.fits and need.on_request and not requested:
+            pending.set(new)
+            return need
+        if need.fits:
+            try:
+                started = DashboardModel(settings=new)
+            except memory.MemoryCapExceeded as exc:  # another tab took the memory meanwhile
+                need = exc.estimate
+            else:
+                settings.set(new.started(started))
+                model.set(started)
+                force_update()
+                pending.set(None)  # last: the page shows "building" until the model runs
+                return None
+        pending.set(None)
+        return need
 
     applied = settings.value.applies_to(model.value)
     with solara.Column(gap="8px", style={"width": "100%"}):
-        ScenarioCard(settings, apply)
+        ScenarioCard(settings, apply, pending)
         LeverPanel(settings, applied, model)
 
 
@@ -97,6 +114,8 @@ def Page() -> None:
             if old.steps:  # a Reset at week 0 keeps the run before it
                 previous.set(charts.timeseries(old))
             shown.current = current
+            if old.n_asn > memory.BUILD_ON_REQUEST_ASN:
+                memory.collect_soon()  # give a large model's memory back now, not in minutes
 
     solara.use_effect(remember_previous, [current])
     components = solara.use_memo(lambda: _components(settings, previous), [])

@@ -7,20 +7,21 @@ is chosen or a file loaded -- those are "start over" actions).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
-import ipywidgets
 import solara
 from mesa.visualization.utils import force_update, update_counter
 
-from flexisim.dashboard import i18n
+from flexisim.dashboard import i18n, memory
 from flexisim.dashboard.i18n import (
     change_text,
     choice_label,
     lever_help,
     lever_label,
     lever_source,
+    memory_text,
     number,
     problem_text,
     scenario_description,
@@ -36,8 +37,10 @@ from flexisim.dashboard.state import (
     DashboardModel,
     Settings,
     available_scenarios,
+    population,
     workshop_settings,
 )
+from flexisim.dashboard.upload import FileLoad
 from flexisim.scenario import (
     LEVERS,
     MAX_UPLOAD_BYTES,
@@ -208,49 +211,65 @@ def LeverInput(kwarg: str, value: Any, on_value: Callable[[str, Any], None],
     return column
 
 
+#: ``apply(settings, requested=False)`` of :class:`~flexisim.dashboard.page.SettingsPanel`:
+#: start over with new settings; None once built, else the estimate of a model that was not
+#: (too large for the memory free, or large and waiting for the facilitator's request).
+Apply = Callable[..., "memory.Estimate | None"]
+
+
 @solara.component
-def ScenarioCard(settings: solara.Reactive[Settings], apply: Callable[[Settings], None]) -> None:
-    """Scenario chooser with its description, population size, save and load."""
+def ScenarioCard(settings: solara.Reactive[Settings], apply: Apply,
+                 pending: solara.Reactive[Settings | None]) -> None:
+    """Scenario chooser with its description, population size, save and load.
+
+    A large population (above :data:`~flexisim.dashboard.memory.BUILD_ON_REQUEST_ASN`) is
+    not built by choosing or loading it: ``pending`` holds it until "Build model" is pressed
+    (:class:`BuildNotice`); one that does not fit the memory is refused with the reason.
+    """
     scenarios = available_scenarios()
     current = settings.value
     upload_message = solara.use_reactive(None)  # (ok, [lines]) of the last upload
-    upload_key = solara.use_reactive(0)  # new key -> fresh upload widget after each file
+
+    def start_over(new: Settings) -> list[str] | None:
+        """Apply ``new``; the reason in words when nothing was built now."""
+        memory.refused.set(None)
+        need = apply(new)
+        return None if need is None or need.fits else [memory_text(need)]
 
     def choose(name: str) -> None:
         if name in scenarios:
-            apply(workshop_settings(name, n_asn=int(current.shown()["n_asn"])))
-            upload_message.set(None)
+            refused = start_over(workshop_settings(name, n_asn=int(current.shown()["n_asn"])))
+            upload_message.set((False, [t("load_failed", name=scenario_title(name)),
+                                        *refused]) if refused else None)
 
     def set_population(n: int) -> None:
-        apply(current.with_lever("n_asn", int(n)))
+        refused = start_over(current.with_lever("n_asn", int(n)))
+        upload_message.set((False, refused) if refused else None)
 
-    def uploaded(files: Any) -> None:
-        if not files:
-            return
-        info = files[0]
-        name = str(info.get("name", "upload.toml"))
-        size = int(info.get("size", 0))
+    def uploaded(name: str, content: bytes) -> None:
         try:
-            if size > MAX_UPLOAD_BYTES:  # refuse before touching the bytes at all
-                raise ScenarioError([f"{name}: too large: {size} bytes "
-                                     f"(allowed: at most {MAX_UPLOAD_BYTES} bytes)"])
-            content = bytes(info["content"])
             scenario = parse_scenario_text(content, source=name)
         except ScenarioError as exc:
-            upload_message.set((False, [t("load_failed", name=name), *exc.problems]))
-        else:
-            message = t("loaded", name=name)
-            if not sets_population(content):
-                # a shipped scenario names no population size: the room's size stays (the
-                # file's default of 10,000 would silently double every step's time)
-                n_asn = int(current.shown()["n_asn"])
-                scenario = scenario.with_values(source=name, n_asn=n_asn)
-                message += " " + t("loaded_population_kept", n=number(n_asn, None, 0))
-            apply(Settings(scenario=scenario, origin=name))
-            upload_message.set((True, [message]))
-        upload_key.set(upload_key.value + 1)
+            problem(name, exc.problems)
+            return
+        message = t("loaded", name=name)
+        if not sets_population(content):
+            # a shipped scenario names no population size: the room's size stays (the
+            # file's default of 10,000 would silently double every step's time)
+            n_asn = int(current.shown()["n_asn"])
+            scenario = scenario.with_values(source=name, n_asn=n_asn)
+            message += " " + t("loaded_population_kept", n=number(n_asn, None, 0))
+        refused = start_over(Settings(scenario=scenario, origin=name))
+        if refused:
+            problem(name, refused)
+        else:  # built, or waiting for "Build model" (said below the levers' card title)
+            upload_message.set(None if pending.value is not None else (True, [message]))
+
+    def problem(name: str, lines: list[str]) -> None:
+        upload_message.set((False, [t("load_failed", name=name), *lines]))
 
     origin = current.origin if current.origin in scenarios else None
+    n_asn = int(current.shown()["n_asn"])
     with solara.Card(t("scenario"), margin=0, classes=["scenario-card"]):
         solara.v.Select(label=t("scenario"), v_model=origin,
                         items=[{"text": scenario_title(n), "value": n} for n in scenarios],
@@ -262,20 +281,17 @@ def ScenarioCard(settings: solara.Reactive[Settings], apply: Callable[[Settings]
         solara.Text(description + (" " + t("scenario_custom") if current.modified else ""),
                     classes=["scenario-description"],
                     style={"font-style": "italic", "display": "block", "margin-bottom": "16px"})
-        solara.v.Select(label=t("population"), v_model=int(current.shown()["n_asn"]),
+        # a loaded file's population is offered too, so the selector shows what runs
+        solara.v.Select(label=t("population"), v_model=n_asn,
                         items=[{"text": number(n, None, 0), "value": n}
-                               for n in POPULATION_CHOICES],
-                        on_v_model=set_population, dense=True)
+                               for n in sorted({*POPULATION_CHOICES, n_asn})],
+                        on_v_model=set_population, dense=True, class_="population-select")
         solara.Text(t("population_help", n=number(WORKSHOP_N_ASN, None, 0)),
                     style={"font-size": "0.8em", "color": "#666"})
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
             solara.FileDownload(current.to_toml, filename=current.download_name(),
                                 label=t("save"), mime_type="application/toml")
-        solara.Text(t("load"), style={"margin-top": "8px"})
-        ipywidgets.FileUpload.element(accept=".toml,text/plain", multiple=False,
-                                      description=t("load"),
-                                      on_value=uploaded, layout={"width": "auto"}
-                                      ).key(f"upload-{upload_key.value}")
+        FileLoad(t("load"), MAX_UPLOAD_BYTES, uploaded, problem, accept=".toml,text/plain")
         solara.Text(t("load_help", kb=MAX_UPLOAD_BYTES // 1024),
                     style={"font-size": "0.8em", "color": "#666"})
         if upload_message.value is not None:
@@ -286,6 +302,47 @@ def ScenarioCard(settings: solara.Reactive[Settings], apply: Callable[[Settings]
                 with solara.Column(classes=["upload-error"]):
                     solara.Error("\n".join([lines[0], *map(problem_text, lines[1:])]),
                                  dense=True)
+        BuildNotice(pending, apply)
+
+
+@solara.component
+def BuildNotice(pending: solara.Reactive[Settings | None], apply: Apply) -> None:
+    """A large model waiting for the facilitator: its estimate and "Build model (≈ N MB)";
+    and why the last build asked for (here, or by Reset) was refused."""
+
+    asked, set_asked = solara.use_state(0)  # presses of "Build model"
+
+    def build(cancel: threading.Event) -> None:
+        new = pending.value
+        if asked and new is not None:
+            memory.refused.set(apply(new, requested=True))  # None once built
+
+    # building a large model takes seconds to a minute: in a thread, and the page says so.
+    # (Not solara.lab.use_task: each use registers a callback in a process-wide list that is
+    # never emptied, and its closure would keep this session's model alive after it closed.)
+    building = solara.use_thread(build, [asked], intrusive_cancel=False)  # a build completes
+    new = pending.value
+    if asked and new is not None and building.state in (solara.ResultState.STARTING,
+                                                       solara.ResultState.RUNNING):
+        n = number(population(new.next_scenario())[0], None, 0)
+        solara.ProgressLinear(True)
+        solara.Text(t("memory.building", n=n), classes=["memory-building"])
+        return
+    if memory.refused.value is not None:
+        solara.Error(memory_text(memory.refused.value), dense=True, classes=["memory-refused"])
+    if new is None:
+        return
+    need = memory.estimate(*population(new.next_scenario()))
+    mb = number(memory.megabytes(need.needed, up=True), None, 0)
+    name = new.origin if new.origin.endswith(".toml") else scenario_title(new.origin)
+    with solara.Column(gap="4px", classes=["build-on-request"]):
+        solara.Info(t("memory.large", name=name, n=number(need.n_asn, None, 0), need=mb),
+                    dense=True)
+        with solara.Row(style={"flex-wrap": "wrap"}):
+            solara.Button(t("memory.build", need=mb), on_click=lambda: set_asked(asked + 1),
+                          color="primary", classes=["build-model"])
+            solara.Button(t("memory.keep"), on_click=lambda: pending.set(None), text=True,
+                          classes=["keep-model"])
 
 
 #: The levers under "More levers" (neither in issue 4's main list nor set elsewhere).

@@ -16,6 +16,7 @@ from typing import Any
 import solara
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
+from flexisim.dashboard import memory
 from flexisim.model import FlexiworkModel
 from flexisim.scenario import (
     DEFAULT_SCENARIO,
@@ -178,10 +179,18 @@ def warm_up() -> None:
     model.timeseries()
 
 
+def population(scenario: Scenario) -> tuple[int, float]:
+    """A scenario's ASN agents and citizen agents per ASN agent: what its memory depends on."""
+    return int(scenario.values["n_asn"]), float(scenario.values["citizens_per_asn"])
+
+
 class DashboardModel(FlexiworkModel):
     """``FlexiworkModel`` built from a session's :class:`Settings`, as SolaraViz's Reset needs.
 
-    Stops running (Mesa's Play stops) at the scenario's horizon, ``[run] steps`` weeks.
+    Stops running (Mesa's Play stops) at the scenario's horizon, ``[run] steps`` weeks. Every
+    one is admitted by :func:`flexisim.dashboard.memory.admit` before anything is allocated
+    (raises :class:`~flexisim.dashboard.memory.MemoryCapExceeded` when it does not fit) and
+    stays in its registry until it is garbage.
     """
 
     def __init__(self, *, settings: solara.Reactive[Settings] | Settings | None = None,
@@ -194,7 +203,16 @@ class DashboardModel(FlexiworkModel):
             chosen = settings.value if isinstance(settings, solara.Reactive) else settings
             kwargs = chosen.model_kwargs()
             scenario, rng = kwargs["scenario"], kwargs["rng"]
-        super().__init__(scenario=scenario, rng=rng, **levers)
+        base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        n_asn, citizens = population(base.with_values(**levers) if levers else base)
+        admitted = memory.admit(n_asn, citizens)  # whichever path builds it: Reset included
+        try:
+            super().__init__(scenario=scenario, rng=rng, **levers)
+        except BaseException:
+            admitted.release()
+            raise
+        admitted.attach(self)
+        self.memory_bytes = admitted.nbytes  # the estimate it was admitted with
         self.horizon = int(self.config.values["steps"])
         if isinstance(settings, solara.Reactive) and chosen is not None:
             # Mesa's Reset: the edits are now the model's; the page shows week 1's levers
@@ -218,3 +236,10 @@ class DashboardModel(FlexiworkModel):
         super().step()
         if self.steps >= self.horizon:
             self.running = False
+
+    def release(self) -> None:
+        """Let go of everything this model holds (both worlds, their agents and tables); it is
+        unusable afterwards. Called when its session has closed
+        (:func:`flexisim.dashboard.memory.release_session`): closures of Solara and Mesa may
+        keep the model object itself reachable, but not what it held."""
+        self.__dict__.clear()

@@ -140,6 +140,29 @@ def serve(port: int | None = None, timeout: float = 90.0, *, production: bool = 
             log.close()
 
 
+def server_pid(url: str) -> int:
+    """The process id of the ``solara run app.py`` serving ``url`` on this machine (Linux)."""
+    from urllib.parse import urlparse
+
+    port = str(urlparse(url).port)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"app.py" in args and b"--port" in args and port.encode() in args:
+            return int(entry.name)
+    raise LookupError(f"no solara server on port {port}")
+
+
+def rss(pid: int) -> int:
+    """A process's resident memory in bytes (``VmRSS`` of /proc/<pid>/status)."""
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmRSS:"))
+
+
 def launch(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
                                       headless=True)

@@ -23,10 +23,11 @@ import pandas as pd
 import solara
 
 from flexisim.channels import CHANNELS
+from flexisim.dashboard import memory
 from flexisim.dashboard.charts import ALERT, COUNTERFACTUAL, GOOD, clean
-from flexisim.dashboard.compare import shared_executor
+from flexisim.dashboard.compare import admit_runs, shared_executor
 from flexisim.dashboard.echarts import Chart, caption
-from flexisim.dashboard.i18n import language, number, settings_title, signed, t
+from flexisim.dashboard.i18n import language, memory_text, number, settings_title, signed, t
 from flexisim.dashboard.markdown import Markdown
 from flexisim.dashboard.state import Settings
 from flexisim.scenario import Scenario
@@ -142,11 +143,17 @@ result: solara.Reactive[tuple[dict[str, Any], pd.DataFrame] | None] = solara.rea
 
 
 @solara.lab.task
-def explanation(scenario: Scenario, what: dict[str, Any]) -> None:
-    """The session's decomposition (a Solara task: per session, survives re-mounts)."""
-    progress.set((0, 0))
-    table = decompose(scenario, on_progress=lambda d, n: progress.set((d, n)))
-    result.set((what, table))
+def explanation(scenario: Scenario, what: dict[str, Any],
+                admitted: memory.Reservation | None = None) -> None:
+    """The session's decomposition (a Solara task: per session, survives re-mounts); the
+    memory ``admitted`` for it is released when it ends."""
+    try:
+        progress.set((0, 0))
+        table = decompose(scenario, on_progress=lambda d, n: progress.set((d, n)))
+        result.set((what, table))
+    finally:
+        if admitted is not None:
+            admitted.release()
 
 
 def describe(what: dict[str, Any], lang: str | None = None) -> str:
@@ -160,6 +167,7 @@ def WhyPanel(settings: solara.Reactive[Settings]) -> None:
     """Decompose the page's settings by channel and draw the two waterfalls."""
     n_asn = solara.use_reactive(2000)
     weeks = solara.use_reactive(52)
+    refused = solara.use_reactive(None)  # the estimate of a run that did not fit the memory
 
     def start() -> None:
         current = settings.value
@@ -167,7 +175,13 @@ def WhyPanel(settings: solara.Reactive[Settings]) -> None:
                                                        steps=weeks.value)
         what = {"origin": current.origin, "modified": current.modified,
                 "n_asn": n_asn.value, "weeks": weeks.value}
-        explanation(scenario, what)
+        try:  # one worker runs the decomposition's runs one after the other
+            admitted = admit_runs([scenario], 1)
+        except memory.MemoryCapExceeded as exc:
+            refused.set(exc.estimate)
+            return
+        refused.set(None)
+        explanation(scenario, what, admitted)
 
     flexiwork = bool(settings.value.shown()["flexiwork_enabled"])
     with solara.Column(style={"padding": "8px", "width": "100%"}, classes=["why-panel"]):
@@ -192,6 +206,8 @@ def WhyPanel(settings: solara.Reactive[Settings]) -> None:
                         else t("why.starting"), classes=["why-progress"])
         elif explanation.error:
             solara.Error(t("compare.failed", error=explanation.exception))
+        if refused.value is not None:
+            solara.Error(memory_text(refused.value), dense=True, classes=["memory-refused"])
         if result.value is not None:
             what, table = result.value
             solara.Text(describe(what), classes=["why-summary"])
