@@ -28,6 +28,7 @@ from flexisim.errors import FolderError
 from flexisim.experiment import SequentialExecutor, load_experiment, run_experiment, store
 from flexisim.experiment import claims as claims_mod
 from flexisim.experiment.claims import Claims, DriverLock
+from flexisim.experiment.compact import is_compacted
 from flexisim.experiment.design import build_design, run_seeds
 from flexisim.experiment.runner import _specs, commit_record
 from flexisim.runs import WorkerCrashed, WorkerPool
@@ -358,8 +359,10 @@ def test_a_sigkill_at_every_write_step_loses_and_duplicates_nothing(tmp_path: Pa
     included, then resume: every run recorded exactly once, the results an uninterrupted
     sweep's."""
     path = tiny(tmp_path, points=1, replications=2)
-    # identity, points and experiment.toml, then three parts per run: two fsyncs each
-    steps = 2 * 3 + 2 * 3 * 2
+    # identity, points and experiment.toml, three parts per run, then the compaction's six
+    # files (three datasets, the regional table, the data dictionary, the manifest last):
+    # two fsyncs each
+    steps = 2 * 3 + 2 * 3 * 2 + 2 * 6
     for n in range(1, steps + 2):
         out = tmp_path / f"k{n}"
         code = _sweep_killed_at_fsync(path, out, n)
@@ -369,6 +372,7 @@ def test_a_sigkill_at_every_write_step_loses_and_duplicates_nothing(tmp_path: Pa
         assert report.complete, n
         assert_exactly_once(out, 2)
         assert_as_one_sweep(path, out)
+        assert is_compacted(out), n  # a compaction cut off is made again by the rerun
         assert not list(out.rglob(".tmp-*"))
 
 

@@ -37,6 +37,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from flexisim.experiment.compact import read_dataset
+
 __all__ = [
     "Results",
     "analyze",
@@ -151,11 +153,11 @@ def load_results(folder: str | Path) -> Results:
     identity = json.loads(ident.read_text())
     if not any((folder / "runs").glob("part-*.parquet")):
         raise FileNotFoundError(f"{folder}: no finished runs yet (run `flexisim sweep` first)")
-    runs = pd.read_parquet(folder / "runs").sort_values("run_id").reset_index(drop=True)
+    runs = read_dataset(folder, "runs").sort_values("run_id").reset_index(drop=True)
     points = pd.read_parquet(folder / "points.parquet")
     ok = runs[runs["status"] == "ok"]
     if any((folder / "summary").glob("part-*.parquet")):
-        summary = pd.read_parquet(folder / "summary").drop(columns=["point_id", "replication"])
+        summary = read_dataset(folder, "summary").drop(columns=["point_id", "replication"])
         data = ok.merge(summary, on="run_id", how="inner")
     else:
         data = ok.iloc[0:0].copy()
@@ -390,7 +392,7 @@ def time_bands(folder: Path, results: Results, by: str | None,
                quantiles: tuple[float, float] = (0.05, 0.95)) -> pd.DataFrame:
     """Per group (a value of `by`, or all runs) and step: mean and quantile band of the
     weekly performance change against the counterfactual (%) and of public trust."""
-    ts = pd.read_parquet(folder / "timeseries", columns=[
+    ts = read_dataset(folder, "timeseries", columns=[
         "run_id", "step", "performance", "performance_counterfactual", "public_trust",
         "public_trust_counterfactual"])
     ts["performance_change_pct"] = 100.0 * (ts["performance"] / ts["performance_counterfactual"]
@@ -837,8 +839,7 @@ def to_ema(folder: str | Path, outcomes: Sequence[str] | None = None,
         c for c in known_outcomes() if c in data.columns]
     out: dict[str, np.ndarray] = {n: data[n].to_numpy(dtype=float) for n in names}
     if timeseries:
-        ts = pd.read_parquet(results.folder / "timeseries", columns=["run_id", "step",
-                                                                     *timeseries])
+        ts = read_dataset(results.folder, "timeseries", columns=["run_id", "step", *timeseries])
         ts = ts[ts["run_id"].isin(data["run_id"])]
         for name in timeseries:
             wide = ts.pivot(index="run_id", columns="step", values=name).reindex(data["run_id"])

@@ -36,6 +36,7 @@ import pyarrow as pa
 from flexisim.errors import FolderError
 from flexisim.experiment.analysis import known_outcomes
 from flexisim.experiment.claims import Claims, DriverLock
+from flexisim.experiment.compact import compact, is_compacted
 from flexisim.experiment.definition import Experiment, load_experiment, split_calibration
 from flexisim.experiment.design import Design, build_design, run_seeds
 from flexisim.experiment.store import (
@@ -315,6 +316,11 @@ def run_experiment(definition: Experiment | str | Path, executor: cf.Executor | 
                             progress, retry_failed, max_pending, shard)
         finally:
             claims.release_all()
+        # every run of the experiment recorded (by this driver or by other shards): one file
+        # per dataset for the readers; the parts stay as the journal
+        if len(store.finished()) == len(design) * experiment.replications \
+                and not is_compacted(folder):
+            compact(folder)
     report.wall_time_s = time.perf_counter() - start
     return report
 

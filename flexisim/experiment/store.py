@@ -59,7 +59,7 @@ DATASETS = ("runs", "timeseries", "summary")
 _TMP_PREFIX = ".tmp-"
 _IDENTITY = "experiment.json"
 #: names of a results folder's own bookkeeping (left by a killed driver: not results)
-_BOOKKEEPING = ("drivers", "claims", *DATASETS)
+_BOOKKEEPING = ("drivers", "claims", "compact", *DATASETS)
 #: columns of the ``runs`` dataset that say when and where a run ran: they differ between two
 #: executions of the same run, every other column is bit-identical
 VOLATILE = ("wall_time_s", "worker", "started_utc", "ended_utc")
