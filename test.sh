@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source tools/venv.sh
-ensure_venv "dev,cluster"   # cluster: the Dask executor is tested too (tests/test_experiment*.py)
+# cluster: the Dask executor is tested too (tests/test_experiment*.py); ema: the EMA Workbench
+# round trip (tests/test_experiment.py::test_ema_workbench_round_trip)
+ensure_venv "dev,cluster,ema"
 # Browser tests (tests/test_browser.py) drive Debian's Chromium; install it when missing.
 if [ ! -x /usr/bin/chromium ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

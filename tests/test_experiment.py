@@ -286,6 +286,43 @@ def test_ema_export(tmp_path: Path) -> None:
         experiments.columns)
     assert outcomes["performance_change_pct"].shape == (12,)
     assert outcomes["public_trust"].shape == (12, 6)
+    # only what was varied is an uncertainty: no seed, replication or bookkeeping
+    assert set(experiments.columns) == {"trust_culture", "verification_rate", "scenario",
+                                        "policy", "model"}
+    assert all(experiments[c].dtype == "category" for c in ("scenario", "policy", "model"))
+
+
+def test_ema_workbench_round_trip(tmp_path: Path) -> None:
+    """The export through EMA Workbench 3.x itself: PRIM, CART, feature scoring and
+    save_results / load_results (the test command installs it: the `ema` extra)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import ema_workbench
+        from ema_workbench.analysis import cart, feature_scoring, prim
+
+    assert int(ema_workbench.__version__.split(".")[0]) >= 3
+    exp = parse_experiment(quick(), "t.toml", name="t")
+    run_experiment(exp, executor=SequentialExecutor(), out=tmp_path / "r", progress=False)
+    experiments, outcomes = to_ema(tmp_path / "r", timeseries=["public_trust"])
+    x = experiments.drop(columns=["scenario", "policy", "model"])
+    change = outcomes["performance_change_pct"]
+    y = change < np.median(change)
+    box = prim.Prim(x, y).find_box()
+    assert box is not None and set(box.box_lims[-1].columns) <= set(x.columns)
+    tree = cart.CART(experiments, y, mass_min=0.2)  # 12 runs: leaves of at least 2
+    tree.build_tree()
+    assert tree.boxes
+    scalars = {k: v for k, v in outcomes.items() if v.ndim == 1}
+    scores = feature_scoring.get_feature_scores_all(experiments, scalars)
+    assert set(scores.index) == {"trust_culture", "verification_rate"}
+    archive = tmp_path / "ema.tar.gz"
+    ema_workbench.save_results((experiments, outcomes), str(archive))
+    back, back_outcomes = ema_workbench.load_results(str(archive))
+    assert len(back) == len(experiments)
+    np.testing.assert_array_equal(back_outcomes["public_trust"], outcomes["public_trust"])
+    np.testing.assert_array_equal(back_outcomes["performance_change_pct"], change)
 
 
 def test_mesa_batch_run_still_works() -> None:

@@ -795,8 +795,10 @@ def to_ema(folder: str | Path, outcomes: Sequence[str] | None = None,
            timeseries: Sequence[str] = ()) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """A results folder in EMA Workbench's ``(experiments, outcomes)`` form.
 
-    Use it to run EMA Workbench's analyses (PRIM scenario discovery, feature scoring) on a
-    flexisim sweep; EMA Workbench itself is not needed to call this.
+    Use it to run EMA Workbench's analyses (PRIM scenario discovery, CART, feature scoring,
+    ``save_results``) on a flexisim sweep; EMA Workbench itself is not needed to call this.
+    When it is installed, the outcomes are registered with it (``ScalarOutcome``,
+    ``ArrayOutcome``), as its ``save_results`` requires.
 
     Parameters
     ----------
@@ -810,9 +812,12 @@ def to_ema(folder: str | Path, outcomes: Sequence[str] | None = None,
     Returns
     -------
     experiments : DataFrame
-        One row per successful run, in run-id order: the varied parameters (numeric levers
-        set by a factor included), ``scenario`` (the point id), ``policy`` (the base
-        experiment's name), ``model`` (``"flexisim"``), ``seed`` and ``replication``.
+        One row per successful run, in run-id order: the varied parameters (a factor's level
+        name, and the numeric levers it sets, included) -- EMA's uncertainties -- then
+        ``scenario`` (the point id), ``policy`` (the experiment's name) and ``model``
+        (``"flexisim"``). Text columns are ``category`` (EMA's CART and plots need it). The
+        run's seed, replication and bookkeeping are left out (feature scoring would rank them
+        as drivers): they are in ``load_results(folder).data``, in the same order.
     outcomes : dict of str -> ndarray
         Each scalar outcome as a ``(runs,)`` array; each timeseries as ``(runs, steps)``.
 
@@ -820,21 +825,22 @@ def to_ema(folder: str | Path, outcomes: Sequence[str] | None = None,
     --------
     >>> experiments, outcomes = to_ema("results/risk_map")            # doctest: +SKIP
     >>> from ema_workbench.analysis import prim                        # doctest: +SKIP
-    >>> x = experiments[["trust_culture", "verification_rate", "regional_gap"]]
+    >>> x = experiments.drop(columns=["scenario", "policy", "model"])  # doctest: +SKIP
     >>> y = outcomes["performance_change_pct"] < -2                    # doctest: +SKIP
-    >>> box = prim.Prim(x, y, threshold=0.8).find_box()                # doctest: +SKIP
+    >>> box = prim.Prim(x, y).find_box()                               # doctest: +SKIP
     """
+    from flexisim.experiment.store import RUN_TAIL
+
     results = load_results(folder)
     data = results.data.sort_values("run_id").reset_index(drop=True)
-    fixed = {"run_id", "point_id", "replication", "seed", "status", "error", "wall_time_s",
-             "package_version", "scenario_hash", "worker"}
-    runs_cols = [c for c in results.runs.columns if c not in fixed]
-    experiments = data[runs_cols].copy()
+    bookkeeping = {"run_id", "point_id", "replication", "seed", *(n for n, _ in RUN_TAIL)}
+    experiments = data[[c for c in results.runs.columns if c not in bookkeeping]].copy()
     experiments["scenario"] = data["point_id"].to_numpy()
     experiments["policy"] = results.identity["name"]
     experiments["model"] = "flexisim"
-    experiments["seed"] = data["seed"].to_numpy()
-    experiments["replication"] = data["replication"].to_numpy()
+    for column in experiments.columns:
+        if column == "scenario" or not pd.api.types.is_numeric_dtype(experiments[column]):
+            experiments[column] = experiments[column].astype("category")
     names = list(outcomes) if outcomes is not None else [
         c for c in known_outcomes() if c in data.columns]
     out: dict[str, np.ndarray] = {n: data[n].to_numpy(dtype=float) for n in names}
@@ -844,4 +850,22 @@ def to_ema(folder: str | Path, outcomes: Sequence[str] | None = None,
         for name in timeseries:
             wide = ts.pivot(index="run_id", columns="step", values=name).reindex(data["run_id"])
             out[name] = wide.to_numpy(dtype=float)
+    _register_with_ema(names, timeseries)
     return experiments, out
+
+
+def _register_with_ema(scalars: Sequence[str], arrays: Sequence[str]) -> None:
+    """Declare the outcomes to EMA Workbench, if installed: its ``save_results`` looks each
+    one up in its register (a KeyError otherwise); declaring one creates the entry."""
+    try:
+        import warnings
+
+        with warnings.catch_warnings():  # "ipyparallel not installed" and the like
+            warnings.simplefilter("ignore")
+            from ema_workbench import ArrayOutcome, ScalarOutcome
+    except ImportError:
+        return
+    for name in scalars:
+        ScalarOutcome(name)
+    for name in arrays:
+        ArrayOutcome(name)
