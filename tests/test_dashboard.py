@@ -454,6 +454,111 @@ def test_compare_cancel_stops_the_runs_not_started() -> None:
     assert max(seen) < 12
 
 
+def _download(rc: Any, timeout: float = 60.0) -> bytes:
+    """Press "Download results folder" as the browser does; the bytes the page sends."""
+    from solara.components.file_download import FileDownloadWidget
+
+    widget = rc.find(FileDownloadWidget, filename=compare.ZIP_NAME).widget
+    widget.request_download = True
+    deadline = time.monotonic() + timeout
+    while widget.bytes is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert widget.bytes is not None
+    return widget.bytes
+
+
+def test_the_comparison_downloads_as_a_results_folder_analyze_reads(
+        page: Any, no_saved_runs: Any, monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    from flexisim.cli import main
+    from flexisim.experiment.analysis import load_results
+    from flexisim.experiment.compact import read_dataset
+
+    pool = ThreadPoolExecutor(2)
+    monkeypatch.setattr(compare, "shared_executor", lambda: pool)
+    monkeypatch.setattr(compare, "COMPARE_ASN_CHOICES", (600,))
+    _tab(page, 2)
+    page.find(v.Slider, label="Replications per setting").widget.v_model = 3
+    page.find(v.Slider, label="Weeks").widget.v_model = 4
+    page.find(v.Select, label="ASN agents per run").widget.v_model = 600
+    page.find(v.Btn, class_="compare-run").widget.click()
+    assert compare.comparison._last_finished_event.wait(120)
+    assert compare.comparison.finished, compare.comparison.exception
+    _summaries(page, 2)
+    saved = compare.saved_runs.value
+    with zipfile.ZipFile(io.BytesIO(_download(page))) as archive:
+        archive.extractall(tmp_path)
+    pool.shutdown()
+    folder = tmp_path / "runs_1-2"
+    assert [p.name for p in tmp_path.iterdir()] == ["runs_1-2"]
+    assert main(["analyze", str(folder)]) == 0
+    assert (folder / "analysis" / "bands.csv").is_file()
+    results = load_results(folder)
+    assert results.identity["provenance"]["code_hash"] and (folder / "experiment.toml").is_file()
+    runs = results.runs.sort_values(["point_id", "replication"])
+    assert (runs["status"] == "ok").all() and len(runs) == 2 * 3
+    # common random numbers: replication r has the comparison's seed r at both settings
+    seeds = compare.replication_seeds(saved[0].seed, 3)
+    assert runs.groupby("point_id")["seed"].apply(list).tolist() == [seeds, seeds]
+    assert runs["setting"].drop_duplicates().tolist() == ["1_permenpan_4_2025",
+                                                          "2_trust_but_verify"]
+    assert results.identity["spec"]["base_values"]["n_asn"] == 600  # the room's population
+    # the folder's runs are the page's runs, week by week
+    ts = read_dataset(folder, "timeseries").sort_values(["point_id", "replication", "step"])
+    for point, entry in enumerate(saved):
+        for rep, run in enumerate(entry.runs):
+            weekly = ts[(ts["point_id"] == point) & (ts["replication"] == rep)]
+            for column in ("performance", "public_trust_counterfactual"):
+                assert weekly[column].tolist() == run[column].tolist()
+
+
+def test_a_comparison_through_the_results_folder_equals_the_plain_runs(tmp_path: Path) -> None:
+    a = load_scenario("permenpan_4_2025").with_values(n_asn=600)
+    b = load_scenario("control_heavy").with_values(n_asn=600, verification_rate=0.35)
+    with ThreadPoolExecutor(2) as pool:
+        plain = compare.run_replications({"A": a, "B": b}, 2, 3, 11, executor=pool)
+        stored = compare.run_replications({"A": a, "B": b}, 2, 3, 11, executor=pool,
+                                          out=tmp_path / "results")
+    for name in ("A", "B"):
+        for x, y in zip(plain[name], stored[name], strict=True):
+            pd.testing.assert_frame_equal(x, y)
+    text = compare.comparison_experiment({"A": a, "B": b}, 2, 3, 11)
+    assert 'seeds = "common"' in text and "n_asn = 600" in text
+    assert "verification_rate = 0.35" in text  # every lever in which a setting differs
+
+
+def test_a_setting_with_a_schedule_is_left_out_of_the_results_folder(
+        page: Any, no_saved_runs: Any) -> None:
+    import io
+    import zipfile
+
+    from flexisim.schedule import Change
+
+    plain = load_scenario("permenpan_4_2025").with_values(n_asn=600)
+    timed = plain.with_change(Change(values={"verification_rate": 0.4}, from_week=2))
+    with pytest.raises(compare.NotAnExperiment):
+        compare.comparison_experiment({"A": timed}, 2, 4, 7)
+    with ThreadPoolExecutor(2) as pool:
+        compare.run_and_save([("permenpan_4_2025", False, plain)], 2, 4, 7, executor=pool)
+        compare.run_and_save([("permenpan_4_2025", True, timed)], 2, 4, 7, executor=pool)
+    assert [s.folder is None for s in compare.saved_runs.value] == [False, True]
+    i18n.language.set("id")
+    _tab(page, 2)
+    warning = page.find(v.Alert, class_="compare-not-exported").widget
+    assert "Putaran 2 tidak masuk folder hasil" in warning.children[0]
+    with zipfile.ZipFile(io.BytesIO(_download(page))) as archive:
+        assert {n.split("/")[0] for n in archive.namelist()} == {"runs_1"}
+    # nothing to export: no button, only the reason
+    compare.saved_runs.set(compare.saved_runs.value[1:])
+    assert page.find(v.Alert, class_="compare-not-exported").widgets
+    from solara.components.file_download import FileDownloadWidget
+
+    assert not page.find(FileDownloadWidget, filename=compare.ZIP_NAME).widgets
+
+
 @pytest.mark.slow
 def test_compare_in_worker_processes() -> None:
     """The default path: the shared spawn-based process pool."""

@@ -15,16 +15,32 @@ Every comparison run in a session is kept (:data:`saved_runs`, a per-session rea
 switching tab or language, which re-mounts the panel, loses nothing, and any number of runs
 can be laid over each other; they run as a module-level Solara task, also per session, so a
 comparison keeps running while the facilitator looks at another tab.
+
+A comparison *is* an experiment (:func:`comparison_experiment`): one factor whose levels are
+the settings and ``seeds = "common"`` (replication r has the same seed in every setting,
+the seeds :func:`replication_seeds` gives). So it runs through
+:func:`flexisim.experiment.run_experiment` into a results folder of the session's own (a
+temporary folder, deleted with the last saved run that uses it), and "Download results
+folder" zips those folders as they are (:func:`results_zip`): the runs the room saw, in the
+store's format with their provenance, for ``flexisim analyze``. A setting with a schedule
+(levers changed during the run) cannot be a factor level: such a comparison runs without a
+folder, and the download says which runs it leaves out.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import io
 import multiprocessing
 import os
+import re
+import tempfile
 import threading
+import zipfile
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -112,10 +128,157 @@ def _reset_pool() -> None:
         _pool = None
 
 
+#: The base scenario of a comparison's experiment. Any would do: each setting's level sets
+#: every lever in which some setting differs from it. The workshop's default, shipped with
+#: flexisim, so that the experiment file in a downloaded folder reads anywhere.
+EXPERIMENT_BASE = "permenpan_4_2025"
+#: The experiment's factor: its levels are the compared settings.
+FACTOR = "setting"
+#: Levers an experiment sets itself (never a factor's)
+_OWN_LEVERS = ("seed", "steps")
+
+
+class NotAnExperiment(ValueError):
+    """A setting an experiment file cannot describe (it has a ``[[schedule]]``)."""
+
+
+def level_name(key: str) -> str:
+    """A setting's name as the factor's level (letters, digits, ``_`` and ``-``)."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", key).strip("_") or "setting"
+
+
+def comparison_experiment(configs: Mapping[str, Scenario], n: int, steps: int, seed: int,
+                          description: str = "") -> str:
+    """The comparison of ``configs`` (``n`` runs of ``steps`` weeks each, seed ``seed``) as
+    the text of an experiment file.
+
+    A grid over one factor, :data:`FACTOR`, whose levels (:func:`level_name` of each key,
+    in order) set every lever in which any setting differs from :data:`EXPERIMENT_BASE`;
+    ``n_asn`` is fixed when the settings share it. ``seeds = "common"``: replication r
+    runs with seed ``replication_seeds(seed, n)[r]`` in every setting, as the comparison's.
+
+    Raises
+    ------
+    NotAnExperiment
+        If a setting has a schedule (levers changed during the run).
+    """
+    from flexisim.scenario import _toml_string, _toml_value
+
+    timed = [key for key, c in configs.items() if c.schedule]
+    if timed:
+        raise NotAnExperiment(f"{', '.join(timed)}: a schedule cannot be a factor's level")
+    levels = [level_name(key) for key in configs]
+    if len(set(levels)) != len(levels):
+        raise ValueError(f"settings {list(configs)}: their level names {levels} repeat")
+    base = load_scenario(EXPERIMENT_BASE).values
+    asn = {c.values["n_asn"] for c in configs.values()}
+    fixed = {"n_asn": asn.pop()} if len(asn) == 1 else {}
+    varied = [k for k in base if k not in _OWN_LEVERS and k not in fixed
+              and any(c.values[k] != base[k] for c in configs.values())]
+    # a level sets at least one lever; when every setting is the base, one that it keeps
+    varied = varied or [next(k for k in base if k not in (*_OWN_LEVERS, *fixed))]
+    lines = [f"description = {_toml_string(description or 'dashboard comparison')}",
+             f"scenario = {_toml_string(EXPERIMENT_BASE)}",
+             f"steps = {steps}", f"replications = {n}", f"seed = {seed}",
+             'seeds = "common"', "", "[design]", 'kind = "grid"', "", "[fixed]"]
+    lines += [f"{k} = {_toml_value(v)}" for k, v in fixed.items()]
+    lines += ["", "[analysis]", f'bands_by = "{FACTOR}"', "", f"[parameters.{FACTOR}]"]
+    for level, config in zip(levels, configs.values(), strict=True):
+        inner = ", ".join(f"{k} = {_toml_value(config.values[k])}" for k in varied)
+        lines.append(f"{level} = {{ {inner} }}")
+    return "\n".join(lines) + "\n"
+
+
+class _Watched(Executor):
+    """The shared pool as :func:`run_experiment` sees it: counts the finished tasks (the
+    page's progress) and, once :meth:`stop` is called, cancels the tasks not started and
+    accepts no more (``InterruptedError``)."""
+
+    def __init__(self, pool: Executor) -> None:
+        self.pool, self.done, self.stopped = pool, 0, False
+        self._futures: set[Future] = set()
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        with self._lock:
+            if self.stopped:
+                raise InterruptedError("cancelled")
+            future = self.pool.submit(fn, *args, **kwargs)
+            self._futures.add(future)
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, future: Future) -> None:
+        with self._lock:
+            self._futures.discard(future)
+            self.done += not future.cancelled()
+
+    def stop(self) -> None:
+        with self._lock:
+            self.stopped = True
+            waiting = list(self._futures)
+        for future in waiting:
+            future.cancel()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        pass  # the shared pool outlives a comparison
+
+
+def _run_into(out: Path, configs: Mapping[str, Scenario], n: int, steps: int, seed: int,
+              pool: Executor, on_progress: Callable[[int, int], None] | None,
+              cancel: threading.Event | None) -> dict[str, list[pd.DataFrame]]:
+    """:func:`run_replications` through :func:`run_experiment` into the results folder
+    ``out``; the weekly results read back from it."""
+    from flexisim.experiment import parse_experiment, run_experiment
+    from flexisim.experiment.compact import read_dataset
+
+    definition = out.parent / f"{out.name}.toml"
+    definition.write_text(comparison_experiment(
+        configs, n, steps, seed, "dashboard comparison: " + ", ".join(configs)))
+    experiment = parse_experiment(definition.read_text(), str(definition),
+                                  name="comparison", path=definition)
+    watched = _Watched(pool)
+    total = len(configs) * n
+    if on_progress:
+        on_progress(0, total)
+    # the driver in a thread of its own; this one (the session's) reports and cancels
+    with ThreadPoolExecutor(1, thread_name_prefix="flexisim-compare") as driver:
+        report = driver.submit(run_experiment, experiment, executor=watched, out=out,
+                               progress=False)
+        while True:
+            try:
+                result = report.result(timeout=0.1)
+                break
+            except TimeoutError:
+                if cancel is not None and cancel.is_set():
+                    watched.stop()
+                if on_progress:
+                    on_progress(min(watched.done, total), total)
+    if watched.stopped or result.lost:
+        raise InterruptedError("cancelled")
+    if result.failed:
+        raise RuntimeError(result.errors[0] if result.errors else "a run failed")
+    if on_progress:
+        on_progress(total, total)
+    points = pd.read_parquet(out / "points.parquet", columns=["point_id", FACTOR])
+    keys = {level_name(key): key for key in configs}
+    names = {point: keys[level] for point, level in zip(points["point_id"], points[FACTOR],
+                                                        strict=True)}
+    ts = read_dataset(out, "timeseries", ["point_id", "replication", "step", *COLUMNS])
+    results: dict[str, list[pd.DataFrame]] = {name: [] for name in configs}
+    for (point, _), run in ts.sort_values(["point_id", "replication", "step"]).groupby(
+            ["point_id", "replication"], sort=True):
+        table = run[list(COLUMNS)].reset_index(drop=True)
+        table.index = pd.RangeIndex(1, len(table) + 1, name="step")
+        results[names[point]].append(table)
+    return results
+
+
 def run_replications(configs: Mapping[str, Scenario], n: int, steps: int, seed: int, *,
                      executor: Executor | None = None,
                      on_progress: Callable[[int, int], None] | None = None,
-                     cancel: threading.Event | None = None) -> dict[str, list[pd.DataFrame]]:
+                     cancel: threading.Event | None = None,
+                     out: Path | None = None) -> dict[str, list[pd.DataFrame]]:
     """Run every configuration ``n`` times for ``steps`` weeks.
 
     Both configurations get the *same* ``n`` seeds (common random numbers: the difference
@@ -123,8 +286,15 @@ def run_replications(configs: Mapping[str, Scenario], n: int, steps: int, seed: 
     seed order (the :data:`COLUMNS` of each run). ``on_progress(done, total)`` is called as
     runs finish; setting ``cancel`` stops waiting and cancels the runs not yet started
     (``InterruptedError``).
+
+    With ``out`` (a folder that does not exist yet; its parent does), the runs are the
+    experiment :func:`comparison_experiment`, run by :func:`run_experiment` into the
+    results folder ``out`` (the definition beside it, ``out.toml``); the same seeds, the
+    same results. A cancelled or failed comparison leaves an incomplete folder.
     """
     pool = executor if executor is not None else shared_executor()
+    if out is not None:
+        return _run_into(out, configs, n, steps, seed, pool, on_progress, cancel)
     seeds = replication_seeds(seed, n)
     specs = [RunSpec(scenario=scenario, seed=s, steps=steps, timeseries=COLUMNS, key=(name, i))
              for name, scenario in configs.items() for i, s in enumerate(seeds)]
@@ -140,6 +310,24 @@ def run_replications(configs: Mapping[str, Scenario], n: int, steps: int, seed: 
         if on_progress:
             on_progress(done, total)
     return {name: [r for r in runs if r is not None] for name, runs in results.items()}
+
+
+class ResultsFolder:
+    """The results folder of one comparison (one "Run" press), in a temporary folder of its
+    own that is deleted when no saved run holds this object any more.
+
+    ``indices`` are the saved runs it holds (all the settings of the press, in order).
+    """
+
+    def __init__(self) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="flexisim-compare-")
+        self.path = Path(self._tmp.name) / "results"
+        self.indices: tuple[int, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """The folder's name in a download: which runs it holds (``runs_1-2``)."""
+        return "runs_" + "-".join(map(str, self.indices))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,6 +347,9 @@ class SavedRun:
     n_asn: int
     seed: int
     modified: bool = False  # the page's settings changed from the scenario's
+    #: the results folder holding these runs (None: a setting with a schedule, which an
+    #: experiment cannot describe)
+    folder: ResultsFolder | None = dataclasses.field(default=None, compare=False)
 
     def label(self, lang: str | None = None) -> str:
         return f"{self.index}. {settings_title(self.scenario, self.modified, lang)}"
@@ -309,21 +500,57 @@ def run_and_save(entries: Sequence[Entry], n: int, weeks: int, seed: int, *,
                  executor: Executor | None = None,
                  cancel: threading.Event | None = None) -> tuple[SavedRun, ...]:
     """Run each entry ``n`` times for ``weeks`` weeks (the same seeds for all) and append
-    them to the session's :data:`saved_runs`, numbered after the ones there."""
+    them to the session's :data:`saved_runs`, numbered after the ones there.
+
+    The runs go into a :class:`ResultsFolder` of their own, unless a setting has a schedule
+    (then they are kept in memory only, and :func:`results_zip` leaves them out)."""
     first = max((s.index for s in saved_runs.value), default=0) + 1
-    configs = {str(first + i): scenario for i, (_, _, scenario) in enumerate(entries)}
+    indices = tuple(range(first, first + len(entries)))
+    # the keys are the experiment's level names: "1_permenpan_4_2025"
+    configs = {level_name(f"{i}_{name}"): scenario
+               for i, (name, _, scenario) in zip(indices, entries, strict=True)}
+    folder = None if any(e[2].schedule for e in entries) else ResultsFolder()
+    if folder is not None:
+        folder.indices = indices
     try:
         out = run_replications(configs, n, weeks, seed, executor=executor, cancel=cancel,
-                               on_progress=lambda d, tot: progress.set((d, tot)))
+                               on_progress=lambda d, tot: progress.set((d, tot)),
+                               out=folder.path if folder is not None else None)
     except WorkerDied:
         _reset_pool()  # a worker died (e.g. out of memory): the next run gets a fresh pool
         raise
-    new = tuple(SavedRun(index=first + i, scenario=name, runs=tuple(out[str(first + i)]),
-                         replications=n, weeks=weeks, n_asn=int(scenario.values["n_asn"]),
-                         seed=seed, modified=modified)
-                for i, (name, modified, scenario) in enumerate(entries))
+    new = tuple(SavedRun(index=i, scenario=name, runs=tuple(out[key]), replications=n,
+                         weeks=weeks, n_asn=int(scenario.values["n_asn"]), seed=seed,
+                         modified=modified, folder=folder)
+                for i, key, (name, modified, scenario) in zip(indices, configs, entries,
+                                                               strict=True))
     saved_runs.set(saved_runs.value + new)
     return new
+
+
+def exported(saved: Sequence[SavedRun]) -> tuple[list[ResultsFolder], list[SavedRun]]:
+    """The results folders of these saved runs (each once, oldest first), and the saved
+    runs that have none (a setting with a schedule)."""
+    folders: dict[int, ResultsFolder] = {}
+    for entry in saved:
+        if entry.folder is not None:
+            folders.setdefault(id(entry.folder), entry.folder)
+    return list(folders.values()), [e for e in saved if e.folder is None]
+
+
+def results_zip(saved: Sequence[SavedRun]) -> bytes:
+    """A zip of the results folders of these saved runs, one per comparison ("Run" press),
+    each named after the runs it holds (``runs_1-2/``): unzipped, ``flexisim analyze
+    runs_1-2`` reads it. A folder holds every setting of its press, also one removed from
+    the page since; saved runs without a folder are left out (see :func:`exported`)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for folder in exported(saved)[0]:
+            for path in sorted(folder.path.rglob("*")):
+                rel = path.relative_to(folder.path)
+                if path.is_file() and rel.parts[0] not in ("drivers", "claims"):
+                    archive.write(path, f"{folder.name}/{rel.as_posix()}")
+    return buffer.getvalue()
 
 
 @solara.lab.task
@@ -435,6 +662,7 @@ def SavedRuns(saved: tuple[SavedRun, ...], view: solara.Reactive[str]) -> None:
             solara.Button(t("compare.view.levels"), value="levels")
         solara.Button(t("compare.clear"), on_click=lambda: saved_runs.set(()), text=True,
                       classes=["compare-clear"])
+    ResultsDownload(saved)
     with solara.Row(style={"flex-wrap": "wrap"}):
         for measure in MEASURES[view.value]:
             with solara.Column(style={"min-width": "420px", "flex": "1 1 45%"}):
@@ -442,3 +670,29 @@ def SavedRuns(saved: tuple[SavedRun, ...], view: solara.Reactive[str]) -> None:
                       caption=caption(*(f"{e.label('en')}: {e.replications} runs x {e.weeks} "
                                         f"weeks, {e.n_asn:,} ASN, seed {e.seed}"
                                         for e in saved)))
+
+
+#: the name of the downloaded zip
+ZIP_NAME = "flexisim-comparison-results.zip"
+
+
+@solara.component
+def ResultsDownload(saved: tuple[SavedRun, ...]) -> None:
+    """"Download results folder": the saved runs' results folders as a zip (made when the
+    button is pressed), and which runs it leaves out (a setting with a schedule)."""
+    folders, left_out = exported(saved)
+    # one callable while the runs are the same: FileDownload starts over when its data
+    # changes (the ids are those of runs the memo keeps alive)
+    data = solara.use_memo(lambda: functools.partial(results_zip, saved),
+                           [tuple(id(e) for e in saved)])
+    with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"},
+                    classes=["compare-download"]):
+        if folders:
+            solara.FileDownload(data, filename=ZIP_NAME,
+                                label=t("compare.download"), mime_type="application/zip")
+            solara.Text(t("compare.download_help", folder=folders[0].name),
+                        style={"font-size": "0.8em", "color": "#666"})
+    if left_out:
+        runs = ", ".join(str(e.index) for e in left_out)
+        solara.Warning(t("compare.not_exported", runs=runs), dense=True,
+                       classes=["compare-not-exported"])

@@ -300,6 +300,20 @@ TEXTS: dict[str, dict[str, str]] = {
                        "id": "{name}: persentil ke-5 putaran"},
     "compare.csv.hi": {"en": "{name}: 95th percentile of runs",
                        "id": "{name}: persentil ke-95 putaran"},
+    "compare.download": {"en": "Download results folder",
+                         "id": "Unduh folder hasil"},
+    "compare.download_help": {
+        "en": "A .zip with one results folder per comparison run, named after its runs "
+              "({folder}, ...): unzip it and run `flexisim analyze {folder}`.",
+        "id": "Berkas .zip berisi satu folder hasil per perbandingan yang dijalankan, "
+              "dinamai menurut putarannya ({folder}, ...): ekstrak lalu jalankan "
+              "`flexisim analyze {folder}`."},
+    "compare.not_exported": {
+        "en": "Runs {runs} are not in the results folder: their settings change levers "
+              "during the run (a schedule), which an experiment file cannot describe.",
+        "id": "Putaran {runs} tidak masuk folder hasil: pengaturannya mengubah instrumen "
+              "kebijakan selama putaran (jadwal), yang tidak dapat ditulis dalam berkas "
+              "eksperimen."},
     "compare.view.effects": {"en": "Effects vs office only",
                              "id": "Dampak vs hanya di kantor"},
     "compare.view.levels": {"en": "Levels", "id": "Nilai absolut"},
