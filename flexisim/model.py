@@ -34,6 +34,7 @@ from typing import Any
 import mesa
 import numpy as np
 import pandas as pd
+from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from flexisim import streams
 from flexisim.agents import ASN, Citizen, Leader
@@ -321,7 +322,10 @@ class FlexiworkModel(mesa.Model):
         A scenario (object, file path or name in ``scenarios/``); default
         ``permenpan_4_2025``.
     rng : int, numpy Generator or None
-        Seed of the run. ``None`` takes the scenario's ``[run] seed``.
+        Seed of the run. ``None`` draws a fresh one (Mesa's convention: ``mesa.batch_run``
+        with ``rng=[None] * n`` or ``iterations=n`` gives n different runs); the seed drawn
+        is ``model.seed`` and in ``model.summary()``. The scenario's ``[run] seed`` is the
+        CLI's default, ``rng=scenario.values["seed"]`` here.
     counterfactual : bool
         Also run a reference world with the same seed, for the paired comparison: the
         office-only twin, or ``reference``.
@@ -350,9 +354,14 @@ class FlexiworkModel(mesa.Model):
                  calibration: Mapping[str, float] | None = None,
                  mechanisms: Registry | None = None,
                  channels: Mapping[str, float] | None = None, **levers: Any) -> None:
+        if isinstance(scenario, MesaScenario):
+            # SolaraViz's Reset passes an empty Scenario of Mesa's own; ours are TOML files
+            scenario = None
         base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         self.config = base.with_values(source="FlexiworkModel(...)", **levers) if levers else base
-        self.seed = _seed_from(rng if rng is not None else self.config.values["seed"])
+        self.seed = _seed_from(rng)
+        if rng is None:  # the seed drawn is the run's: recorded with its scenario
+            self.config = self.config.with_values(seed=self.seed)
         super().__init__(rng=self.seed)
         self.calibration = dict(calibration or {})
         if reference is not None and not isinstance(reference, Scenario):
