@@ -443,6 +443,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141  # 128 + SIGPIPE, what a shell reports for a command cut off so
+    except Exception as err:
+        # validate-model, calibrate: a run's process died (a crash, the out-of-memory killer).
+        # The run core is looked up, not imported: importing it would slow every command
+        runs = sys.modules.get("flexisim.runs")
+        if runs is None or not isinstance(err, (runs.WorkerDied, runs.WorkerCrashed)):
+            raise
+        print(f"a worker process died: {err}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -31,18 +31,27 @@ _PACKAGE = Path(__file__).resolve().parent
 _CALIBRATION = _PACKAGE / "data" / "calibration.toml"
 #: parts of the package that are not the model (relative to the package folder)
 _NOT_MODEL = ("dashboard",)
+#: the model's data: files of ``data/`` with these suffixes (not editor backups, ``.DS_Store``
+#: and the like, which would refuse a legitimate resume)
+_DATA_SUFFIXES = (".toml", ".csv", ".json")
+#: data files read by the dashboard only (the levers' sources in Bahasa Indonesia)
+_NOT_MODEL_DATA = ("lever_sources_id.json",)
 #: the libraries whose versions can change a run's numbers
 LIBRARIES = ("numpy", "numba", "scipy", "SALib", "pandas", "pyarrow", "mesa")
 
 
 def _model_files() -> list[Path]:
+    """The package's Python sources and the model's data files (``data/``), calibration and
+    dashboard excepted: what can change a run's numbers."""
     files = []
     for path in sorted(_PACKAGE.rglob("*")):
         rel = path.relative_to(_PACKAGE)
-        if (not path.is_file() or rel.parts[0] in _NOT_MODEL or "__pycache__" in rel.parts
-                or path == _CALIBRATION or path.suffix in (".pyc", ".nbi", ".nbc")):
+        if not path.is_file() or rel.parts[0] in _NOT_MODEL or "__pycache__" in rel.parts:
             continue
-        files.append(path)
+        data = (rel.parts[0] == "data" and path.suffix in _DATA_SUFFIXES
+                and path.name not in _NOT_MODEL_DATA and path != _CALIBRATION)
+        if path.suffix == ".py" or data:
+            files.append(path)
     return files
 
 

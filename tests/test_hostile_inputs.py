@@ -711,3 +711,21 @@ def test_a_schedule_label_is_printed_safely_by_validate_and_run(tmp_path: Path,
     assert main(["run", str(path), *RUN[:-1], "--out", str(tmp_path / "out")]) == 0
     shown = capsys.readouterr().out
     assert "\x1b" not in shown and "schedule: \\x1b[2Jgone: from week 1" in shown
+
+
+def test_an_upload_keeps_no_more_than_the_file_whatever_the_client_sends() -> None:
+    """A client that is not the page may send overlapping pieces, repeats and pieces past the
+    end: the server keeps the file's bytes once, in order, and nothing more."""
+    from flexisim.dashboard.upload import UploadWidget
+
+    widget = UploadWidget()
+
+    def hostile(message: dict, buffers: Any = None) -> None:
+        request = message["args"][0]["id"]
+        for offset, piece in ((0, b"abcde"), (0, b"XXXXX"), (2, b"YYYYY"), (5, b"fghij"),
+                              (5, b"ZZZZZ"), (10, b"WWWWW"), (3, b"VVVVV")):
+            widget.vue_upload({"id": request, "offset": offset, "length": 5}, [piece])
+
+    widget.send = hostile
+    assert widget.read(10, timeout=5) == b"abcdefghij"
+    assert sum(map(len, widget._chunks.values())) == 10

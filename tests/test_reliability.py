@@ -136,6 +136,25 @@ def test_a_crashing_task_fails_alone_and_its_worker_is_replaced() -> None:
         pool.shutdown()
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_unsendable_and_cancelled_tasks_do_not_stall_the_queue(workers: int) -> None:
+    """A task that cannot be sent to a worker (an unpicklable argument) or was cancelled must
+    not leave an idle worker idle: the tasks behind it run."""
+    pool = WorkerPool(workers)
+    try:
+        assert pool.submit(crashing.square, 2).result(timeout=60) == 4  # workers up, idle
+        blocker = pool.submit(crashing.pid_then_sleep, 1.0)
+        unsendable = [pool.submit(crashing.square, lambda: 1) for _ in range(2)]
+        cancelled = pool.submit(crashing.square, 5)
+        cancelled.cancel()
+        good = pool.submit(crashing.square, 3)
+        assert good.result(timeout=60) == 9
+        assert all(isinstance(f.exception(timeout=60), Exception) for f in unsendable)
+        assert blocker.result(timeout=60) > 0
+    finally:
+        pool.shutdown()
+
+
 def test_a_forked_child_steps_the_twin_although_the_parent_s_thread_did_not_follow() -> None:
     """The twin's thread pool is not inherited across fork (a forked driver hung for ever)."""
     from flexisim.engine import twin
@@ -411,7 +430,11 @@ def test_a_folder_holding_only_a_killed_driver_s_temporary_files_is_accepted(
         tmp_path: Path) -> None:
     out = tmp_path / "r"
     (out / "drivers").mkdir(parents=True)
-    (out / ".tmp-experiment-0123abcd.json").write_text('{"name": "half')
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    # the identity file half-written by a driver (of this machine) that was killed
+    (out / f".tmp-{socket.gethostname()}~{dead}~0123abcd~experiment.json").write_text(
+        '{"name": "half')
     (out / "drivers" / "shard-1-of-1.json").write_text('{"token": "gone", "host": "x"}')
     report = run_experiment(load_experiment(tiny(tmp_path, points=1, replications=1)),
                             workers=1, out=out, progress=False)
@@ -552,3 +575,85 @@ def test_a_disconnected_dask_driver_s_queued_runs_are_cancelled(tmp_path: Path) 
         proc.wait()
         # the running task may finish; the 19 queued behind it must not run
         wait_until(lambda: tasks() == 0, 60, "the scheduler forgets the dead driver's tasks")
+
+
+# --------------------------------------------------------------------------- review races
+
+def test_orphan_cleanup_spares_a_run_committed_meanwhile_and_a_run_claimed_elsewhere(
+        tmp_path: Path, monkeypatch) -> None:
+    """Parts without a record are deleted only under the run's claim, and not once the run
+    has its record (another driver committed it between the listing and the deletion)."""
+    path, out = tiny(tmp_path, points=1, replications=2), tmp_path / "r"
+    run_experiment(load_experiment(path), workers=1, out=out, progress=False)
+    # both runs listed as orphans, as a listing made just before their commit would
+    monkeypatch.setattr(store.ResultStore, "orphans", lambda self: {"p000000-r000",
+                                                                   "p000000-r001"})
+    report = run_experiment(load_experiment(path), workers=1, out=out, progress=False)
+    assert report.skipped == 2
+    assert_exactly_once(out, 2)  # their timeseries and summary parts are all there
+
+
+def test_a_retry_driver_keeps_a_run_another_retry_driver_ran_again(tmp_path: Path,
+                                                                  monkeypatch) -> None:
+    """--retry-failed reads a run's status again under its claim: a run that another driver
+    has meanwhile run again successfully is not discarded and run a third time."""
+    path, out = tiny(tmp_path, points=1, replications=2), tmp_path / "r"
+    run_experiment(load_experiment(path), workers=1, out=out, progress=False)
+    before = pd.read_parquet(out / "runs").set_index("run_id")
+    # this driver's snapshot says both runs failed; their records say ok
+    monkeypatch.setattr(store.ResultStore, "failed", lambda self: {"p000000-r000",
+                                                                   "p000000-r001"})
+    report = run_experiment(load_experiment(path), workers=1, out=out, progress=False,
+                            retry_failed=True)
+    assert report.done == 0 and report.skipped == 2
+    after = pd.read_parquet(out / "runs").set_index("run_id")
+    assert (after["ended_utc"] == before["ended_utc"]).all()  # the same records
+
+
+def test_a_starting_driver_removes_only_abandoned_temporary_files(tmp_path: Path) -> None:
+    path, out = tiny(tmp_path, points=1, replications=1), tmp_path / "r"
+    run_experiment(load_experiment(path), workers=1, out=out, progress=False)
+    live = out / "claims" / f".tmp-{socket.gethostname()}~{os.getpid()}~abcd1234~x.json"
+    dead_pid = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True).stdout.strip()
+    dead = out / "claims" / f".tmp-{socket.gethostname()}~{dead_pid}~abcd1234~y.json"
+    old = out / "timeseries" / ".tmp-elsewhere~1~abcd1234~part-x.parquet"
+    for tmp in (live, dead, old):
+        tmp.write_text("{}")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    run_experiment(load_experiment(path), workers=1, out=out, progress=False)
+    assert live.exists()  # a writer that is still running (this process)
+    assert not dead.exists() and not old.exists()
+    live.unlink()
+
+
+def test_a_driver_whose_lock_was_taken_over_stops_and_stops_renewing_it(tmp_path: Path
+                                                                         ) -> None:
+    folder = tmp_path / "r"
+    folder.mkdir()
+    lock = DriverLock(folder)
+    lock.acquire()
+    try:
+        other = {**lock.record, "token": "elsewhere:1:deadbeef"}
+        lock.path.write_text(json.dumps(other))  # as a takeover by another driver leaves it
+        assert lock.taken_over()
+        claims = Claims(lock)
+        assert claims.take("p000000-r000") and claims.holds("p000000-r000")
+        (folder / "claims" / "p000000-r000.json").write_text(json.dumps(
+            {"token": "elsewhere:1:deadbeef", "lock": lock.name}))
+        assert not claims.holds("p000000-r000")
+    finally:
+        lock.release()
+    assert json.loads(lock.path.read_text())["token"] == "elsewhere:1:deadbeef"  # not removed
+
+
+def test_a_dead_worker_in_validate_model_is_one_line_and_exit_1(monkeypatch, capsys) -> None:
+    import flexisim.cli as cli
+
+    def crashing_command(args):
+        raise WorkerCrashed(-signal.SIGKILL)
+
+    monkeypatch.setitem(cli.COMMANDS, "scenarios", crashing_command)
+    assert main(["scenarios"]) == 1
+    err = capsys.readouterr().err
+    assert "a worker process died" in err and "Traceback" not in err

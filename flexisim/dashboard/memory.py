@@ -204,7 +204,9 @@ def session_id() -> str:
 def held(*, session: str | None = None, other_than: str | None = None) -> int:
     """Bytes the registry holds: all, one ``session``'s, or all but ``other_than``'s."""
     with _lock:
-        return sum(nbytes for owner, nbytes in _held.values()
+        # a copy: a finalizer run by the garbage collector in this thread (the lock is
+        # re-entrant) may release an entry while the sum is being taken
+        return sum(nbytes for owner, nbytes in list(_held.values())
                    if (session is None or owner == session)
                    and (other_than is None or owner != other_than))
 

@@ -113,11 +113,15 @@ class UploadWidget(v.VuetifyTemplate):
         """A piece of the file from the browser (``this.upload`` in the template)."""
         with self._lock:
             offset = int(content.get("offset", -1))
+            received = sum(map(len, self._chunks.values()))
             if content.get("id") != self._request or not buffers or \
-                    not 0 <= offset < self._wanted:
-                return  # a piece of an earlier request, or one nobody asked for
+                    self._arrived.is_set() or offset != received:
+                # a piece of an earlier request, one after the file is complete, or one that
+                # is not the next (the browser sends them in order): kept out, so that a
+                # client that is not the page cannot make the server hold more than the file
+                return
             self._chunks[offset] = bytes(buffers[0])[: self._wanted - offset]
-            if sum(map(len, self._chunks.values())) >= self._wanted:
+            if received + len(self._chunks[offset]) >= self._wanted:
                 self._arrived.set()
 
 

@@ -39,7 +39,8 @@ from flexisim.errors import FolderError
 from flexisim.experiment.store import atomic_write
 from flexisim.provenance import utc_now
 
-__all__ = ["HEARTBEAT_S", "STALE_S", "Claims", "DriverLock", "create_exclusive"]
+__all__ = ["HEARTBEAT_S", "STALE_S", "Claims", "DriverLock", "claim_token", "create_exclusive",
+           "pid_alive"]
 
 #: seconds between two renewals of a driver's heartbeat
 HEARTBEAT_S = 10.0
@@ -67,17 +68,31 @@ def _read(path: Path) -> dict[str, Any] | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError):
-        return {}  # unreadable: judged by its age alone
+        return {}  # unreadable (half-written by a takeover on a slow file system)
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this host (another user's counts: it exists)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True  # another user's process: it exists
+        return True
     return True
+
+
+def claim_token(folder: Path, rid: str) -> str | None:
+    """The token of the driver whose claim on run ``rid`` is in ``folder/claims`` now."""
+    return (_read(Path(folder) / "claims" / f"{rid}.json") or {}).get("token")
+
+
+def _young(path: Path) -> bool:
+    """An unreadable lock or claim (being rewritten) counts as live while it is recent."""
+    try:
+        return time.time() - path.stat().st_mtime < STALE_S
+    except FileNotFoundError:
+        return False
 
 
 def _lock_alive(drivers: Path, holder: dict[str, Any], now: float | None = None) -> bool:
@@ -86,7 +101,7 @@ def _lock_alive(drivers: Path, holder: dict[str, Any], now: float | None = None)
     current = _read(lock) if holder.get("lock") else None
     if not current or current.get("token") != holder.get("token"):
         return False  # its lock is gone or belongs to a later driver
-    if current.get("host") == _HOST and not _pid_alive(int(current.get("pid", -1))):
+    if current.get("host") == _HOST and not pid_alive(int(current.get("pid", -1))):
         return False
     try:
         age = (now or time.time()) - lock.stat().st_mtime
@@ -132,6 +147,9 @@ class DriverLock:
                        "started": utc_now()}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        #: set when another driver took this lock over (this one was judged gone: paused
+        #: for longer than STALE_S, or its host's clock far behind): it must stop
+        self.lost = threading.Event()
 
     def acquire(self) -> None:
         self.drivers.mkdir(parents=True, exist_ok=True)
@@ -142,7 +160,8 @@ class DriverLock:
             other = _read(self.path)
             if other is None:
                 continue
-            if other and _lock_alive(self.drivers, other):
+            if (other and _lock_alive(self.drivers, other)) or (other == {} and
+                                                                 _young(self.path)):
                 raise FolderError([
                     f"{self.folder}: another sweep is running shard {other.get('shard')} "
                     f"on this folder (process {other.get('pid')} on {other.get('host')}, "
@@ -160,10 +179,18 @@ class DriverLock:
 
     def _beat(self) -> None:
         while not self._stop.wait(HEARTBEAT_S):
+            if self.taken_over():
+                self.lost.set()  # never renew another driver's heartbeat
+                return
             try:
                 os.utime(self.path)
             except OSError:  # the folder went away: the sweep will fail on its next write
                 pass
+
+    def taken_over(self) -> bool:
+        """True when the lock file is no longer this driver's (another took it over)."""
+        current = _read(self.path)
+        return current is not None and current != {} and current.get("token") != self.token
 
     def others_alive(self) -> bool:
         """True when another driver (of any shard) is live on this folder."""
@@ -213,12 +240,18 @@ class Claims:
                     return False
             elif holder.get("token") == self.lock.token:
                 pass  # already mine
-            elif holder and _lock_alive(self.lock.drivers, holder):
+            elif (holder and _lock_alive(self.lock.drivers, holder)) or (holder == {} and
+                                                                         _young(path)):
                 return False
             elif not _take_over(path, holder, self._text, self.lock.token.replace(":", "-")):
                 return False
         self.mine.add(rid)
         return True
+
+    def holds(self, rid: str) -> bool:
+        """True when the claim file of run ``rid`` is this driver's now (read again: a claim
+        may have been taken over). Anything that deletes a run's files asks this first."""
+        return claim_token(self.lock.folder, rid) == self.lock.token
 
     def held_elsewhere(self, rid: str) -> bool:
         """True when a live driver other than this one claims run ``rid``."""

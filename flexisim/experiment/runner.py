@@ -35,7 +35,7 @@ import pyarrow as pa
 
 from flexisim.errors import FolderError
 from flexisim.experiment.analysis import known_outcomes
-from flexisim.experiment.claims import Claims, DriverLock
+from flexisim.experiment.claims import STALE_S, Claims, DriverLock, claim_token
 from flexisim.experiment.compact import compact, is_compacted
 from flexisim.experiment.definition import Experiment, load_experiment, split_calibration
 from flexisim.experiment.design import Design, build_design, run_seeds
@@ -121,6 +121,9 @@ class StoreSink:
 
     out: str
     schema: pa.Schema
+    #: the driver's lock token: what the worker deletes after a failed write, it deletes only
+    #: while the run's claim is still its driver's (another may have taken it over)
+    token: str = ""
 
     def __call__(self, result: RunResult) -> dict[str, Any]:
         out, key = Path(self.out), result.spec.key
@@ -140,7 +143,8 @@ class StoreSink:
                     status, error = "failed", _error_text(exc)
             kept = commit_record(out, self.schema, result.spec, status, error, result)
         except OSError as exc:  # a full disk is not the run's failure: record nothing
-            ResultStore(out).discard_uncommitted(key["run_id"])
+            if claim_token(out, key["run_id"]) == self.token:
+                ResultStore(out).discard_uncommitted(key["run_id"])
             raise StoreWriteError.from_os_error(out, key["run_id"], exc) from None
         return {"run_id": key["run_id"], "status": status, "error": error,
                 "wall_time_s": result.wall_time_s, "kept_earlier": kept}
@@ -334,7 +338,12 @@ def _sweep(experiment: Experiment, design: Design, seeds: np.ndarray, store: Res
     done = store.finished()
     redo = store.failed() if retry_failed else set()
     done -= redo
-    store.remove_partial(busy=claims.held_elsewhere)
+    for rid in store.orphans():  # parts of runs cut off while being written
+        if claims.take(rid):  # else a live driver is writing them now
+            try:
+                store.discard_uncommitted(rid)
+            finally:
+                claims.release(rid)
     total = len(design) * experiment.replications
     mine = {run_id(p, r) for p in range(len(design)) for r in range(experiment.replications)
             if in_shard(p * experiment.replications + r, shard)}
@@ -356,11 +365,19 @@ def _sweep(experiment: Experiment, design: Design, seeds: np.ndarray, store: Res
     def claimed(specs: Iterator[RunSpec]) -> Iterator[RunSpec]:
         for spec in specs:
             rid = spec.key["run_id"]
+            if claims.lock.lost.is_set():
+                raise FolderError([
+                    f"{folder}: another driver took over this driver's lock (this one was "
+                    f"judged gone: stopped for more than {STALE_S:.0f} s?); it stops here, "
+                    "its finished runs are kept; the other driver goes on"])
             if not claims.take(rid):
                 report.busy += 1
                 continue
-            if store.committed(rid):
-                if rid not in redo:  # finished by another driver since this one started
+            status = store.status(rid)  # read again under the claim
+            if status is not None:
+                if rid not in redo or status != "failed":
+                    # finished by another driver since this one started (or, by another
+                    # --retry-failed driver, run again already)
                     claims.release(rid)
                     report.skipped += 1
                     continue
@@ -368,12 +385,12 @@ def _sweep(experiment: Experiment, design: Design, seeds: np.ndarray, store: Res
             yield spec
 
     specs = claimed(_specs(experiment, design, seeds, done, shard))
-    sink = StoreSink(str(folder), schema)
+    sink = StoreSink(str(folder), schema, claims.lock.token)
     stop: StoreWriteError | None = None
     try:
         for item in map_runs(specs, executor, sink=sink, max_pending=limit):
             try:
-                stop = _collect(item, report, folder, schema)
+                stop = _collect(item, report, folder, schema, claims)
             finally:
                 claims.release(item.spec.key["run_id"])
             bar.update(report)
@@ -404,7 +421,7 @@ def _crash(error: BaseException) -> str | None:
 
 
 def _collect(item: Done, report: SweepReport, folder: Path,
-             schema: pa.Schema) -> StoreWriteError | None:
+             schema: pa.Schema, claims: Claims) -> StoreWriteError | None:
     """Count a finished task; record a crashed run as failed; a folder error stops the sweep."""
     if item.error is not None:
         if isinstance(item.error, StoreWriteError):
@@ -416,6 +433,9 @@ def _collect(item: Done, report: SweepReport, folder: Path,
             report.errors.append(f"{type(item.error).__name__}: {item.error}")
             return None
         rid = item.spec.key["run_id"]
+        if not claims.holds(rid):  # another driver took the run over: it records it
+            report.lost += 1
+            return None
         ResultStore(folder).discard_uncommitted(rid)  # what it wrote before it died
         try:
             commit_record(folder, schema, item.spec, "failed", cause)

@@ -40,6 +40,8 @@ from __future__ import annotations
 import errno
 import json
 import os
+import socket
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -57,6 +59,33 @@ __all__ = ["DATASETS", "RUN_TAIL", "FolderError", "ResultStore", "StoreWriteErro
 
 DATASETS = ("runs", "timeseries", "summary")
 _TMP_PREFIX = ".tmp-"
+#: this host, in temporary files' names: ``.tmp-<host>~<pid>~<random>~<name>`` says who writes
+#: it, so that a cleanup removes only the files of writers that are gone (a host name has no
+#: "~")
+_HOST = socket.gethostname()
+#: age (s) after which any temporary file is an abandoned one, whoever wrote it (the same
+#: bound as a driver's lock, flexisim.experiment.claims.STALE_S)
+_TMP_STALE_S = 120.0
+
+
+def abandoned(tmp: Path, now: float | None = None) -> bool:
+    """Whether the temporary file ``tmp`` was left by a writer that is gone: a process of
+    this host that no longer exists, or any file older than :data:`_TMP_STALE_S`."""
+    host, named, rest = tmp.name[len(_TMP_PREFIX):].partition("~")
+    if not named:  # no writer in its name: left by an older flexisim, which cannot be
+        return True  # running here (a folder refuses other code)
+    pid = rest.partition("~")[0]
+    if host == _HOST and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            pass
+    try:
+        return (now or time.time()) - tmp.stat().st_mtime > _TMP_STALE_S
+    except FileNotFoundError:
+        return False
 _IDENTITY = "experiment.json"
 #: names of a results folder's own bookkeeping (left by a killed driver: not results)
 _BOOKKEEPING = ("drivers", "claims", "compact", *DATASETS)
@@ -131,7 +160,8 @@ def atomic_write(path: Path, write: Callable[[Path], None], *, overwrite: bool =
     flushing, for files that need not survive a power cut). On any error the temporary
     file is removed.
     """
-    tmp = path.with_name(f"{_TMP_PREFIX}{path.stem}-{uuid.uuid4().hex[:8]}{path.suffix}")
+    tmp = path.with_name(f"{_TMP_PREFIX}{_HOST}~{os.getpid()}~{uuid.uuid4().hex[:8]}~"
+                         f"{path.name}")
     try:
         write(tmp)
         if durable:
@@ -258,9 +288,12 @@ class ResultStore:
         for name in DATASETS:
             (f / name).mkdir(exist_ok=True)
         if alone:
+            # a driver starting at the same moment may be writing one right now: only those
+            # whose writer is gone
             for sub in ("", *_BOOKKEEPING):
                 for tmp in (f / sub).glob(_TMP_PREFIX + "*"):
-                    tmp.unlink(missing_ok=True)
+                    if abandoned(tmp):
+                        tmp.unlink(missing_ok=True)
 
     # ------------------------------------------------------------------ contents
     def finished(self) -> set[str]:
@@ -287,15 +320,27 @@ class ResultStore:
         """The design points table."""
         return pd.read_parquet(self.folder / "points.parquet")
 
-    def remove_partial(self, busy: Callable[[str], bool] = lambda rid: False) -> None:
-        """Delete timeseries/summary parts of runs that never committed (no ``runs`` part)
-        and that no live driver is running (``busy(run id)``)."""
+    def orphans(self) -> set[str]:
+        """Ids of runs with timeseries or summary parts but no record: cut off while being
+        written, or being written now by another driver (delete them only under the run's
+        claim, and only after :meth:`committed` says no again)."""
         done = self.finished()
+        found = set()
         for name in ("timeseries", "summary"):
             for part in (self.folder / name).glob("part-*.parquet"):
                 rid = part.name[len("part-"):-len(".parquet")]
-                if rid not in done and not busy(rid):
-                    part.unlink(missing_ok=True)
+                if rid not in done:
+                    found.add(rid)
+        return found
+
+    def status(self, rid: str) -> str | None:
+        """The recorded status of run ``rid`` (``ok``/``failed``), None when not recorded."""
+        try:
+            table = pq.read_table(self.folder / "runs" / f"part-{rid}.parquet",
+                                  columns=["status"])
+        except FileNotFoundError:
+            return None
+        return str(table.column("status")[0].as_py())
 
     def committed(self, rid: str) -> bool:
         """True when run ``rid`` has its record (it is done)."""
@@ -307,9 +352,14 @@ class ResultStore:
             (self.folder / name / f"part-{rid}.parquet").unlink(missing_ok=True)
 
     def discard_uncommitted(self, rid: str) -> None:
-        """Delete run ``rid``'s timeseries and summary parts unless the run is committed."""
-        if not self.committed(rid):
-            self.discard(rid)
+        """Delete run ``rid``'s timeseries and summary parts unless the run is committed.
+
+        Never its record: call it only under the run's claim (another driver that took the
+        claim over may be writing the same parts, and must find its record in place)."""
+        for name in ("timeseries", "summary"):
+            if self.committed(rid):
+                return
+            (self.folder / name / f"part-{rid}.parquet").unlink(missing_ok=True)
 
 
 def _identity(experiment: Experiment, points_hash: str) -> dict[str, Any]:

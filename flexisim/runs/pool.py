@@ -253,18 +253,22 @@ class WorkerPool(cf.Executor):
         for slot in self._slots:
             if slot.task is not None or not slot.process.is_alive():
                 continue
-            with self._lock:
-                if not self._queue:
-                    return
-                future, task = self._queue.popleft()
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                slot.conn.send(task)
-            except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable argument
-                future.set_exception(exc)
-                continue
-            slot.task = (future, task)
+            # until this idle slot has a task or the queue is empty: a cancelled future or an
+            # unsendable task must not leave it idle (with no slot busy, nothing would wake
+            # the dispatcher again and the queue would wait for ever)
+            while slot.task is None:
+                with self._lock:
+                    if not self._queue:
+                        return
+                    future, task = self._queue.popleft()
+                if not future.set_running_or_notify_cancel():
+                    continue
+                try:
+                    slot.conn.send(task)
+                except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable argument
+                    future.set_exception(exc)
+                    continue
+                slot.task = (future, task)
 
     def _replace(self, slot: _Slot, failures: int) -> None:
         slot.process.join()
