@@ -59,10 +59,17 @@ def test_mesa_batch_run_iterations_give_distinct_runs():
 
 
 def test_plain_solaraviz_resets_a_flexiwork_model():
-    """Mesa's Reset re-creates the model with a Scenario object of Mesa's own."""
+    """Mesa's Reset re-creates the model with a Scenario object of Mesa's own. The
+    dashboard imported in the same process (its translated Mesa card) must not change it."""
     import ipyvuetify as v
     import solara
     from mesa.visualization import SolaraViz
+
+    import flexisim.dashboard.page  # noqa: F401 - registers the dashboard's parameter panel
+    from flexisim.dashboard import i18n, mesa_i18n
+
+    mesa_i18n.install()  # what the dashboard's page does (for the rest of this process)
+    i18n.language.set("en")  # Mesa's labels, as the patched module shows them in English
 
     model = FlexiworkModel(scenario="permenpan_4_2025", n_asn=600, rng=1)
     page = SolaraViz(model, components=[], model_params={"n_asn": 600})
@@ -75,6 +82,7 @@ def test_plain_solaraviz_resets_a_flexiwork_model():
         assert "Error" not in alerts and "Traceback" not in alerts, alerts
     finally:
         rc.close()
+        i18n.language.set(i18n.DEFAULT_LANGUAGE)
 
 
 def test_office_only_gives_exactly_zero_change_and_uptake():

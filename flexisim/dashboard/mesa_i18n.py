@@ -76,7 +76,10 @@ def _ParametersCard(title: Any = None, children: list[Any] | None = None,
     extra = []
     for child in children:
         args = getattr(child, "args", ())
-        if parameters_panel is not None and len(args) >= 2 and isinstance(args[1], dict):
+        # our page's parameters carry the session's settings; another SolaraViz in the same
+        # process (a plain one over FlexiworkModel, a notebook's) keeps Mesa's card as it is
+        if parameters_panel is not None and len(args) >= 2 and isinstance(args[1], dict) \
+                and "settings" in args[1]:
             extra.append(parameters_panel(args[0], args[1]))
             break
     return solara.Card(_tr(title), children=[*extra, *children], **kwargs)
