@@ -115,10 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "name = value lines (default: flexisim/data/calibration.toml)")
 
     from flexisim.experiment.cli import add_parsers  # sweep, analyze
+    from flexisim.launch import add_parser as add_dashboard  # dashboard
     from flexisim.validation.cli import add_parsers as add_validation  # validate-model, calibrate
 
     add_parsers(sub)
     add_validation(sub)
+    add_dashboard(sub)
     return parser
 
 
@@ -408,21 +410,27 @@ def cmd_validate_model(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from importlib import resources
-
+    from flexisim.validation.cli import calibration_target
     from flexisim.validation.cli import cmd_calibrate as calibrate
 
-    target = Path(str(resources.files("flexisim.data").joinpath("calibration.toml")))
+    target = calibration_target(args.out)
     if args.write:  # where --write stores the fitted values, checked before the fit
         outputs.check_location(target, folder=False)
     with outputs.disk_full_reported(target):
         return calibrate(args)
 
 
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from flexisim.launch import cmd_dashboard as dashboard
+
+    return dashboard(args)
+
+
 COMMANDS = {"scenarios": cmd_scenarios, "validate": cmd_validate, "run": cmd_run,
             "explain": cmd_explain,
             "sweep": cmd_sweep, "analyze": cmd_analyze,
-            "validate-model": cmd_validate_model, "calibrate": cmd_calibrate}
+            "validate-model": cmd_validate_model, "calibrate": cmd_calibrate,
+            "dashboard": cmd_dashboard}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

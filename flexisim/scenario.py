@@ -61,6 +61,7 @@ from typing import Any
 import numpy as np
 
 from flexisim.errors import MAX_SHOWN, MAX_SOURCE, ScenarioError, format_where, safe_text
+from flexisim.locations import data_folder, locations
 
 __all__ = [
     "DEFAULTS",
@@ -720,17 +721,12 @@ def scenarios_dir() -> Path:
     Returns
     -------
     Path
-        ``$FLEXISIM_SCENARIOS`` if set and non-empty; else the repository's
-        ``scenarios/`` folder beside the package, if it exists; else
-        ``./scenarios`` under the current directory.
+        ``$FLEXISIM_SCENARIOS`` if set and non-empty; else the first existing of
+        ``./scenarios`` under the current directory, the repository's ``scenarios/``
+        folder beside the package (a source checkout) and the copy installed with the
+        package; else ``./scenarios`` (see :mod:`flexisim.locations`).
     """
-    env = os.environ.get("FLEXISIM_SCENARIOS")
-    if env:
-        return Path(env)
-    beside = Path(__file__).resolve().parents[1] / "scenarios"
-    if beside.is_dir():
-        return beside
-    return Path.cwd() / "scenarios"
+    return data_folder("scenarios").path
 
 
 def is_file(path: Path) -> bool:
@@ -756,6 +752,18 @@ def _available() -> str:
     if not names:
         return f"no scenario files in {display_path(folder)}"
     return "available scenarios: " + ", ".join(names)
+
+
+def _not_found() -> str:
+    """The message for a scenario name that is no file: what exists, and where it looked."""
+    where = data_folder("scenarios")
+    names = sorted(p.stem for p in where.path.glob("*.toml") if p.is_file())
+    if not names:
+        looked = "; ".join(f"{display_path(loc.path)} ({loc.source})"
+                           for loc in locations("scenarios"))
+        return f"file not found (no scenario files; looked in {looked})"
+    return (f"file not found (available scenarios: {', '.join(names)}; looked in "
+            f"{display_path(where.path)}, {where.source})")
 
 
 #: deepest nesting of tables and arrays a scenario or experiment file may use (real files
@@ -1164,7 +1172,7 @@ def load_scenario(
         spec = DEFAULT_SCENARIO
     path = _locate(spec)
     if path is None:
-        raise ScenarioError([format_where(str(spec), None, f"file not found ({_available()})")])
+        raise ScenarioError([format_where(str(spec), None, _not_found())])
     in_dir = not is_file(Path(spec))
     shown = display_path(path) if in_dir else str(spec)
     return _load_path(path, shown, overrides)

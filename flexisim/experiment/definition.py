@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from flexisim.errors import ExperimentError, format_where, safe_text
+from flexisim.locations import data_folder
 from flexisim.scenario import (
     LEVERS,
     Lever,
@@ -315,9 +316,11 @@ class Experiment:
 
 
 def experiments_dir() -> Path:
-    """The repository's ``experiments/`` folder (beside the package), else ``./experiments``."""
-    beside = Path(__file__).resolve().parents[2] / "experiments"
-    return beside if beside.is_dir() else Path.cwd() / "experiments"
+    """Folder of the named experiments: ``$FLEXISIM_EXPERIMENTS`` if set and non-empty; else
+    the first existing of ``./experiments``, the repository's folder beside the package (a
+    source checkout) and the copy installed with the package; else ``./experiments`` (see
+    :mod:`flexisim.locations`)."""
+    return data_folder("experiments").path
 
 
 def _locate(spec: str | Path) -> Path | None:
@@ -350,9 +353,12 @@ def load_experiment(spec: str | Path) -> Experiment:
     """
     path = _locate(spec)
     if path is None:
-        names = sorted(p.stem for p in experiments_dir().glob("*.toml"))
+        where = data_folder("experiments")
+        names = sorted(p.stem for p in where.path.glob("*.toml"))
         raise ExperimentError([format_where(str(spec), None, "file not found (available "
-                                            f"experiments: {', '.join(names) or 'none'})")])
+                                            f"experiments: {', '.join(names) or 'none'}; "
+                                            f"looked in {display_path(where.path)}, "
+                                            f"{where.source})")])
     shown = str(spec) if is_file(Path(spec)) else display_path(path)
     problems: list[str] = []
     doc = read_toml_file(path, shown, problems)

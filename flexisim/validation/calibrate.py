@@ -260,12 +260,14 @@ def _runs(targets: list[Target], replications: int, n_asn: int | None,
 
 
 def write_calibration(values: dict[str, float], targets_of: dict[str, str],
-                      path: Path | None = None) -> Path:
-    """Store fitted values in calibration.toml, keeping every comment; each fitted line's
-    comment starts with 'fitted by flexisim calibrate to <targets>'."""
+                      path: Path | None = None, base: Path | None = None) -> Path:
+    """Store fitted values in calibration.toml (or `path`), keeping every comment; each fitted
+    line's comment starts with 'fitted by flexisim calibrate to <targets>'. `base` is the
+    file whose text is updated (default: `path` itself), e.g. the installed calibration.toml
+    for a new file outside the package."""
     if path is None:
         path = Path(str(resources.files("flexisim.data").joinpath("calibration.toml")))
-    text = path.read_text(encoding="utf-8")
+    text = (base or path).read_text(encoding="utf-8")
     for name, value in values.items():
         pattern = re.compile(rf"^({re.escape(name)}\s*=\s*)([-+0-9.eE]+)(\s*)(#\s*)?(.*)$",
                              re.MULTILINE)

@@ -9,9 +9,35 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_parsers", "cmd_calibrate", "cmd_validate_model"]
+__all__ = ["add_parsers", "calibration_target", "cmd_calibrate", "cmd_validate_model",
+           "default_report"]
 
-_DOCS = Path(__file__).resolve().parents[2] / "docs" / "validation.md"
+
+def default_report() -> Path:
+    """Where ``validate-model`` writes its report by default: the source checkout's
+    ``docs/validation.md``; from an install (which must not write into site-packages),
+    ``validation/validation.md`` under the current directory."""
+    from flexisim.locations import source_checkout
+
+    root = source_checkout()
+    return root / "docs" / "validation.md" if root else Path("validation") / "validation.md"
+
+
+def calibration_target(out: Path | None = None) -> Path:
+    """Where ``calibrate --write`` stores the fitted values: `out` if given; else the source
+    checkout's ``flexisim/data/calibration.toml`` (what every run loads); from an install,
+    ``calibration.toml`` under the current directory (for ``--calibration FILE``)."""
+    from flexisim.locations import PACKAGE, source_checkout
+
+    if out is not None:
+        return out
+    if source_checkout() is not None:
+        return PACKAGE / "data" / "calibration.toml"
+    return Path("calibration.toml")
+
+
+_DEFAULTS = ("default: docs/validation.md in a source checkout, validation/validation.md "
+             "from an install")
 
 
 def _positive(text: str) -> int:
@@ -29,7 +55,8 @@ def add_parsers(sub: Any) -> None:
         "validate-model", help="run the validation experiments against published evidence",
         description="Run every validation experiment in experiments/validation/ with its "
         "replications, print target, band, model mean with 95%% interval and pass/fail, and "
-        "write docs/validation.md with one figure per target. Exit 0 when every target passes, "
+        "write docs/validation.md (from an install: validation/validation.md) with one figure "
+        "per target. Exit 0 when every target passes, "
         "1 when some fail (a finding, reported in the table), 2 on bad input.")
     p.add_argument("--only", metavar="IDS", help="comma-separated target ids, e.g. E1,O5")
     p.add_argument("--targets", type=Path, metavar="DIR",
@@ -43,7 +70,8 @@ def add_parsers(sub: Any) -> None:
                    help="worker processes (default: every core)")
     p.add_argument("--no-docs", action="store_true", help="print the table only")
     p.add_argument("--out", type=Path, metavar="FILE",
-                   help=f"report to write (default: {_DOCS.relative_to(_DOCS.parents[1])})")
+                   help=f"report to write ({_DEFAULTS}; figures in img/validation/ beside "
+                   "it)")
     p.add_argument("--skip-face", action="store_true",
                    help="leave out the face-validity experiment")
     p.add_argument("--skip-sensitivity", action="store_true",
@@ -59,7 +87,8 @@ def add_parsers(sub: Any) -> None:
         description="Fit each block of coefficients named by the 'calibrated' targets in "
         "experiments/validation/, in dependency order (docs/validation.md, 'Calibration'). "
         "Held-out targets are not used. Prints the fitted values; --write stores them in "
-        "flexisim/data/calibration.toml.")
+        "flexisim/data/calibration.toml in a source checkout, in ./calibration.toml from an "
+        "install (use it with --calibration), or in --out FILE.")
     p.add_argument("--replications", type=_positive, default=8, metavar="N",
                    help="runs per target and evaluation (default 8)")
     p.add_argument("--max-evaluations", type=_positive, default=40, metavar="N",
@@ -69,7 +98,11 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--workers", type=_positive, metavar="N",
                    help="worker processes (default: every core)")
     p.add_argument("--write", action="store_true",
-                   help="store the fitted values in flexisim/data/calibration.toml")
+                   help="store the fitted values (in flexisim/data/calibration.toml in a source "
+                   "checkout; in ./calibration.toml from an install)")
+    p.add_argument("--out", type=Path, metavar="FILE",
+                   help="with --write: the file to write instead (a complete calibration.toml "
+                   "with the fitted values)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
 
@@ -142,11 +175,11 @@ def cmd_validate_model(args: argparse.Namespace) -> int:
                        "verdict"]].round(3).to_string(index=False))
     wall = time.perf_counter() - start
     if not args.no_docs:
-        out = args.out or _DOCS
+        out = args.out or default_report()
         if not full:
             if args.out is None:
                 print("(a partial validation -- some targets, fewer than 20 runs, --reduced "
-                      "or --targets -- does not overwrite docs/validation.md; give --out FILE "
+                      f"or --targets -- does not overwrite {out}; give --out FILE "
                       "to write a report)", file=sys.stderr)
                 out = None
         if out is not None:
@@ -233,6 +266,16 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.write:
         targets_of = {n: ", ".join(t.id for t in b.targets) for b in result.blocks
                       for n in b.coefficients}
-        path = write_calibration(result.values, targets_of)
+        from importlib import resources
+
+        from flexisim.locations import source_checkout
+
+        path = calibration_target(args.out)
+        installed = resources.files("flexisim.data").joinpath("calibration.toml")
+        base = path if path.exists() else Path(str(installed))
+        path = write_calibration(result.values, targets_of, path=path, base=base)
         print(f"written: {path}")
+        if source_checkout() is None or args.out is not None:
+            print(f"(runs use it with --calibration {path}; the installed calibration is "
+                  "unchanged)")
     return 0

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from flexisim.errors import InputError, TargetError
+from flexisim.locations import locations
 from flexisim.params import calibration_defaults
 from flexisim.scenario import (
     Scenario,
@@ -45,8 +46,14 @@ _TABLES = ("levers", "contrast", "setting_calibration", "measure_options")
 
 
 def validation_dir() -> Path:
-    """``experiments/validation/`` of the source tree."""
-    return Path(__file__).resolve().parents[2] / "experiments" / "validation"
+    """The validation targets: ``validation/`` in the first experiments folder that has one,
+    in the lookup order of :mod:`flexisim.locations` (``$FLEXISIM_EXPERIMENTS``,
+    ``./experiments``, the source checkout's ``experiments/``, the copy installed with the
+    package); else ``./experiments/validation``."""
+    for location in locations("experiments"):
+        if (location.path / "validation").is_dir():
+            return location.path / "validation"
+    return Path.cwd() / "experiments" / "validation"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,70 @@
+"""``flexisim dashboard``: serve the workshop dashboard from an install (no ``app.py`` needed).
+
+Runs ``solara run flexisim.dashboard_app`` (the module, not a file path: run as a file, Solara
+would put the package's own folder on ``sys.path``) in production mode, on 127.0.0.1 unless
+told otherwise, without Solara's version check or usage telemetry. The process is replaced by
+Solara's (on POSIX), so Ctrl-C or a signal stops the server itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import subprocess
+import sys
+from typing import Any
+
+__all__ = ["APP_MODULE", "add_parser", "cmd_dashboard", "solara_command"]
+
+#: the importable app module Solara serves
+APP_MODULE = "flexisim.dashboard_app"
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port (0-65535; 0: any free port)")
+    return value
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "dashboard", help="serve the workshop dashboard in the browser (Solara)",
+        description="Serve the workshop dashboard (README, 'Workshop dashboard') with Solara in "
+        "production mode, offline: no version check, no telemetry. Open the address it prints; "
+        "Ctrl-C stops it.")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 "
+                   "for a room's network)")
+    p.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
+    p.add_argument("--open", action="store_true", help="open the page in a browser")
+
+
+def solara_command(host: str, port: int, open_browser: bool = False) -> list[str]:
+    """The command line that serves the dashboard."""
+    return [sys.executable, "-m", "solara", "run", APP_MODULE, "--host", host,
+            "--port", str(port), "--production", "--no-check-version",
+            "--open" if open_browser else "--no-open"]
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from flexisim.errors import UsageError
+
+    if importlib.util.find_spec("solara") is None:
+        raise UsageError(["dashboard: Solara is not installed in this Python "
+                          f"({sys.executable}); install flexisim with its dependencies"])
+    command = solara_command(args.host, args.port, args.open)
+    env = dict(os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False")
+    print(f"flexisim dashboard: http://{args.host}:{args.port}/ (Ctrl-C stops it)",
+          file=sys.stderr, flush=True)
+    if os.name == "posix":
+        sys.stdout.flush()
+        os.execve(sys.executable, command, env)  # does not return
+    try:
+        return subprocess.run(command, env=env, check=False).returncode
+    except KeyboardInterrupt:
+        return 130
