@@ -134,3 +134,12 @@ def test_dashboard_command_line():
     assert command[1:5] == ["-m", "solara", "run", "flexisim.dashboard_app"]
     assert {"--production", "--no-check-version", "--no-open"} <= set(command)
     assert command[command.index("--port") + 1] == "9000"
+
+
+def test_report_names_targets_in_an_install(installed, tmp_path):
+    from flexisim.validation.report import _shown, code_version
+
+    assert code_version().endswith(", installed (no commit)")
+    shipped = installed / "experiments" / "validation" / "e1_bloom_wfh.toml"
+    assert _shown(shipped) == "experiments/validation/e1_bloom_wfh.toml"
+    assert _shown(tmp_path / "mine" / "x.toml") == str(tmp_path / "mine" / "x.toml")

@@ -27,7 +27,12 @@ _OUTCOME_LABEL = {"performance_change_pct": "performance vs office-only (%)",
 def code_version() -> str:
     """flexisim version and git commit of the code that ran (``-dirty``: uncommitted edits)."""
     from flexisim import __version__
+    from flexisim.locations import source_checkout
 
+    # an install has no commit of its own: git would describe whatever repository the
+    # environment happens to sit in
+    if source_checkout() is None:
+        return f"flexisim {__version__}, installed (no commit)"
     try:
         out = subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=7"],
                              capture_output=True, text=True, cwd=Path(__file__).parent,
@@ -207,7 +212,7 @@ def write_report(targets: Sequence[Target], runs: pd.DataFrame, summary: pd.Data
         row = by_id.loc[t.id]
         figure = img / f"{t.id}.png"
         target_figure(t, values, row, figure)
-        file = t.path.relative_to(validation_dir().parents[1]) if t.path else t.id
+        file = _shown(t.path) if t.path else t.id
         verdict = "inside" if row["pass"] else "**outside**"
         lines += [
             f"### {t.id} -- {t.title}",
@@ -287,6 +292,15 @@ def write_report(targets: Sequence[Target], runs: pd.DataFrame, summary: pd.Data
                  lambda tmp: tmp.write_text(runs.to_csv(index=False), encoding="utf-8"))
     atomic_write(out, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     return out
+
+
+def _shown(path: Path) -> str:
+    """A target file as the report names it: ``experiments/validation/<file>`` for the shipped
+    targets (in a checkout or an install), else its path."""
+    try:
+        return str(path.relative_to(validation_dir().parents[1]))
+    except ValueError:  # --targets DIR elsewhere
+        return str(path)
 
 
 def _notes() -> dict[str, str]:
