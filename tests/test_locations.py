@@ -143,3 +143,11 @@ def test_report_names_targets_in_an_install(installed, tmp_path):
     shipped = installed / "experiments" / "validation" / "e1_bloom_wfh.toml"
     assert _shown(shipped) == "experiments/validation/e1_bloom_wfh.toml"
     assert _shown(tmp_path / "mine" / "x.toml") == str(tmp_path / "mine" / "x.toml")
+
+
+@pytest.mark.parametrize("port", ["0", "70000", "http"])
+def test_dashboard_refuses_a_bad_port(port, capsys):
+    from flexisim.cli import main
+
+    assert main(["dashboard", "--port", port]) == 2
+    assert "argument --port:" in capsys.readouterr().err
