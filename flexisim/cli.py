@@ -130,9 +130,11 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     if not scenarios:
         print("no scenario files found", file=sys.stderr)
         return EXIT_USAGE
-    width = max(len(s.name) for s in scenarios)
-    for s in scenarios:
-        print(f"{s.name:<{width}}  {s.description}")
+    # names and descriptions come from files: escape codes and huge texts are shown safely
+    names = [safe_text(s.name) for s in scenarios]
+    width = max(len(name) for name in names)
+    for name, s in zip(names, scenarios, strict=True):
+        print(f"{name:<{width}}  {safe_text(s.description, MAX_SOURCE)}")
     return 0
 
 

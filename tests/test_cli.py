@@ -37,6 +37,20 @@ def test_scenarios_lists_every_file_with_a_description(capsys):
     assert all(len(line.split(maxsplit=1)) == 2 for line in out)  # each has a description
 
 
+def test_scenarios_shows_a_files_description_safely(tmp_path, monkeypatch, capsys):
+    # a description is a file's text: escape codes must not reach the terminal, and a huge
+    # one is cut with its length shown
+    (tmp_path / "hostile.toml").write_text(
+        'description = "red \\u001b[31m alert"\n')
+    (tmp_path / "long.toml").write_text(f'description = "{"d" * 5000}"\n')
+    monkeypatch.setenv("FLEXISIM_SCENARIOS", str(tmp_path))
+    assert main(["scenarios"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\\x1b[31m" in out
+    long_line = next(line for line in out.splitlines() if line.startswith("long"))
+    assert len(long_line) < 400 and "5,000 characters" in long_line
+
+
 # ------------------------------------------------------------------------ validate
 def test_validate_good_file(capsys):
     assert main(["validate", str(scenarios_dir() / "trust_but_verify.toml")]) == 0
