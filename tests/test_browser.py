@@ -395,6 +395,27 @@ def test_each_chart_exports_its_picture_and_its_data(page: Any, img: Path) -> No
     (img / "dashboard-export.png").write_bytes(png)
 
 
+def test_the_comparison_downloads_as_a_results_folder_in_the_browser(
+        page: Any, tmp_path: Path) -> None:
+    # the button in a real browser: the zip arrives, unpacks into one results folder per Run
+    # press and `flexisim analyze` accepts it (its contents: tests/test_dashboard.py)
+    import zipfile
+
+    from flexisim.cli import main
+
+    _run_short_comparison(page)
+    button = page.locator(".compare-download").get_by_text("Unduh folder hasil")
+    with page.expect_download() as download:
+        button.click()
+    assert download.value.suggested_filename == "flexisim-comparison-results.zip"
+    with zipfile.ZipFile(download.value.path()) as archive:
+        archive.extractall(tmp_path)
+    folders = [p.name for p in tmp_path.iterdir()]
+    assert folders == ["runs_1-2"]
+    assert main(["analyze", str(tmp_path / "runs_1-2")]) == 0
+    assert (tmp_path / "runs_1-2" / "analysis" / "bands.csv").is_file()
+
+
 #: JavaScript: the page's layout as boxes [left, top, right, bottom] (CSS pixels).
 LAYOUT_JS = """() => {
   const box = (el) => { const b = el.getBoundingClientRect();
