@@ -5,6 +5,11 @@ Works offline: ``solara-assets`` serves every front-end file from this machine.
 
 import os
 
+from flexisim.launch import require_dashboard
+
+# without the dashboard extra: one clear line, "install flexisim[dashboard]"
+require_dashboard()
+
 # reacton's fast renderer (upstream, opt-in): after a step only the charts and the week
 # counter are re-rendered, instead of the whole page being walked and every widget re-checked
 # (see docs/dashboard.md, "Speed"). Set before the first render; REACTON_FAST=0 in the

@@ -5,5 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source tools/venv.sh
+# the core is enough for `flexisim run` (no dashboard extra: README, "Workshop dashboard")
 ensure_venv ""
 exec .venv/bin/flexisim run "$@"

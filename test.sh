@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source tools/venv.sh
 # cluster: the Dask executor is tested too (tests/test_experiment*.py); ema: the EMA Workbench
-# round trip (tests/test_experiment.py::test_ema_workbench_round_trip)
-ensure_venv "dev,cluster,ema"
+# round trip (tests/test_experiment.py::test_ema_workbench_round_trip); dashboard: Solara and
+# Mesa's visualisation (tests/test_dashboard.py, tests/test_browser.py)
+ensure_venv "dev,cluster,ema,dashboard"
 # Browser tests (tests/test_browser.py) drive Debian's Chromium; install it when missing.
 if [ ! -x /usr/bin/chromium ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

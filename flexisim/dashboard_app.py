@@ -8,6 +8,11 @@ guard (docs/dashboard.md, "Memory"), and the first model's one-off costs paid at
 
 import os
 
+from flexisim.launch import require_dashboard
+
+# without the dashboard extra: one clear line, "install flexisim[dashboard]"
+require_dashboard()
+
 os.environ.setdefault("REACTON_FAST", "1")
 
 import solara.checks  # noqa: E402

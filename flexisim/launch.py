@@ -4,21 +4,58 @@ Runs ``solara run flexisim.dashboard_app`` (the module, not a file path: run as 
 would put the package's own folder on ``sys.path``) in production mode, on 127.0.0.1 unless
 told otherwise, without Solara's version check or usage telemetry. The process is replaced by
 Solara's (on POSIX), so Ctrl-C or a signal stops the server itself.
+
+The dashboard's packages (Solara, its offline assets, Mesa's visualisation) are the
+``dashboard`` extra, not core dependencies: :func:`require_dashboard` names what is missing
+and says ``install flexisim[dashboard]``; ``flexisim dashboard``, ``app.py`` and
+``flexisim.dashboard_app`` call it before importing any of them.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import importlib.metadata
 import os
 import subprocess
 import sys
 from typing import Any
 
-__all__ = ["APP_MODULE", "add_parser", "cmd_dashboard", "solara_command"]
+__all__ = ["APP_MODULE", "DASHBOARD_DISTRIBUTIONS", "DashboardMissing", "add_parser",
+           "cmd_dashboard", "missing_dashboard", "require_dashboard", "solara_command"]
 
 #: the importable app module Solara serves
 APP_MODULE = "flexisim.dashboard_app"
+
+#: the distributions of the ``dashboard`` extra (pyproject.toml) the dashboard imports:
+#: Solara and its offline front end, the Vue 2 widgets, Mesa's chart libraries (mesa[rec])
+DASHBOARD_DISTRIBUTIONS = ("solara", "solara-assets", "ipyvue", "ipyvuetify", "altair")
+
+#: the one line that says what to do
+INSTALL_HINT = ('install flexisim[dashboard] (pip install "flexisim[dashboard]", or '
+                'pip install -e ".[dashboard]" in a checkout)')
+
+
+class DashboardMissing(ImportError):
+    """The dashboard's packages are not installed (an ImportError, so ``import app`` fails)."""
+
+
+def missing_dashboard() -> list[str]:
+    """The distributions of the dashboard extra not installed in this Python."""
+    missing = []
+    for name in DASHBOARD_DISTRIBUTIONS:
+        try:
+            importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            missing.append(name)
+    return missing
+
+
+def require_dashboard() -> None:
+    """Raise :class:`DashboardMissing` naming the missing packages, unless all are there."""
+    missing = missing_dashboard()
+    if missing:
+        raise DashboardMissing(f"the flexisim dashboard needs {', '.join(missing)}, not "
+                               f"installed in this Python ({sys.executable}): {INSTALL_HINT}")
 
 
 def _port(text: str) -> int:
@@ -54,9 +91,10 @@ def solara_command(host: str, port: int, open_browser: bool = False) -> list[str
 def cmd_dashboard(args: argparse.Namespace) -> int:
     from flexisim.errors import UsageError
 
-    if importlib.util.find_spec("solara") is None:
-        raise UsageError(["dashboard: Solara is not installed in this Python "
-                          f"({sys.executable}); install flexisim with its dependencies"])
+    try:
+        require_dashboard()
+    except DashboardMissing as exc:
+        raise UsageError([f"dashboard: {exc}"]) from None
     command = solara_command(args.host, args.port, args.open)
     env = dict(os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False")
     print(f"flexisim dashboard: http://{args.host}:{args.port}/ (Ctrl-C stops it)",

@@ -114,6 +114,16 @@ def test_wheel_runs_everything_from_an_empty_folder(tmp_path):
     assert packed == shipped, f"scenarios in the wheel differ: {sorted(packed ^ shipped)}"
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), "no LICENSE"
     assert "License-Expression: MIT" in metadata
+    # the dashboard's packages are the `dashboard` extra, not core dependencies
+    requires = [line.split(":", 1)[1].strip() for line in metadata.splitlines()
+                if line.startswith("Requires-Dist:")]
+    core = [r for r in requires if "extra ==" not in r]
+    dashboard = [r for r in requires if r.replace("'", '"').endswith('extra == "dashboard"')]
+    assert "Provides-Extra: dashboard" in metadata
+    assert any(r.startswith("mesa[network]") for r in core), core
+    assert not [r for r in core if r.startswith(("solara", "ipyvue", "mesa[rec]"))], core
+    for name in ("mesa[rec]", "solara==1.58.2", "solara-assets==1.58.2", "ipyvue", "ipyvuetify"):
+        assert any(r.replace(" ", "").startswith(name) for r in dashboard), (name, dashboard)
 
     # 2. a fresh venv: the wheel installed without dependencies, which come from the main
     #    venv's site-packages as a plain folder on sys.path (its .pth files, the editable
@@ -122,8 +132,11 @@ def test_wheel_runs_everything_from_an_empty_folder(tmp_path):
     _step("create the venv", [sys.executable, "-m", "venv", "--without-pip", str(venv)],
           cwd=tmp_path, env=base_env)
     python = venv / "bin" / "python"
+    # with the dashboard extra, as the README says for a workshop laptop (--no-deps: the
+    # extra's packages are the main venv's, checked below before the dashboard runs)
     _step("install the wheel", [sys.executable, "-m", "pip", "--python", str(python),
-                                "install", "--no-deps", "--no-index", "-q", str(wheel)],
+                                "install", "--no-deps", "--no-index", "-q",
+                                f"flexisim[dashboard] @ {wheel.as_uri()}"],
           cwd=tmp_path, env=base_env)
     site = Path(_step("find the venv's site-packages",
                       [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()"
@@ -188,7 +201,11 @@ def test_wheel_runs_everything_from_an_empty_folder(tmp_path):
     assert "8 runs done (0 failed)" in sweep.stdout + sweep.stderr
     assert (empty / "results" / "quick" / "experiment.toml").is_file()
 
-    # 5. the dashboard answers
+    # 5. the dashboard answers (its extra's packages are there)
+    extra = _step("the dashboard extra is installed", [str(python), "-c", (
+        "from flexisim.launch import missing_dashboard; print(missing_dashboard())")],
+        cwd=empty, env=env)
+    assert extra.stdout.strip() == "[]", extra.stdout
     port = _free_port()
     log = tmp_path / "dashboard.log"
     with log.open("w") as out:
