@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import json
 import math
 import os
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,10 @@ from flexisim.errors import MAX_SOURCE, InputError, UsageError, format_where, sa
 from flexisim.scenario import ScenarioError, list_scenarios, load_scenario
 
 EXIT_USAGE = 2
+
+#: True while :func:`main` runs as the ``flexisim`` command, a process of its own (called
+#: without an argument list); False when Python code calls it (the tests, a notebook)
+_PROCESS = False
 
 #: the files each command writes into its --out folder (all --force may replace)
 RUN_FILES = ("timeseries.csv", "summary.json", "scenario.toml", "overview.png")
@@ -173,8 +179,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     values = scenario.values
     out = args.out or _default_out(scenario.name, values["seed"])
 
-    from flexisim.plots import overview_figure, save_figure  # heavy imports once input is valid
-    from flexisim.runs import RunSpec, execute
+    with _heavy_imports():  # once the input is valid
+        from flexisim.plots import overview_figure, save_figure
+        from flexisim.runs import RunSpec, execute
 
     # checked before the work (and after the imports: an interrupted import leaves nothing)
     tmp = outputs.prepare(out, force=args.force, kind="run", files=RUN_FILES)
@@ -217,6 +224,27 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"\nResults in {out}/ (timeseries.csv, summary.json, overview.png, scenario.toml); "
               f"{steps} weeks in {elapsed:.1f} s")
     return 0
+
+
+@contextmanager
+def _heavy_imports() -> Iterator[None]:
+    """Around the imports of a command's heavy modules (pandas, matplotlib, mesa, numba).
+
+    In the command's own process (:data:`_PROCESS`) the cyclic garbage collector is off
+    while they load (their objects live as long as the process: each of its full passes over
+    a growing heap, three or four of them, found nothing to free), and what they made is
+    then frozen (:func:`gc.freeze`), so that later passes do not walk it again. Called from
+    Python, nothing changes.
+    """
+    if not _PROCESS or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.freeze()
 
 
 def _calibration(args: argparse.Namespace) -> dict[str, float]:
@@ -437,6 +465,8 @@ COMMANDS = {"scenarios": cmd_scenarios, "validate": cmd_validate, "run": cmd_run
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``flexisim`` command; returns the exit status."""
+    global _PROCESS
+    _PROCESS = argv is None
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
@@ -461,6 +491,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"a worker process died: {err}", file=sys.stderr)
         return 1
+    finally:
+        if _PROCESS:
+            # the process ends next: its heap need not be walked by the collector's last
+            # passes at exit (a third of a second after a run, for nothing to free; what
+            # must be closed is closed by then, and atexit handlers still run)
+            gc.freeze()
 
 
 if __name__ == "__main__":
