@@ -503,6 +503,12 @@ class FlexiworkModel(mesa.Model):
                         public_trust_start_counterfactual=cf_start),
         }
 
+    def _repr_html_(self) -> str:
+        """How a notebook shows the model (:func:`flexisim.display.model_html`)."""
+        from flexisim.display import model_html
+
+        return model_html(self)
+
     # ------------------------------------------------------------------ agent views
     def asn(self, row: int) -> ASN:
         """The civil servant in staff row ``row``, as a ``mesa.Agent`` view."""

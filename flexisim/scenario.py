@@ -625,6 +625,12 @@ class Scenario:
                       if n not in notes]
         return notes
 
+    def _repr_html_(self) -> str:
+        """How a notebook shows the scenario (:func:`flexisim.display.scenario_html`)."""
+        from flexisim.display import scenario_html
+
+        return scenario_html(self)
+
     def with_change(self, change: Any) -> Scenario:
         """A copy with one more entry at the end of its schedule (a
         :class:`flexisim.schedule.Change`, e.g. a lever moved mid-run on the dashboard)."""

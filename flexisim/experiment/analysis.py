@@ -130,6 +130,12 @@ class Results:
         specs = self.identity["spec"]["parameters"]
         return [Parameter.from_spec(n, specs[n]) for n in self.parameters]
 
+    def _repr_html_(self) -> str:
+        """How a notebook shows the results (:func:`flexisim.display.results_html`)."""
+        from flexisim.display import results_html
+
+        return results_html(self)
+
     def levels(self, name: str) -> list[Any]:
         """The values of a parameter in design order (factor levels in file order)."""
         spec = self.identity["spec"]["parameters"][name]

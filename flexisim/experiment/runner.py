@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from flexisim.display import in_jupyter_kernel
 from flexisim.errors import FolderError
 from flexisim.experiment.analysis import known_outcomes
 from flexisim.experiment.claims import STALE_S, Claims, DriverLock, claim_token
@@ -105,6 +106,12 @@ class SweepReport:
     def complete(self) -> bool:
         """True when every run of the experiment is recorded."""
         return self.skipped + self.done == self.total
+
+    def _repr_html_(self) -> str:
+        """How a notebook shows the report (:func:`flexisim.display.report_html`)."""
+        from flexisim.display import report_html
+
+        return report_html(self)
 
 
 # --------------------------------------------------------------------------- worker side
@@ -453,7 +460,8 @@ def _collect(item: Done, report: SweepReport, folder: Path,
 
 
 class _Progress:
-    """tqdm on a terminal; otherwise a plain log line every `interval` seconds."""
+    """A widget bar in a Jupyter kernel (``tqdm.auto``), tqdm on a terminal; otherwise a
+    plain log line every `interval` seconds."""
 
     def __init__(self, name: str, todo: int, skipped: int, enabled: bool,
                  interval: float = 30.0) -> None:
@@ -464,7 +472,11 @@ class _Progress:
         self.bar = None
         if not enabled:
             return
-        if sys.stderr.isatty():
+        if in_jupyter_kernel():  # a notebook: a widget (tqdm.auto falls back without ipywidgets)
+            from tqdm.auto import tqdm as auto_tqdm
+
+            self.bar = auto_tqdm(total=todo, unit="run", desc=name)
+        elif sys.stderr.isatty():
             from tqdm import tqdm
 
             self.bar = tqdm(total=todo, unit="run", desc=name, file=sys.stderr,
