@@ -51,3 +51,29 @@ class CrashingExecutor(cf.Executor):
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self.inner.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+class KilledWorker(Exception):
+    """Stands for ``distributed.KilledWorker`` (matched by name, as the runner does)."""
+
+
+def finish_then_lost(target: str, fn: Callable[..., Any], *args: Any) -> Any:
+    """Run the task; for run ``target`` then raise as Dask does when a finished task's result
+    died with its worker and every recomputation's worker died too."""
+    value = fn(*args)
+    if args[0].key["run_id"] == target:
+        raise KilledWorker(f"attempted to run task {target} on 2 different workers")
+    return value
+
+
+class LostResultExecutor(cf.Executor):
+    """Submits every task to ``inner``; run ``target`` commits, then is reported lost."""
+
+    def __init__(self, inner: cf.Executor, target: str) -> None:
+        self.inner, self.target = inner, target
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
+        return self.inner.submit(finish_then_lost, self.target, fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.inner.shutdown(wait=wait, cancel_futures=cancel_futures)

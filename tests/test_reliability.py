@@ -541,6 +541,23 @@ def test_a_run_that_kills_its_dask_worker_is_recorded_failed_after_dask_s_retrie
     assert_exactly_once(out, 4)
 
 
+def test_a_committed_run_that_dask_reports_killed_counts_as_done_not_failed(
+        tmp_path: Path) -> None:
+    """Dask recomputes a finished task whose result died with its worker; when that attempt's
+    worker dies too, the future says KilledWorker although the run's record is ``ok``: the
+    record stays, and the report counts what the folder holds (CI saw failed=2 for 1)."""
+    path, out = tiny(tmp_path, points=2, replications=1), tmp_path / "r"
+    pool = crashing.LostResultExecutor(SequentialExecutor(), "p000001-r000")
+    report = run_experiment(load_experiment(path), executor=pool, out=out, progress=False)
+    runs = pd.read_parquet(out / "runs").set_index("run_id")
+    assert (runs["status"] == "ok").all()
+    assert report.done == 2 and report.failed == 0 and report.complete
+    again = run_experiment(load_experiment(path), workers=1, out=out, progress=False,
+                           retry_failed=True)
+    assert again.done == report.failed == 0 and again.skipped == 2
+    assert_exactly_once(out, 2)
+
+
 @pytest.mark.slow
 def test_a_disconnected_dask_driver_s_queued_runs_are_cancelled(tmp_path: Path) -> None:
     """The scheduler forgets the tasks of a client that is gone: a killed driver leaves no

@@ -443,12 +443,17 @@ def _collect(item: Done, report: SweepReport, folder: Path,
         if not claims.holds(rid):  # another driver took the run over: it records it
             report.lost += 1
             return None
-        ResultStore(folder).discard_uncommitted(rid)  # what it wrote before it died
+        store = ResultStore(folder)
+        store.discard_uncommitted(rid)  # what it wrote before it died
         try:
-            commit_record(folder, schema, item.spec, "failed", cause)
+            kept = commit_record(folder, schema, item.spec, "failed", cause)
         except OSError as exc:
             return StoreWriteError.from_os_error(folder, rid, exc)
         record = {"run_id": rid, "status": "failed", "error": cause}
+        if kept:  # the run had finished and committed before a later attempt's worker died
+            # (Dask recomputes a finished task whose result died with its worker): the
+            # report counts what the folder holds
+            record["status"] = store.status(rid) or "failed"
     else:
         record = item.value
     report.done += 1
