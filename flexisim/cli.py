@@ -120,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="coefficient overrides: a preset name (trust_oecd) or a TOML file of "
                         "name = value lines (default: flexisim/data/calibration.toml)")
 
-    from flexisim.experiment.cli import add_parsers  # sweep, analyze
+    from flexisim.experiment.cli import add_parsers  # sweep, analyze, compact
     from flexisim.launch import add_parser as add_dashboard  # dashboard
     from flexisim.validation.cli import add_parsers as add_validation  # validate-model, calibrate
 
@@ -426,6 +426,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return analyze(args)
 
 
+def cmd_compact(args: argparse.Namespace) -> int:
+    from flexisim.experiment.cli import cmd_compact as compact
+
+    return compact(args)
+
+
 def cmd_validate_model(args: argparse.Namespace) -> int:
     from flexisim.validation.cli import cmd_validate_model as validate_model
 
@@ -458,7 +464,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 COMMANDS = {"scenarios": cmd_scenarios, "validate": cmd_validate, "run": cmd_run,
             "explain": cmd_explain,
-            "sweep": cmd_sweep, "analyze": cmd_analyze,
+            "sweep": cmd_sweep, "analyze": cmd_analyze, "compact": cmd_compact,
             "validate-model": cmd_validate_model, "calibrate": cmd_calibrate,
             "dashboard": cmd_dashboard}
 

@@ -130,3 +130,70 @@ def test_a_run_recorded_again_under_its_name_makes_the_compaction_stale(
     assert is_compacted(out)
     summary = read_dataset(out, "summary").set_index("run_id")
     assert summary.loc["p000000-r001", "performance_mean"] == 123.0
+
+
+# ------------------------------------------------------------------- flexisim compact DIR
+
+def test_flexisim_compact_makes_a_changed_folder_current_again(
+        experiment: Path, tmp_path: Path, capsys) -> None:
+    from flexisim.cli import main
+
+    out = tmp_path / "r"
+    run_experiment(load_experiment(experiment), workers=1, out=out, progress=False)
+    assert main(["compact", str(out)]) == 0
+    assert "is current: it holds the 4 of 4 recorded runs" in capsys.readouterr().err
+    (out / "summary" / "part-p000001-r000.parquet").unlink()
+    assert not is_compacted(out)
+    assert main(["compact", str(out)]) == 0
+    assert "compacted 4 of 4 recorded runs" in capsys.readouterr().err
+    assert is_compacted(out) and len(read_dataset(out, "summary")) == 3
+    assert (out / "summary").is_dir()  # the parts stay: they are the journal
+
+
+def test_flexisim_compact_compacts_an_unfinished_sweep_and_says_so(
+        experiment: Path, tmp_path: Path, capsys) -> None:
+    from flexisim.cli import main
+
+    out = tmp_path / "r"
+    run_experiment(load_experiment(experiment), workers=1, out=out, progress=False,
+                   shard=(1, 2))
+    assert main(["compact", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "compacted 2 of 4 recorded runs" in err and "2 runs missing" in err
+    assert is_compacted(out) and len(read_dataset(out, "runs")) == 2
+    # the rest of the sweep adds runs: stale, then the last run compacts the whole folder
+    run_experiment(load_experiment(experiment), workers=1, out=out, progress=False,
+                   shard=(2, 2))
+    assert is_compacted(out) and len(read_dataset(out, "runs")) == 4
+
+
+def test_flexisim_compact_refuses_what_is_not_a_results_folder(tmp_path: Path,
+                                                              capsys) -> None:
+    from flexisim.cli import main
+
+    (tmp_path / "thesis.txt").write_text("mine")
+    assert main(["compact", str(tmp_path)]) == 2
+    assert "not a flexisim results folder" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["thesis.txt"]  # nothing written
+    assert main(["compact", str(tmp_path / "missing")]) == 2
+
+
+def test_flexisim_compact_onto_a_read_only_file_system_is_exit_2_with_the_parts_kept(
+        experiment: Path, tmp_path: Path, capsys, monkeypatch) -> None:
+    import errno
+
+    from flexisim.cli import main
+    from flexisim.experiment import compact as compact_mod
+
+    out = tmp_path / "r"
+    run_experiment(load_experiment(experiment), workers=1, out=out, progress=False)
+    (out / "summary" / "part-p000001-r000.parquet").unlink()
+
+    def read_only(path, write, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(path))
+
+    monkeypatch.setattr(compact_mod, "atomic_write", read_only)
+    assert main(["compact", str(out)]) == 2
+    assert "cannot write: read-only file system" in capsys.readouterr().err
+    assert len(pd.read_parquet(out / "summary")) == 3
+    assert len(read_dataset(out, "summary")) == 3  # the parts are read meanwhile

@@ -1,4 +1,4 @@
-"""``flexisim sweep`` and ``flexisim analyze``: the experiment commands of the CLI.
+"""``flexisim sweep``, ``analyze`` and ``compact``: the experiment commands of the CLI.
 
 Registered by :mod:`flexisim.cli`; heavy modules (pandas, the model, Dask) are imported
 only once the input is known to be valid, so bad input fails fast and writes nothing.
@@ -7,6 +7,7 @@ only once the input is known to be valid, so bad input fails fast and writes not
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import math
 import os
@@ -16,11 +17,11 @@ from typing import Any
 
 from flexisim.experiment.definition import TRUST_OUTCOMES
 
-__all__ = ["add_parsers", "cmd_analyze", "cmd_sweep", "dask_executor"]
+__all__ = ["add_parsers", "cmd_analyze", "cmd_compact", "cmd_sweep", "dask_executor"]
 
 
 def add_parsers(sub: Any) -> None:
-    """Add the ``sweep`` and ``analyze`` subcommands to the ``flexisim`` parser."""
+    """Add the ``sweep``, ``analyze`` and ``compact`` subcommands to the ``flexisim`` parser."""
     p = sub.add_parser("sweep", help="run an experiment (many runs) into a results folder",
                        description="Run every missing run of an experiment. Running the "
                        "same command again resumes an interrupted sweep.")
@@ -53,6 +54,16 @@ def add_parsers(sub: Any) -> None:
                    help="what 'falls' means: the worst weekly gap to the office-only twin "
                    "(default), that gap at the end, or the fall since the policy started "
                    "(worst week or end; these include the drift both worlds share)")
+
+    p = sub.add_parser("compact", help="write a results folder's datasets as one file each "
+                       "into DIR/compact (with units and a data dictionary)",
+                       description="Compact the part files of a results folder into "
+                       "DIR/compact/: one Parquet file per dataset with units and descriptions, "
+                       "the regional outputs as a long table, a data dictionary. A sweep does "
+                       "this itself when its last run is recorded; use this after "
+                       "--retry-failed, parts deleted by hand, or for a sweep still unfinished. "
+                       "The parts stay: they are the journal a resume reads.")
+    p.add_argument("folder", type=Path, metavar="DIR", help="a results folder of `sweep`")
 
 
 def _parse_dask(spec: str) -> tuple[str, int | None]:
@@ -227,4 +238,46 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         raise UsageError([str(exc)]) from None
     print(written[0].read_text(), end="")
     print(f"written to {written[0].parent}/")
+    return 0
+
+
+def cmd_compact(args: argparse.Namespace) -> int:
+    """Compact a results folder's parts into DIR/compact/ (exit 0; 2 on a bad folder)."""
+    from flexisim.errors import UsageError
+    from flexisim.experiment.compact import COMPACT, compact, is_compacted
+    from flexisim.experiment.store import ResultStore
+
+    folder: Path = args.folder
+    store = ResultStore(folder)
+    if not (folder / "experiment.json").is_file():
+        raise UsageError([f"{folder}: not a flexisim results folder (no experiment.json; "
+                          "run `flexisim sweep` first)"])
+    recorded = len(store.finished())
+    if recorded == 0:
+        raise UsageError([f"{folder}: no run is recorded yet: nothing to compact"])
+    identity = store.identity() or {}
+    replications = identity.get("spec", {}).get("replications")
+    try:
+        total = len(store.points()) * int(replications)
+    except (OSError, TypeError, ValueError):  # an older folder: the count is unknown
+        total = None
+    of = f" of {total}" if total is not None else ""
+    out = folder / COMPACT
+    if is_compacted(folder):
+        print(f"{out}/ is current: it holds the {recorded}{of} recorded runs", file=sys.stderr)
+        return 0
+    try:
+        compact(folder)
+    except OSError as exc:  # a full disk, a read-only folder: the parts are never touched
+        why = {errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded",
+               errno.EROFS: "read-only file system", errno.EACCES: "permission denied"}
+        raise UsageError([f"{out}: cannot write: {why.get(exc.errno, exc.strerror)} ({exc}); "
+                          "the parts are unchanged and still read"]) from None
+    size = sum(p.stat().st_size for p in out.iterdir() if p.is_file()) / 1e6
+    print(f"compacted {recorded}{of} recorded runs into {out}/ ({size:.1f} MB); the parts "
+          "stay as the journal", file=sys.stderr)
+    if total is not None and recorded < total:
+        print(f"  the sweep is not complete ({total - recorded} runs missing): these files "
+              "are read until a run is added, and the sweep's last run compacts again",
+              file=sys.stderr)
     return 0
