@@ -12,8 +12,10 @@ drift. Attach one with a first line ``#:schema ../schemas/scenario.schema.json``
 The validator (:mod:`flexisim.scenario`, :mod:`flexisim.schedule`,
 :mod:`flexisim.experiment.definition`) stays the authority: it also checks what a schema
 cannot say -- files that must exist (``extends``, ``scenario``), a range's min below its max,
-a lever fixed and varied at once, an analysis setting naming a parameter of the same file,
-NaN (JSON has none), nesting depth and size limits. tests/test_schema.py lists them.
+a lever fixed and varied at once, factor levels setting the same levers, an analysis setting
+naming a parameter of the same file, NaN (JSON has none), 52.0 where an integer is wanted (one
+number type in JSON), nesting depth and size limits. tests/test_schema.py lists them
+(``BEYOND_THE_SCHEMA``) and checks that schema and validator agree on everything else.
 """
 
 from __future__ import annotations
@@ -194,9 +196,9 @@ def scenario_schema() -> dict[str, Any]:
 def _parameter_value(lever: Any) -> dict[str, Any]:
     """A varied lever: a list of values, or (numbers) a {min, max, levels} range."""
     one = lever_schema(lever, annotate=False)
-    listed = {"type": "array", "minItems": 1, "items": one, "description": "The values"}
-    if lever.type == "list[str]":
-        listed["uniqueItems"] = True
+    # each value once, as the validator asks (1 and 1.0 are one value to both)
+    listed = {"type": "array", "minItems": 1, "uniqueItems": True, "items": one,
+              "description": "The values"}
     options: list[dict[str, Any]] = [listed]
     if lever.type in ("int", "float"):
         options.append({"type": "object", "additionalProperties": False,
