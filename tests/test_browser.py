@@ -266,6 +266,8 @@ def _run_short_comparison(page: Any) -> None:
                           ).to_have_attribute("aria-valuenow", "4")
     page.get_by_role("button", name="Jalankan perbandingan").click()
     playwright_api.expect(page.locator(".compare-summary")).to_have_count(2, timeout=180_000)
+    # and the comparison over (its runs are saved just before the task ends)
+    playwright_api.expect(page.locator(".compare-run")).to_be_enabled(timeout=180_000)
 
 
 @pytest.mark.parametrize("production", [False, True], ids=["development", "production"])

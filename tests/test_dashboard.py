@@ -1272,6 +1272,22 @@ def test_reset_and_compare_refuse_what_does_not_fit(page: Any, no_saved_runs: An
     assert _step_text(page) == "Week 0" and "fits now" not in _alerts(page)
 
 
+def test_a_status_change_keeps_the_saved_runs_mounted(page: Any, no_saved_runs: Any,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A message appearing above the saved runs (a comparison ending, a refusal) must not mount
+    their charts anew: the browser test lost a click on "download" that way in CI (the new
+    button did not know it had been pressed)."""
+    compare.saved_runs.set((_saved(1, "permenpan_4_2025"), _saved(2, "trust_but_verify")))
+    _tab(page, 2)
+    _summaries(page, 2)
+    before = [id(w) for w in page.find(ChartWidget).widgets]
+    assert before
+    monkeypatch.setattr(memory, "system_available", lambda: 400 * memory.MB)
+    page.find(v.Btn, class_="compare-run").widget.click()
+    assert "runs at a time in background processes" in _alerts(page)  # a new element above
+    assert [id(w) for w in page.find(ChartWidget).widgets] == before
+
+
 def test_app_bounds_how_long_a_disconnected_session_lives(monkeypatch: pytest.MonkeyPatch
                                                           ) -> None:
     """Solara keeps a disconnected session (its model with it) for 24 h by default."""

@@ -630,14 +630,20 @@ def ComparePanel(settings: solara.Reactive[Settings]) -> None:
             if comparison.pending:
                 solara.Button(t("compare.cancel"), on_click=_cancel_comparison, outlined=True)
         done, total = progress.value
-        if comparison.pending:
-            solara.ProgressLinear(value=100.0 * done / total if total else True)
-            solara.Text(t("compare.progress", done=done, total=total),
-                        classes=["compare-progress"])
-        elif comparison.error and not isinstance(comparison.exception, InterruptedError):
-            solara.Error(t("compare.failed", error=comparison.exception))
-        if refused.value is not None:
-            solara.Error(memory_text(refused.value), dense=True, classes=["memory-refused"])
+        # the status in a column of its own that is always there: the elements after it
+        # keep their place when it changes (a comparison ending), so the saved runs' charts
+        # and download button are not mounted anew -- a click on "download" at that moment
+        # would be lost with the old button's state
+        with solara.Column(classes=["compare-status"]):
+            if comparison.pending:
+                solara.ProgressLinear(value=100.0 * done / total if total else True)
+                solara.Text(t("compare.progress", done=done, total=total),
+                            classes=["compare-progress"])
+            elif comparison.error and not isinstance(comparison.exception, InterruptedError):
+                solara.Error(t("compare.failed", error=comparison.exception))
+            if refused.value is not None:
+                solara.Error(memory_text(refused.value), dense=True,
+                             classes=["memory-refused"])
         if saved:
             SavedRuns(saved, view)
 
