@@ -1,12 +1,6 @@
 """flexisim: agent-based simulation of flexible work (flexiwork) for Indonesia's civil servants."""
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
-
-try:
-    __version__ = version("flexisim")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
 
 from flexisim.scenario import Scenario, ScenarioError, list_scenarios, load_scenario  # noqa: E402
 
@@ -17,6 +11,12 @@ __all__ = ["FlexiworkModel", "Scenario", "ScenarioError", "__version__",
 def __getattr__(name: str) -> Any:
     # The model pulls in mesa (about a second of imports); `flexisim scenarios` and
     # `flexisim validate` should not pay for it.
+    if name == "__version__":
+        # computed on first use: in a source checkout it is the live git version
+        # (flexisim.provenance.package_version), which costs a git call or two
+        from flexisim.provenance import package_version
+
+        return package_version()
     if name == "FlexiworkModel":
         from flexisim.model import FlexiworkModel
 

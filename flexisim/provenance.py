@@ -9,6 +9,10 @@ whether results may be mixed (a resumed sweep refuses a folder started with othe
 * :func:`calibration_hash` -- ``flexisim/data/calibration.toml``, the behavioural
   coefficients that ``flexisim calibrate --write`` rewrites.
 
+The version (:func:`package_version`) comes from git through setuptools-scm: the installed
+metadata's in a wheel, the checkout's own (``git describe``) in a source checkout, where an
+editable install's metadata keeps the version of the day it was installed.
+
 The commit and its dirty flag come from git when the package runs from a source checkout
 (``None`` otherwise); they are recorded, not compared: the hashes already say whether the
 model differs, and a commit that only touched docs must not block a resume.
@@ -20,12 +24,14 @@ import datetime as dt
 import functools
 import hashlib
 import platform
+import re
 import subprocess
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["calibration_hash", "code_hash", "git_state", "provenance", "utc_now"]
+__all__ = ["FALLBACK_VERSION", "calibration_hash", "code_hash", "git_state", "package_version",
+           "provenance", "utc_now"]
 
 _PACKAGE = Path(__file__).resolve().parent
 _CALIBRATION = _PACKAGE / "data" / "calibration.toml"
@@ -91,6 +97,48 @@ def git_state() -> tuple[str | None, bool | None]:
     return commit, bool(status.strip())
 
 
+#: the version of a tree without git metadata and without an install (pyproject.toml,
+#: ``[tool.setuptools_scm] fallback_version``; tests check that the two agree)
+FALLBACK_VERSION = "0.1.dev0"
+
+
+def _installed_version() -> str | None:
+    try:
+        return metadata.version("flexisim")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+@functools.cache
+def package_version() -> str:
+    """flexisim's version (PEP 440), as setuptools-scm derives it from git.
+
+    From an install (a wheel): the version in its metadata. From a source checkout: the
+    checkout's version now -- ``0.1.devN+g<commit>``, with ``.d<date>`` when tracked files are
+    modified -- since an editable install's metadata keeps the version of its install day.
+    When the metadata already names the current commit of a clean checkout it is used as it
+    is; otherwise setuptools-scm computes it (the ``dev`` extra and ./run.sh's .venv have it;
+    without it the installed version stands, and ``commit`` in :func:`provenance` says
+    which code ran). Without git metadata and without an install: :data:`FALLBACK_VERSION`.
+    """
+    installed = _installed_version()
+    commit, dirty = git_state()
+    if commit is None:
+        return installed or FALLBACK_VERSION
+    node = re.search(r"\+g([0-9a-f]{7,40})$", installed or "")
+    if node and commit.startswith(node.group(1)) and not dirty:
+        return installed  # type: ignore[return-value]
+    try:
+        import setuptools_scm
+    except ImportError:
+        return installed or FALLBACK_VERSION
+    try:
+        return setuptools_scm.get_version(root=str(_PACKAGE.parent),
+                                          fallback_version=FALLBACK_VERSION)
+    except Exception:  # noqa: BLE001 - a broken git must not stop a run
+        return installed or FALLBACK_VERSION
+
+
 def utc_now() -> str:
     """The time now, UTC, ISO 8601 to the second: ``2026-12-03T08:15:02Z``."""
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -113,9 +161,7 @@ def provenance() -> dict[str, Any]:
     Keys: ``package_version``, ``code_hash``, ``calibration_hash``, ``commit`` and ``dirty``
     (``None`` outside a source checkout), ``versions`` (Python and :data:`LIBRARIES`).
     """
-    from flexisim import __version__
-
     commit, dirty = git_state()
-    return {"package_version": __version__, "code_hash": code_hash(),
+    return {"package_version": package_version(), "code_hash": code_hash(),
             "calibration_hash": calibration_hash(), "commit": commit, "dirty": dirty,
             "versions": dict(_versions())}

@@ -114,6 +114,18 @@ def test_wheel_runs_everything_from_an_empty_folder(tmp_path):
     assert packed == shipped, f"scenarios in the wheel differ: {sorted(packed ^ shipped)}"
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), "no LICENSE"
     assert "License-Expression: MIT" in metadata
+    # the version comes from git (setuptools-scm): the checkout's, PEP 440
+    from packaging.version import Version
+
+    built = next(line.split(":", 1)[1].strip() for line in metadata.splitlines()
+                 if line.startswith("Version:"))
+    assert str(Version(built)) == built
+    try:
+        import setuptools_scm
+    except ImportError:
+        pass
+    else:
+        assert built == setuptools_scm.get_version(root=str(ROOT), fallback_version="0.1.dev0")
     # the dashboard's packages are the `dashboard` extra, not core dependencies
     requires = [line.split(":", 1)[1].strip() for line in metadata.splitlines()
                 if line.startswith("Requires-Dist:")]
@@ -159,13 +171,16 @@ def test_wheel_runs_everything_from_an_empty_folder(tmp_path):
         "from flexisim.scenario import scenarios_dir; "
         "from flexisim.experiment.definition import experiments_dir; "
         "from flexisim.validation.targets import validation_dir; "
+        "from flexisim.provenance import provenance; "
         "print(json.dumps({'file': flexisim.__file__, 'checkout': str(source_checkout()), "
+        "'version': flexisim.__version__, 'recorded': provenance()['package_version'], "
         "'scenarios': str(scenarios_dir()), 'experiments': str(experiments_dir()), "
         "'validation': str(validation_dir())}))")], cwd=empty, env=env)
     found = json.loads(where.stdout)
     assert Path(found["file"]).resolve().is_relative_to(site.resolve()), (
         f"imported {found['file']}, not the wheel's copy in {site}")
     assert found["checkout"] == "None"
+    assert found["version"] == found["recorded"] == built  # the wheel's metadata
     for kind in ("scenarios", "experiments", "validation"):
         assert Path(found[kind]).resolve().is_relative_to((site / "flexisim" / "_packaged")
                                                           .resolve()), found

@@ -28,6 +28,7 @@ ensure_venv() {
     fi
     echo "Installing flexisim${extras:+[$extras]} into .venv (first run only)..." >&2
     .venv/bin/python -m pip install --quiet --upgrade pip >&2
-    .venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}" >&2
+    # setuptools-scm: the live version of the checkout (flexisim.provenance.package_version)
+    .venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}" "setuptools-scm>=8" >&2
     echo "$hash ${extras:-base}" > "$stamp"
 }
