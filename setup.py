@@ -8,11 +8,16 @@ built package as ``flexisim/_packaged/scenarios/`` and ``flexisim/_packaged/expe
 install (``pip install -e .``, what ./run.sh and ./test.sh use) copies nothing: it reads the
 folders of the checkout itself. Why a build step and not a ``package-dir`` mapping or
 ``data-files``: docs/design.md, "Scenario and experiment files in an install".
+
+The long description is README.md with its relative links and images made absolute
+(:func:`long_description`): on a package index they would point nowhere.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 from setuptools import setup
@@ -39,6 +44,65 @@ def _data_files() -> list[tuple[Path, Path]]:
                 files.append((path, Path("flexisim", "_packaged", name, rel)))
     return files
 
+#: The project's public repository, the base of the long description's absolute links
+#: (GitHub's layout: ``/blob/<ref>/`` shows a file, ``/raw/<ref>/`` serves an image). Neither
+#: CITATION.cff nor pyproject.toml names a repository yet: this is the one place to change
+#: when it is published (then add it to CITATION.cff as ``repository-code`` and to
+#: ``[project.urls]``).
+REPOSITORY_URL = "https://github.com/flexisim/flexisim"
+#: files served raw (shown as images), the others as pages
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
+#: a Markdown link or image target: ``](target`` (a title after a space is kept)
+_TARGET = re.compile(r"\]\((?P<target>[^)\s]+)")
+#: an HTML ``src=`` or ``href=`` attribute
+_ATTRIBUTE = re.compile(r"""(?P<attr>\b(?:src|href)=)(?P<quote>["'])(?P<target>[^"']+)(?P=quote)""")
+
+
+def _is_relative(target: str) -> bool:
+    return not re.match(r"^(?:[a-z][a-z0-9+.-]*:|#|//)", target, re.IGNORECASE)
+
+
+def absolute_url(target: str, ref: str, base: str = REPOSITORY_URL) -> str:
+    """`target`, a path relative to the repository's root (``docs/ODD.md#warm-up``), as a
+    URL of the repository at `ref`; other targets (URLs, ``#anchors``) unchanged."""
+    if not _is_relative(target):
+        return target
+    path, hash_, fragment = target.partition("#")
+    path = path.removeprefix("./")
+    kind = "raw" if path.lower().endswith(IMAGE_SUFFIXES) else "blob"
+    return f"{base.rstrip('/')}/{kind}/{ref}/{path}{hash_}{fragment}"
+
+
+def absolute_links(markdown: str, ref: str, base: str = REPOSITORY_URL) -> str:
+    """`markdown` with every relative link and image (Markdown ``](...)``, HTML ``src=`` and
+    ``href=``) made absolute (:func:`absolute_url`); fenced code blocks are left as they are."""
+    out, fenced = [], False
+    for line in markdown.splitlines(keepends=True):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        elif not fenced:
+            line = _TARGET.sub(lambda m: "](" + absolute_url(m["target"], ref, base), line)
+            line = _ATTRIBUTE.sub(lambda m: m["attr"] + m["quote"]
+                                  + absolute_url(m["target"], ref, base) + m["quote"], line)
+        out.append(line)
+    return "".join(out)
+
+
+def _ref() -> str:
+    """The commit being built (links then show the files as they were), else ``main``."""
+    if (ROOT / ".git").exists():
+        try:
+            return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], check=True,
+                                  capture_output=True, text=True, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return "main"
+
+
+def long_description() -> str:
+    """README.md for a package index: relative links and images made absolute."""
+    return absolute_links((ROOT / "README.md").read_text(encoding="utf-8"), _ref())
+
 
 class BuildPyWithData(build_py):
     """``build_py`` that also copies scenarios/ and experiments/ into the package."""
@@ -64,4 +128,6 @@ class BuildPyWithData(build_py):
         return outputs
 
 
-setup(cmdclass={"build_py": BuildPyWithData})
+if __name__ == "__main__":  # setuptools runs setup.py as __main__; tests import it
+    setup(cmdclass={"build_py": BuildPyWithData}, long_description=long_description(),
+          long_description_content_type="text/markdown")

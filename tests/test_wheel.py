@@ -114,6 +114,9 @@ def test_wheel_runs_everything_from_an_empty_folder(tmp_path):
     assert packed == shipped, f"scenarios in the wheel differ: {sorted(packed ^ shipped)}"
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), "no LICENSE"
     assert "License-Expression: MIT" in metadata
+    # the long description: README.md with absolute links (setup.py, tests/test_readme.py)
+    assert "Description-Content-Type: text/markdown" in metadata
+    assert "](docs/" not in metadata and "](https://" in metadata
     # the version comes from git (setuptools-scm): the checkout's, PEP 440
     from packaging.version import Version
 
