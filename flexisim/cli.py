@@ -185,6 +185,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     # checked before the work (and after the imports: an interrupted import leaves nothing)
     tmp = outputs.prepare(out, force=args.force, kind="run", files=RUN_FILES)
+    if not args.quiet:  # one line before a first run compiles the kernels (flexisim.warmup)
+        from flexisim.warmup import notice_if_cold
+
+        notice_if_cold()
 
     steps = values["steps"]
     bar = None

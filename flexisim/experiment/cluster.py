@@ -43,6 +43,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+# the warm-up run (small and short, it calls every kernel of a run once): flexisim.warmup
+from flexisim.warmup import WARM_UP_ASN, WARM_UP_STEPS
+
 __all__ = ["BASE_MIB", "NATIONAL_ASN", "NATIONAL_PEAK_MIB", "SAFETY", "experiment_asn",
            "lifetime_minutes", "run_memory_mib", "shell_word", "slurm_array_script",
            "slurm_cluster", "walltime_seconds", "warm_up_command"]
@@ -62,8 +65,6 @@ BASE_MIB = 250
 SAFETY = 1.5
 #: Citizens per ASN of the measured runs (the default).
 _MEASURED_CITIZENS = 0.5
-#: The warm-up run: small and short, it calls every kernel of a run once.
-WARM_UP_ASN, WARM_UP_STEPS = 600, 2
 
 
 # --------------------------------------------------------------------------- memory
