@@ -128,7 +128,10 @@ def test_wheel_runs_everything_from_an_empty_folder(tmp_path):
     except ImportError:
         pass
     else:
-        assert built == setuptools_scm.get_version(root=str(ROOT), fallback_version="0.1.dev0")
+        from flexisim.provenance import FALLBACK_VERSION
+
+        assert built == setuptools_scm.get_version(root=str(ROOT),
+                                                   fallback_version=FALLBACK_VERSION)
     # the dashboard's packages are the `dashboard` extra, not core dependencies
     requires = [line.split(":", 1)[1].strip() for line in metadata.splitlines()
                 if line.startswith("Requires-Dist:")]

@@ -7,7 +7,6 @@ only once the input is known to be valid, so bad input fails fast and writes not
 from __future__ import annotations
 
 import argparse
-import errno
 import logging
 import math
 import os
@@ -210,6 +209,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _not_a_results_folder(folder: Path) -> list[str]:
+    """The problem of a folder that `analyze` or `compact` cannot read (none: [])."""
+    if (folder / "experiment.json").is_file():
+        return []
+    return [f"{folder}: not a flexisim results folder (no experiment.json; run `flexisim "
+            "sweep` first)"]
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
     """Write the analysis of a results folder into DIR/analysis/."""
     from flexisim.errors import UsageError
@@ -223,9 +230,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         problems.append(f"--trust-drop: {args.trust_drop:g}: must be positive "
                         "(points of trust lost)")
     folder: Path = args.folder
-    if not (folder / "experiment.json").is_file():
-        problems.append(f"{folder}: not a flexisim results folder (no experiment.json; "
-                        "run `flexisim sweep` first)")
+    problems += _not_a_results_folder(folder)
     if problems:
         raise UsageError(problems)
 
@@ -245,13 +250,12 @@ def cmd_compact(args: argparse.Namespace) -> int:
     """Compact a results folder's parts into DIR/compact/ (exit 0; 2 on a bad folder)."""
     from flexisim.errors import UsageError
     from flexisim.experiment.compact import COMPACT, compact, is_compacted
-    from flexisim.experiment.store import ResultStore
+    from flexisim.experiment.store import ResultStore, write_error_reason
 
     folder: Path = args.folder
+    if problems := _not_a_results_folder(folder):
+        raise UsageError(problems)
     store = ResultStore(folder)
-    if not (folder / "experiment.json").is_file():
-        raise UsageError([f"{folder}: not a flexisim results folder (no experiment.json; "
-                          "run `flexisim sweep` first)"])
     recorded = len(store.finished())
     if recorded == 0:
         raise UsageError([f"{folder}: no run is recorded yet: nothing to compact"])
@@ -269,9 +273,7 @@ def cmd_compact(args: argparse.Namespace) -> int:
     try:
         compact(folder)
     except OSError as exc:  # a full disk, a read-only folder: the parts are never touched
-        why = {errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded",
-               errno.EROFS: "read-only file system", errno.EACCES: "permission denied"}
-        raise UsageError([f"{out}: cannot write: {why.get(exc.errno, exc.strerror)} ({exc}); "
+        raise UsageError([f"{out}: cannot write: {write_error_reason(exc)} ({exc}); "
                           "the parts are unchanged and still read"]) from None
     size = sum(p.stat().st_size for p in out.iterdir() if p.is_file()) / 1e6
     print(f"compacted {recorded}{of} recorded runs into {out}/ ({size:.1f} MB); the parts "

@@ -55,7 +55,8 @@ from flexisim.errors import FolderError
 from flexisim.experiment.definition import Experiment
 
 __all__ = ["DATASETS", "RUN_TAIL", "FolderError", "ResultStore", "StoreWriteError",
-           "VOLATILE", "atomic_write", "run_id", "runs_schema", "write_part"]
+           "VOLATILE", "atomic_write", "run_id", "runs_schema", "write_error_reason",
+           "write_part"]
 
 DATASETS = ("runs", "timeseries", "summary")
 _TMP_PREFIX = ".tmp-"
@@ -107,10 +108,18 @@ class StoreWriteError(RuntimeError):
 
     @classmethod
     def from_os_error(cls, folder: Path, rid: str, exc: OSError) -> StoreWriteError:
-        why = {errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded",
-               errno.EROFS: "read-only file system", errno.EACCES: "permission denied"}
         return cls(f"{folder}: cannot write the results of run {rid}: "
-                   f"{why.get(exc.errno, exc.strerror or type(exc).__name__)} ({exc})")
+                   f"{write_error_reason(exc)} ({exc})")
+
+
+#: why a write to a results folder failed, in words, by errno
+_WRITE_ERRORS = {errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded",
+                 errno.EROFS: "read-only file system", errno.EACCES: "permission denied"}
+
+
+def write_error_reason(exc: OSError) -> str:
+    """Why writing failed: ``disk full``, ``read-only file system``, ... or the error's text."""
+    return _WRITE_ERRORS.get(exc.errno, exc.strerror or type(exc).__name__)
 
 
 def run_id(point: int, replication: int) -> str:
