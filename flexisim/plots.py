@@ -21,6 +21,14 @@ POLICY = "#1f77b4"
 COUNTERFACTUAL = "#7f7f7f"
 ALERT = "#d62728"
 
+#: the overview figure's fixed grid (figure fractions, :meth:`Figure.subplots_adjust`): room
+#: for a left y label, a twin axis' right label, two rows of titles and the figure's title.
+#: Fixed rather than constrained layout, which measures every tick label in an extra pass of
+#: drawing: a third of ``flexisim run``'s figure time (benchmarks/README.md). That the texts
+#: still fit, with long tick labels too, is checked by tests/test_plots.py.
+OVERVIEW_GRID = {"left": 0.06, "right": 0.975, "bottom": 0.06, "top": 0.925, "wspace": 0.36,
+                 "hspace": 0.28}
+
 
 def subplots(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float] | None = None,
              constrained_layout: bool = True, **kwargs: Any) -> tuple[Figure, Any]:
@@ -55,7 +63,8 @@ def overview_figure(ts: pd.DataFrame, summary: dict[str, Any], regions: list[str
     regions : list of str, optional
         Region names for the regional panel (columns ``performance[REGION]``).
     """
-    fig, axes = subplots(2, 3, figsize=(15, 8.2))
+    fig, axes = subplots(2, 3, figsize=(15, 8.2), constrained_layout=False,
+                         gridspec_kw=OVERVIEW_GRID)
     x = _weeks(ts)
 
     ax = axes[0, 0]
@@ -120,6 +129,8 @@ def overview_figure(ts: pd.DataFrame, summary: dict[str, Any], regions: list[str
 
     # the weeks the scenario's schedule changed levers (flexisim.schedule)
     starts = [int(w) for w in str(summary.get("schedule_weeks") or "").split() if w != "-"]
+    for ax in fig.axes:  # twins too: no "+1.234e3" offset above an axis, into the fixed title
+        ax.ticklabel_format(axis="y", useOffset=False)
     for ax in axes.flat:
         # the title where matplotlib would put it (no axis has ticks on top): fixed, so that
         # drawing skips the search of every axis' extent for it (a seventh of the drawing)
