@@ -760,16 +760,17 @@ def _available() -> str:
     return "available scenarios: " + ", ".join(names)
 
 
-def _not_found() -> str:
-    """The message for a scenario name that is no file: what exists, and where it looked."""
+def _not_found(spec: str) -> str:
+    """The message for a scenario name that is no file: a close name (a typo), what exists,
+    and where it looked."""
     where = data_folder("scenarios")
     names = sorted(p.stem for p in where.path.glob("*.toml") if p.is_file())
     if not names:
         looked = "; ".join(f"{display_path(loc.path)} ({loc.source})"
                            for loc in locations("scenarios"))
         return f"file not found (no scenario files; looked in {looked})"
-    return (f"file not found (available scenarios: {', '.join(names)}; looked in "
-            f"{display_path(where.path)}, {where.source})")
+    return (f"file not found{did_you_mean(Path(spec).stem, names)} (available scenarios: "
+            f"{', '.join(names)}; looked in {display_path(where.path)}, {where.source})")
 
 
 #: deepest nesting of tables and arrays a scenario or experiment file may use (real files
@@ -1178,7 +1179,7 @@ def load_scenario(
         spec = DEFAULT_SCENARIO
     path = _locate(spec)
     if path is None:
-        raise ScenarioError([format_where(str(spec), None, _not_found())])
+        raise ScenarioError([format_where(str(spec), None, _not_found(str(spec)))])
     in_dir = not is_file(Path(spec))
     shown = display_path(path) if in_dir else str(spec)
     return _load_path(path, shown, overrides)

@@ -105,6 +105,8 @@ def test_validate_reports_every_problem(tmp_path, capsys):
     (["--seed", "-3"], "seed: -3: below the minimum"),
     (["--steps", "abc"], "invalid int value: 'abc'"),
     (["no_such_scenario"], "no_such_scenario: file not found (available scenarios:"),
+    (["trust_but_verfy"], "trust_but_verfy: file not found (did you mean 'trust_but_verify'?) "
+                          "(available scenarios:"),
 ])
 def test_run_bad_input_exit_2_and_writes_nothing(tmp_path, capsys, args, expected):
     out = tmp_path / "out"

@@ -130,7 +130,8 @@ def test_every_problem_is_reported_at_once(tmp_path: Path, capsys) -> None:
 
 
 @pytest.mark.parametrize(("args", "expected"), [
-    (["sweep", "no_such_experiment"], "no_such_experiment: file not found"),
+    (["sweep", "no_such_experiment"], "no_such_experiment: file not found (available"),
+    (["sweep", "risk_mpa"], "risk_mpa: file not found (did you mean 'risk_map'?) (available"),
     (["sweep", "quick", "--workers", "0"], "--workers: 0: must be at least 1"),
     (["sweep", "quick", "--dask", "locale"], "--dask: locale: unknown cluster"),
     (["sweep", "quick", "--dask", "local:x"], "--dask: local:x: not a worker count"),

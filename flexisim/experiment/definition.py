@@ -355,7 +355,8 @@ def load_experiment(spec: str | Path) -> Experiment:
     if path is None:
         where = data_folder("experiments")
         names = sorted(p.stem for p in where.path.glob("*.toml"))
-        raise ExperimentError([format_where(str(spec), None, "file not found (available "
+        hint = did_you_mean(Path(str(spec)).stem, names)  # a typo of a shipped name
+        raise ExperimentError([format_where(str(spec), None, f"file not found{hint} (available "
                                             f"experiments: {', '.join(names) or 'none'}; "
                                             f"looked in {display_path(where.path)}, "
                                             f"{where.source})")])
