@@ -29,7 +29,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -344,6 +344,13 @@ def explain_point(experiment: Any, point: int, *, replications: int | None = Non
                           f"{exp.replications} (1 to {exp.replications})"])
     config = exp.base.with_values(source=f"{exp.name}, point {point}", steps=exp.steps,
                                   **levers)
+    # which point this is, in its written scenario.toml and the table's header: the base's
+    # own description ("... (all defaults)") would misdescribe it
+    varied = ", ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}"
+                       for k, v in {**levers, **point_calibration}.items())
+    label = f"{exp.name} point {int(point)}" + (f" ({varied})" if varied else "")
+    config = replace(config, description=f"{label}, on {exp.base.name}: "
+                                 f"{exp.base.description}")
     cal = {**point_calibration, **(calibration or {})}
     parts = [explain(config, seed=int(s), replications=1, orders=orders, channels=channels,
                      calibration=cal, threads=threads, progress=progress)
@@ -359,4 +366,4 @@ def explain_point(experiment: Any, point: int, *, replications: int | None = Non
                          channels=first.channels, values=values, totals=totals,
                          wall_time_s=sum(p.wall_time_s for p in parts),
                          calibration=first.calibration,
-                         design_point=f"{exp.name} point {int(point)}")
+                         design_point=label)

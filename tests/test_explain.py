@@ -200,7 +200,14 @@ warmup_weeks = 13
     recorded = summary[summary["point_id"] == 1]["performance_change_pct"].to_numpy()
     np.testing.assert_allclose(d.totals["performance_change_pct_total"], recorded, rtol=1e-12)
     assert d.scenario.values["trust_culture"] == 0.8
-    assert d.provenance()["design_point"] == "tiny point 1"
+    # the point is named with its levers, also in the scenario.toml the command writes
+    assert d.provenance()["design_point"] == "tiny point 1 (trust_culture = 0.8)"
+    assert d.scenario.description.startswith("tiny point 1 (trust_culture = 0.8), on "
+                                             "trust_but_verify: ")
+    from flexisim.scenario import parse_scenario_text
+
+    again = parse_scenario_text(d.scenario.to_toml())  # the written file reads back
+    assert (again.description, again.hash) == (d.scenario.description, d.scenario.hash)
     with pytest.raises(UsageError, match="point 9 does not exist"):
         explain_point(exp, 9)
 
