@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flexisim.cli import main
 from flexisim.experiment import (
@@ -383,3 +385,29 @@ def test_uncommitted_parts_are_replaced_not_duplicated(tmp_path: Path) -> None:
         ids = pd.read_parquet(out / dataset)["run_id"]
         assert ids.is_unique and len(ids) == 6
     assert not list(out.rglob(".tmp-*"))
+
+
+# ------------------------------------------------------------ intervals of bounded outcomes
+def test_a_share_s_interval_is_cut_at_zero_and_an_effect_s_is_not():
+    """Over a few replications a t-interval of a share near 0 would reach below 0 (the
+    shirking rate of a quiet point: 0, 0, 0.003); cut at the outcome's range it does not,
+    while an effect against the twin keeps its negative side."""
+    from flexisim.experiment.analysis import mean_ci, outcome_bounds
+
+    values = np.array([0.0, 0.0, 0.003])
+    mean, low, high = mean_ci(values)
+    assert low < 0.0
+    assert mean_ci(values, bounds=outcome_bounds("shirking_rate")) == (mean, 0.0, high)
+    assert outcome_bounds("shirking_rate") == (0.0, 1.0)
+    assert outcome_bounds("public_trust_end") == (0.0, 100.0)
+    for effect in ("performance_change_pct", "trust_effect_pp", "regional_trust_gap"):
+        assert outcome_bounds(effect) == (-np.inf, np.inf)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(0.0, 1.0), min_size=2, max_size=12))
+def test_a_bounded_interval_holds_its_mean_and_stays_in_range(shares):
+    from flexisim.experiment.analysis import mean_ci
+
+    mean, low, high = mean_ci(np.array(shares), bounds=(0.0, 1.0))
+    assert 0.0 <= low <= mean + 1e-12 and mean - 1e-12 <= high <= 1.0

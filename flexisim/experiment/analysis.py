@@ -185,8 +185,13 @@ def wilson_interval(k: int, n: int, confidence: float = 0.95) -> tuple[float, fl
     return float(ci.low), float(ci.high)
 
 
-def mean_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
-    """Mean of the finite ``values`` and its t-interval (NaN bounds for fewer than two)."""
+def mean_ci(values: np.ndarray, confidence: float = 0.95,
+            bounds: tuple[float, float] = (-math.inf, math.inf)) -> tuple[float, float, float]:
+    """Mean of the finite ``values`` and its t-interval (NaN bounds for fewer than two).
+
+    ``bounds``: the values the quantity can take (:func:`outcome_bounds`); the interval is
+    cut at them, so that a share's interval over a few replications never reaches below 0.
+    """
     values = values[np.isfinite(values)]
     n = len(values)
     if n == 0:
@@ -197,7 +202,26 @@ def mean_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float,
     from scipy.stats import t
 
     half = float(t.ppf(0.5 + confidence / 2, n - 1) * values.std(ddof=1) / math.sqrt(n))
-    return mean, mean - half, mean + half
+    return mean, max(mean - half, bounds[0]), min(mean + half, bounds[1])
+
+
+#: outcomes of a run's summary that are not a model output of the same name, and their range
+_SUMMARY_BOUNDS = {"public_trust_end": (0.0, 100.0), "attrition_rate_annual": (0.0, math.inf)}
+
+
+def outcome_bounds(name: str) -> tuple[float, float]:
+    """The values an outcome can take: 0 to 1 for a share (``metrics.OUTPUTS``' unit
+    ``share``), 0 to 100 for public trust, unbounded for an effect against the twin."""
+    from flexisim.metrics import OUTPUTS
+
+    if name in _SUMMARY_BOUNDS:
+        return _SUMMARY_BOUNDS[name]
+    unit = OUTPUTS.get(name, ("", ""))[0]
+    if unit == "share":
+        return 0.0, 1.0
+    if unit == "points" and name.startswith("public_trust"):  # the 0-100 scale, not a gap
+        return 0.0, 100.0
+    return -math.inf, math.inf
 
 
 def point_means(results: Results, outcomes: Sequence[str] = MAIN_OUTCOMES) -> pd.DataFrame:
@@ -210,7 +234,7 @@ def point_means(results: Results, outcomes: Sequence[str] = MAIN_OUTCOMES) -> pd
     for point, group in results.data.groupby("point_id", sort=True):
         row: dict[str, Any] = {"point_id": point}
         for o in outcomes:
-            mean, lo, hi = mean_ci(group[o].to_numpy(dtype=float))
+            mean, lo, hi = mean_ci(group[o].to_numpy(dtype=float), bounds=outcome_bounds(o))
             row |= {o: mean, f"{o}_ci_low": lo, f"{o}_ci_high": hi}
         rows.append(row)
     table = pd.DataFrame(rows, columns=["point_id"] + [c for o in outcomes for c in
