@@ -88,6 +88,34 @@ def solara_command(host: str, port: int, open_browser: bool = False) -> list[str
             "--open" if open_browser else "--no-open"]
 
 
+def port_in_use(host: str, port: int) -> str | None:
+    """Why the dashboard cannot listen on ``host:port``, or None when it can.
+
+    Checked before Solara starts: Solara prints that it is starting and only then fails with
+    "address already in use" -- and a browser pointed at the port would show whatever else
+    is serving there.
+    """
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        return f"--host {host}: unknown address ({exc.strerror or exc})"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # as a server binds (uvicorn): a port left in TIME_WAIT by a stopped one is free
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (f"port {port} is already in use on {host} (another dashboard, or "
+                        "another program); choose a free one with --port")
+            return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+    return None
+
+
 def cmd_dashboard(args: argparse.Namespace) -> int:
     from flexisim.errors import UsageError
 
@@ -95,8 +123,13 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         require_dashboard()
     except DashboardMissing as exc:
         raise UsageError([f"dashboard: {exc}"]) from None
+    problem = port_in_use(args.host, args.port)
+    if problem:
+        raise UsageError([f"dashboard: {problem}"])
     command = solara_command(args.host, args.port, args.open)
+    # the browser tab's title before the page has rendered (Solara's own otherwise)
     env = dict(os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False")
+    env.setdefault("SOLARA_THEME_TITLE", "flexisim")
     print(f"flexisim dashboard: http://{args.host}:{args.port}/ (Ctrl-C stops it)",
           file=sys.stderr, flush=True)
     if os.name == "posix":

@@ -151,3 +151,29 @@ def test_dashboard_refuses_a_bad_port(port, capsys):
 
     assert main(["dashboard", "--port", port]) == 2
     assert "argument --port:" in capsys.readouterr().err
+
+
+def test_dashboard_on_a_busy_port_is_one_line_and_exit_2(capsys):
+    """Refused before Solara starts (which would print that it is starting, then fail; a
+    browser at that port would show the other program's page)."""
+    import socket
+
+    from flexisim.cli import main
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["dashboard", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"dashboard: port {port} is already in use on 127.0.0.1 (another dashboard, "
+                   "or another program); choose a free one with --port\n")
+
+
+def test_dashboard_on_an_unknown_host_is_one_line_and_exit_2(capsys):
+    from flexisim.cli import main
+
+    assert main(["dashboard", "--host", "no-such-host.invalid"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("dashboard: --host no-such-host.invalid: unknown address (")
+    assert err.count("\n") == 1
