@@ -270,3 +270,15 @@ def test_every_mechanism_writes_only_what_it_declares():
         if changed - declared:
             undeclared[mechanism.name] = sorted(changed - declared)
     assert undeclared == {}
+
+
+def test_the_readme_names_every_shipped_scenario():
+    """The README's list of shipped scenarios (before the presets inspired by other
+    countries, which it names as a group) is complete: a new scenario file is named there."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    listed = readme[readme.index("Shipped scenarios:"):]
+    listed = listed[:listed.index("\n\n")]
+    shipped = [p.stem for p in sorted((REPO / "scenarios").glob("*.toml"))
+               if not p.stem.startswith("inspired_")]
+    assert len(shipped) >= 10
+    assert missing_names(shipped, code_text(listed)) == []
