@@ -411,3 +411,16 @@ def test_a_bounded_interval_holds_its_mean_and_stays_in_range(shares):
 
     mean, low, high = mean_ci(np.array(shares), bounds=(0.0, 1.0))
     assert 0.0 <= low <= mean + 1e-12 and mean - 1e-12 <= high <= 1.0
+
+
+def test_sweep_figures_title_their_panels_in_words():
+    """Not 'performance change pct': an outcome's label and unit."""
+    from flexisim.experiment.analysis import effects_figure, outcome_label
+
+    table = pd.DataFrame({"outcome": ["performance_change_pct", "trust_change_pp"],
+                          "term": ["trust_culture"] * 2, "effect": [-0.9, 0.1],
+                          "ci_low": [-1.0, -1.0], "ci_high": [-0.8, 1.2]})
+    titles = [ax.get_title() for ax in effects_figure(table).axes]
+    assert titles == ["performance vs office-only twin (%)",
+                      "public trust change since the start, at the end (points)"]
+    assert outcome_label("wellbeing") == "wellbeing"

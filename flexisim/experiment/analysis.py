@@ -224,6 +224,25 @@ def outcome_bounds(name: str) -> tuple[float, float]:
     return -math.inf, math.inf
 
 
+def outcome_label(name: str) -> str:
+    """A figure's words for an outcome: "performance vs office-only twin (%)" for
+    ``performance_change_pct`` (the effects of :data:`flexisim.explain.OUTCOMES`), the name
+    with spaces for the others."""
+    from flexisim.explain import OUTCOMES
+
+    if name in OUTCOMES:
+        label, unit = OUTCOMES[name]
+        return f"{label} ({unit})"
+    return _LABELS.get(name, name.replace("_", " "))
+
+
+#: the other outcomes a sweep's figures show most (metrics.summarize; not against the twin)
+_LABELS = {"trust_change_pp": "public trust change since the start, at the end (points)",
+           "trust_worst_change_pp": "public trust change since the start, worst week (points)",
+           "public_trust_end": "public trust at the end (0-100)",
+           "shirking_rate": "share of staff-days shirked"}
+
+
 def point_means(results: Results, outcomes: Sequence[str] = MAIN_OUTCOMES) -> pd.DataFrame:
     """Per design point: parameter values, runs ok/failed, mean and 95% CI of each outcome."""
     params = results.parameters
@@ -515,7 +534,7 @@ def sensitivity_figure(tables: dict[str, pd.DataFrame], design: str) -> Any:
                     xerr=np.clip(err, 0, None), capsize=2, label=k)
         ax.set_yticks(pos, [p.replace("_", " ") for p in table["parameter"]], fontsize=8)
         ax.axvline(0, color="grey", lw=0.6)
-        ax.set_title(outcome.replace("_", " "), fontsize=9)
+        ax.set_title(outcome_label(outcome), fontsize=9)
         ax.set_xlabel("index" if design == "sobol" else "mu* (outcome units)")
         if len(keys) > 1:
             ax.legend(fontsize=7, loc="lower right")
@@ -604,7 +623,7 @@ def value_figure(table: pd.DataFrame, params: Sequence[str]) -> Any:
         ax.barh(pos, sub["per_trillion"], xerr=np.abs(err), color="tab:green", capsize=2)
         ax.set_yticks(pos, [names[p] for p in sub["point_id"]], fontsize=8)
         ax.axvline(0, color="grey", lw=0.6)
-        ax.set_title(outcome.replace("_", " "), fontsize=9)
+        ax.set_title(outcome_label(outcome), fontsize=9)
         ax.set_xlabel("change per Rp trillion (2025 prices)")
     fig.suptitle("Value for money: change against the cheapest neighbouring point (one "
                  "parameter apart) per trillion rupiah spent, 95% intervals", fontsize=10)
@@ -626,7 +645,7 @@ def effects_figure(table: pd.DataFrame, top: int = 10) -> Any:
         ax.barh(pos, sub["effect"], xerr=err, color=colors, capsize=2)
         ax.set_yticks(pos, [t.replace("_", " ") for t in sub["term"]], fontsize=8)
         ax.axvline(0, color="grey", lw=0.6)
-        ax.set_title(outcome.replace("_", " "), fontsize=9)
+        ax.set_title(outcome_label(outcome), fontsize=9)
         ax.set_xlabel("effect: high minus low")
     fig.suptitle("Main effects (blue) and two-way interactions (orange), 95% intervals",
                  fontsize=10)
