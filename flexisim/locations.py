@@ -12,6 +12,10 @@ validation targets in ``experiments/validation/``); a wheel carries copies of th
 4. the repository's folder beside the package (a source checkout);
 5. the copies packaged in the wheel.
 
+A name is looked up file by file (:func:`find_file`): the first folder that holds it wins, so
+a ``./scenarios`` of one's own adds to the shipped scenarios (and may override one by giving a
+file its name) instead of hiding them; listings (:func:`named_files`) are the union.
+
 Outputs that a source checkout writes into its own tree (``flexisim calibrate --write`` into
 ``flexisim/data/calibration.toml``, ``flexisim validate-model`` into ``docs/validation.md``)
 go to the current directory when flexisim runs from an install: :func:`source_checkout`
@@ -27,7 +31,8 @@ from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
-__all__ = ["Location", "data_folder", "locations", "packaged", "source_checkout"]
+__all__ = ["Location", "data_folder", "find_file", "locations", "named_files", "packaged",
+           "search_path", "source_checkout"]
 
 PACKAGE = Path(__file__).resolve().parent
 
@@ -101,3 +106,49 @@ def data_folder(kind: str) -> Location:
         if option.path.is_dir():
             return option
     return options[0]
+
+
+def search_path(kind: str) -> list[Location]:
+    """The existing folders a name of `kind` is looked up in, in order (each once).
+
+    ``$FLEXISIM_...`` naming a folder that does not exist is the whole search path: an
+    explicit choice is reported as missing, never replaced by the shipped files.
+    """
+    options = locations(kind)
+    if os.environ.get(ENV[kind]) and not options[0].path.is_dir():
+        return options[:1]
+    seen: set[Path] = set()
+    found = []
+    for option in options:
+        try:
+            resolved = option.path.resolve()
+            exists = option.path.is_dir()
+        except OSError:
+            continue
+        if exists and resolved not in seen:  # ./scenarios of a checkout run from its root
+            seen.add(resolved)
+            found.append(option)
+    return found
+
+
+def find_file(kind: str, file_name: str) -> Path | None:
+    """The file `file_name` in the first folder of :func:`search_path` that holds it."""
+    for option in search_path(kind):
+        candidate = option.path / file_name
+        try:
+            if candidate.is_file():
+                return candidate
+        except (OSError, ValueError):  # a name no file can have (too long, a NUL byte)
+            return None
+    return None
+
+
+def named_files(kind: str, suffix: str = ".toml") -> dict[str, Path]:
+    """Every ``*<suffix>`` file of the search path by name (its stem), sorted by name; a name
+    in an earlier folder hides the same name in a later one."""
+    found: dict[str, Path] = {}
+    for option in search_path(kind):
+        for path in option.path.glob(f"*{suffix}"):
+            if path.is_file():
+                found.setdefault(path.stem, path)
+    return dict(sorted(found.items()))

@@ -61,7 +61,7 @@ from typing import Any
 import numpy as np
 
 from flexisim.errors import MAX_SHOWN, MAX_SOURCE, ScenarioError, format_where, safe_text
-from flexisim.locations import data_folder, locations
+from flexisim.locations import data_folder, find_file, locations, named_files, search_path
 
 __all__ = [
     "DEFAULTS",
@@ -753,24 +753,33 @@ def display_path(path: Path) -> str:
 
 
 def _available() -> str:
-    folder = scenarios_dir()
-    names = sorted(p.stem for p in folder.glob("*.toml") if p.is_file())
+    names = list(named_files("scenarios"))
     if not names:
-        return f"no scenario files in {display_path(folder)}"
+        return f"no scenario files in {display_path(scenarios_dir())}"
     return "available scenarios: " + ", ".join(names)
+
+
+def _in_search_path(path: Path) -> bool:
+    """Whether `path` (resolved: a symbolic link counts where it points) lies in a folder of
+    named scenarios: where an uploaded file's ``extends`` may reach."""
+    target = path.resolve()
+    return any(target.is_relative_to(loc.path.resolve()) for loc in search_path("scenarios"))
+
+
+def _looked_in(kind: str) -> str:
+    """The folders a name was looked up in, with where each came from (for messages)."""
+    return "; ".join(f"{display_path(loc.path)} ({loc.source})"
+                     for loc in (search_path(kind) or locations(kind)))
 
 
 def _not_found(spec: str) -> str:
     """The message for a scenario name that is no file: a close name (a typo), what exists,
     and where it looked."""
-    where = data_folder("scenarios")
-    names = sorted(p.stem for p in where.path.glob("*.toml") if p.is_file())
+    names = list(named_files("scenarios"))
     if not names:
-        looked = "; ".join(f"{display_path(loc.path)} ({loc.source})"
-                           for loc in locations("scenarios"))
-        return f"file not found (no scenario files; looked in {looked})"
+        return f"file not found (no scenario files; looked in {_looked_in('scenarios')})"
     return (f"file not found{did_you_mean(Path(spec).stem, names)} (available scenarios: "
-            f"{', '.join(names)}; looked in {display_path(where.path)}, {where.source})")
+            f"{', '.join(names)}; looked in {_looked_in('scenarios')})")
 
 
 #: deepest nesting of tables and arrays a scenario or experiment file may use (real files
@@ -1045,10 +1054,12 @@ def _locate_extends(
         candidates = [(folder or Path.cwd()) / file_name]
     else:
         candidates = [] if folder is None else [folder / file_name]
-        candidates.append(scenarios_dir() / file_name)
+        named = find_file("scenarios", file_name)  # ./scenarios, the checkout's, the shipped
+        if named is not None:
+            candidates.append(named)
     for candidate in candidates:
         if is_file(candidate):
-            if confined is not None and not candidate.resolve().is_relative_to(confined.resolve()):
+            if confined is not None and not _in_search_path(candidate):
                 problems.append(
                     format_problem(
                         shown,
@@ -1115,7 +1126,8 @@ def _resolve(
 
 
 def _locate(spec: str | Path) -> Path | None:
-    """An existing file named by `spec` (as a path, or as a name in scenarios_dir())."""
+    """An existing file named by `spec`: a path, or a name looked up file by file in the
+    folders of :mod:`flexisim.locations` (``./scenarios``, the checkout's, the shipped)."""
     path = Path(spec)
     if is_file(path):
         return path
@@ -1123,8 +1135,7 @@ def _locate(spec: str | Path) -> Path | None:
     if "/" in text or "\\" in text or os.sep in text:
         return None
     file_name = text if text.endswith(".toml") else text + ".toml"
-    candidate = scenarios_dir() / file_name
-    return candidate if is_file(candidate) else None
+    return find_file("scenarios", file_name)
 
 
 def _load_path(path: Path, shown: str, overrides: Mapping[str, Any] | None) -> Scenario:
@@ -1235,7 +1246,8 @@ def parse_scenario_text(text: str | bytes, source: str = "<upload>") -> Scenario
 
 
 def list_scenarios() -> list[Scenario]:
-    """Every ``*.toml`` in :func:`scenarios_dir`, sorted by name.
+    """Every named scenario (the ``*.toml`` files of the folders of :mod:`flexisim.locations`,
+    a name in an earlier folder hiding the same name in a later one), sorted by name.
 
     Returns
     -------
@@ -1244,11 +1256,8 @@ def list_scenarios() -> list[Scenario]:
         empty ``values`` and a description ``"INVALID: <first problem>"``
         (plus ``"(and N more problems)"``), so callers can show it but not run it.
     """
-    folder = scenarios_dir()
     result = []
-    for path in sorted(folder.glob("*.toml"), key=lambda p: p.stem):
-        if not path.is_file():
-            continue
+    for path in named_files("scenarios").values():
         shown = display_path(path)
         try:
             result.append(_load_path(path, shown, None))

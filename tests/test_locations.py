@@ -73,6 +73,46 @@ def test_checkout_folder_before_packaged(tmp_path, monkeypatch):
         "the current directory", "the source checkout", "the copy installed with flexisim"]
 
 
+def test_a_folder_of_one_s_own_adds_to_the_shipped_files(installed, tmp_path, capsys):
+    """A ./scenarios or ./experiments of one's own does not hide the shipped files: a name is
+    looked up file by file (the referee's case: a variant extending the default, in a folder
+    that holds only it), a file of one's own overrides a shipped one by its name, and the
+    listing is the union."""
+    from flexisim.cli import main
+
+    own = tmp_path / "scenarios"
+    own.mkdir()
+    (own / "mine.toml").write_text('description = "mine"\nextends = "permenpan_4_2025"\n'
+                                   '[oversight]\nverification_rate = 0.4\n')
+    (own / "office_only.toml").write_text('description = "my office"\n')
+    assert load_scenario("mine").values["verification_rate"] == 0.4
+    default = load_scenario("permenpan_4_2025")
+    assert default.path == installed / "scenarios" / "permenpan_4_2025.toml"
+    assert load_scenario("office_only").description == "my office"  # one's own first
+    assert main(["scenarios"]) == 0
+    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    shipped = sorted(p.stem for p in (installed / "scenarios").glob("*.toml"))
+    assert listed == sorted({*shipped, "mine"})
+    (tmp_path / "experiments").mkdir()
+    (tmp_path / "experiments" / "notes.toml").write_text("not an experiment")
+    assert load_experiment("quick").name == "quick"
+    with pytest.raises(ScenarioError) as err:
+        load_scenario("no_such_scenario")
+    assert err.value.problems[0].endswith(
+        "; looked in scenarios (the current directory); pkg/scenarios (the copy installed "
+        "with flexisim))")
+
+
+def test_a_missing_folder_named_by_the_variable_is_reported_not_replaced(installed, tmp_path,
+                                                                       monkeypatch):
+    monkeypatch.setenv("FLEXISIM_SCENARIOS", str(tmp_path / "typo"))
+    with pytest.raises(ScenarioError) as err:
+        load_scenario("permenpan_4_2025")
+    assert err.value.problems == [
+        "permenpan_4_2025: file not found (no scenario files; looked in typo "
+        "($FLEXISIM_SCENARIOS))"]
+
+
 def test_installed_runs_from_the_packaged_copies(installed):
     assert load_scenario().name == "permenpan_4_2025"
     assert load_scenario("trust_but_verify").values["verification_rate"] > 0  # extends works
@@ -85,7 +125,7 @@ def test_unknown_names_say_where_they_looked(installed, tmp_path):
     (message,) = err.value.problems
     assert message.startswith("no_such_scenario: file not found (available scenarios: ")
     # the folder relative to the current directory when inside it
-    assert message.endswith("; looked in pkg/scenarios, the copy installed with flexisim)")
+    assert message.endswith("; looked in pkg/scenarios (the copy installed with flexisim))")
     with pytest.raises(ExperimentError) as err:
         load_experiment("no_such_experiment")
     assert "the copy installed with flexisim" in err.value.problems[0]

@@ -17,13 +17,13 @@ import solara
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from flexisim.dashboard import memory
+from flexisim.locations import named_files
 from flexisim.model import FlexiworkModel
 from flexisim.scenario import (
     DEFAULT_SCENARIO,
     Scenario,
     list_scenarios,
     load_scenario,
-    scenarios_dir,
 )
 from flexisim.schedule import national_levers_at
 
@@ -145,9 +145,8 @@ def available_scenarios() -> dict[str, Scenario]:
     about 0.2 s, paid before the first paint.
     """
     global _scenarios_cache
-    folder = scenarios_dir()
-    files = sorted(folder.glob("*.toml")) if folder.is_dir() else []
-    key = (str(folder), *((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in files))
+    files = list(named_files("scenarios").values())  # ./scenarios and the shipped ones
+    key = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
     with _scenarios_lock:
         if _scenarios_cache is None or _scenarios_cache[0] != key:
             valid = {s.name: s for s in list_scenarios()

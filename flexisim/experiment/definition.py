@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from flexisim.errors import ExperimentError, format_where, safe_text
-from flexisim.locations import data_folder
+from flexisim.locations import data_folder, find_file, named_files, search_path
 from flexisim.scenario import (
     LEVERS,
     Lever,
@@ -330,8 +330,8 @@ def _locate(spec: str | Path) -> Path | None:
     text = str(spec)
     if "/" in text:
         return None
-    candidate = experiments_dir() / (text if text.endswith(".toml") else text + ".toml")
-    return candidate if is_file(candidate) else None
+    # file by file: a ./experiments of one's own adds to the shipped experiments
+    return find_file("experiments", text if text.endswith(".toml") else text + ".toml")
 
 
 def load_experiment(spec: str | Path) -> Experiment:
@@ -353,13 +353,13 @@ def load_experiment(spec: str | Path) -> Experiment:
     """
     path = _locate(spec)
     if path is None:
-        where = data_folder("experiments")
-        names = sorted(p.stem for p in where.path.glob("*.toml"))
+        names = list(named_files("experiments"))
         hint = did_you_mean(Path(str(spec)).stem, names)  # a typo of a shipped name
+        looked = "; ".join(f"{display_path(loc.path)} ({loc.source})"
+                           for loc in search_path("experiments") or [data_folder("experiments")])
         raise ExperimentError([format_where(str(spec), None, f"file not found{hint} (available "
                                             f"experiments: {', '.join(names) or 'none'}; "
-                                            f"looked in {display_path(where.path)}, "
-                                            f"{where.source})")])
+                                            f"looked in {looked})")])
     shown = str(spec) if is_file(Path(spec)) else display_path(path)
     problems: list[str] = []
     doc = read_toml_file(path, shown, problems)
