@@ -215,9 +215,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     elapsed = result.wall_time_s
 
     ts = result.timeseries
+    from flexisim.provenance import provenance
+
+    # what made it, as a sweep's folder records it: the hashes that decide whether results
+    # may be mixed, the commit, the libraries, when it ran (UTC)
     summary = result.summary | {"wall_time_s": round(elapsed, 3),
                                 "calibration": args.calibration or "",
-                                "calibration_overrides": calibration}
+                                "calibration_overrides": calibration,
+                                "started_utc": result.started_utc,
+                                "ended_utc": result.ended_utc, "provenance": provenance()}
     # written into the sibling partial folder, then moved: an interrupted run leaves no half
     # folder that looks finished, and nothing flexisim did not write is touched; a full disk
     # is reported as such and the partial folder removed

@@ -43,6 +43,7 @@ from flexisim.experiment.analysis import mean_ci
 from flexisim.mechanisms.registry import STEP, Registry
 from flexisim.metrics import effects
 from flexisim.model import World, draw_population, office_only, warm_up
+from flexisim.provenance import utc_now
 from flexisim.scenario import Scenario, load_scenario
 
 __all__ = ["OUTCOMES", "Decomposition", "explain", "explain_point"]
@@ -92,6 +93,8 @@ class Decomposition:
     wall_time_s: float
     calibration: Mapping[str, float] = field(default_factory=dict)
     design_point: str = ""  # "EXPERIMENT point P" when it explains a sweep's design point
+    started_utc: str = ""  # when the decomposition started and ended (UTC, ISO 8601)
+    ended_utc: str = ""
 
     def table(self) -> pd.DataFrame:
         """Per channel (and the total): the mean over replications of each outcome's value,
@@ -115,6 +118,7 @@ class Decomposition:
     def provenance(self) -> dict[str, Any]:
         """What made this decomposition (written next to every output)."""
         from flexisim import __version__
+        from flexisim.provenance import provenance
 
         return {"scenario": self.scenario.name, "scenario_hash": self.scenario.hash,
                 "design_point": self.design_point,
@@ -124,7 +128,10 @@ class Decomposition:
                 "calibration": dict(self.calibration),
                 "method": "Shapley values over channels, permutation sampling in antithetic "
                           "pairs, common random numbers (flexisim.explain)",
-                "wall_time_s": round(self.wall_time_s, 3)}
+                "wall_time_s": round(self.wall_time_s, 3),
+                "started_utc": self.started_utc, "ended_utc": self.ended_utc,
+                # the model's code and calibration hashes, commit, libraries (as a sweep's)
+                "provenance": provenance()}
 
 
 class _Replication:
@@ -258,6 +265,7 @@ def explain(scenario: Scenario | str | Path | None = None, *, n_asn: int | None 
     workers = threads if threads is not None else (2 if twin_thread() else 1)
     seeds = tuple(int(v["seed"]) + r for r in range(int(replications)))
     value_rows, total_rows = [], []
+    started_utc = utc_now()
     started = time.perf_counter()
     done = 0
     full = frozenset(names)
@@ -307,7 +315,8 @@ def explain(scenario: Scenario | str | Path | None = None, *, n_asn: int | None 
                          warmup_weeks=int(v["warmup_weeks"]), orders=int(orders),
                          channels=names, values=pd.DataFrame(value_rows),
                          totals=pd.DataFrame(total_rows),
-                         wall_time_s=time.perf_counter() - started, calibration=cal)
+                         wall_time_s=time.perf_counter() - started, calibration=cal,
+                         started_utc=started_utc, ended_utc=utc_now())
 
 
 def explain_point(experiment: Any, point: int, *, replications: int | None = None,
@@ -365,5 +374,6 @@ def explain_point(experiment: Any, point: int, *, replications: int | None = Non
                          warmup_weeks=first.warmup_weeks, orders=first.orders,
                          channels=first.channels, values=values, totals=totals,
                          wall_time_s=sum(p.wall_time_s for p in parts),
+                         started_utc=parts[0].started_utc, ended_utc=parts[-1].ended_utc,
                          calibration=first.calibration,
                          design_point=label)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -134,6 +135,19 @@ def test_bad_scenario_file_in_run_writes_nothing(tmp_path, capsys):
 
 
 # ------------------------------------------------------------------------ run: end to end
+def assert_provenance(record: dict) -> None:
+    """What made a run folder, as a sweep's folder records it (issue 17 item 2)."""
+    from flexisim.provenance import LIBRARIES, provenance
+
+    assert record["provenance"] == provenance()  # hashes, commit and dirty flag, versions
+    assert set(record["provenance"]["versions"]) == {"python", *LIBRARIES}
+    assert len(record["provenance"]["code_hash"]) == 16
+    assert record["provenance"]["commit"]  # a source checkout
+    for key in ("started_utc", "ended_utc"):
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", record[key]), key
+    assert record["started_utc"] <= record["ended_utc"]
+
+
 def test_run_writes_the_results_folder(tmp_path, capsys):
     out = tmp_path / "res"
     assert main(["run", "trust_but_verify", "--steps", "14", "--seed", "9", "--asn", "1200",
@@ -146,6 +160,7 @@ def test_run_writes_the_results_folder(tmp_path, capsys):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["scenario"] == "trust_but_verify"
     assert summary["seed"] == 9 and summary["steps"] == 14 and summary["n_asn"] == 1200
+    assert_provenance(summary)
     ts = pd.read_csv(out / "timeseries.csv", index_col="step")
     assert len(ts) == 14 and "performance_counterfactual" in ts
     assert (out / "overview.png").stat().st_size > 50_000  # a real multi-panel figure

@@ -155,6 +155,9 @@ def test_cli_explain_writes_table_figure_and_provenance(tmp_path):
         assert (out / name).stat().st_size > 0, name
     provenance = json.loads((out / "provenance.json").read_text())
     assert provenance["warmup_weeks"] == 13 and provenance["n_asn"] == 1200
+    from test_cli import assert_provenance
+
+    assert_provenance(provenance)
     assert "trust_culture = 0.6" in (out / "scenario.toml").read_text()
 
 
