@@ -325,6 +325,53 @@ def summarize(timeseries: pd.DataFrame, *, public_trust_start: float,
     }
 
 
+#: the unit and description of each outcome of :func:`summarize` that is not a model output
+#: of the same name (those, e.g. ``shirking_rate``, are the mean over the reported weeks of
+#: the output in :data:`OUTPUTS` or a mechanism's; the effects against the twin are described
+#: in :data:`flexisim.explain.OUTCOMES`). The data dictionary of a compacted sweep reads it;
+#: a test fails when a new outcome has neither.
+SUMMARY_OUTPUTS: dict[str, tuple[str, str]] = {
+    "performance_mean": ("index", "mean performance over the reported weeks"),
+    "performance_counterfactual_mean": ("index", "the office-only twin's mean performance"),
+    "public_trust_start": ("points", "public trust (0-100) when the policy starts, after the "
+                           "warm-up"),
+    "public_trust_end": ("points", "public trust (0-100) in the last week"),
+    "trust_change_pp": ("points", "public trust in the last week minus at the start"),
+    "public_trust_end_counterfactual": ("points", "the twin's public trust in the last week"),
+    "trust_change_counterfactual_pp": ("points", "the twin's public trust change, last week "
+                                       "minus the start"),
+    "trust_worst_change_pp": ("points", "the lowest weekly public trust minus the trust at "
+                              "the start"),
+    "share_distrustful_end": ("share", "citizens below the distrust threshold in the last "
+                              "week"),
+    "discipline_rate_annual": ("share/year", "formal disciplinary sanctions a year, per "
+                               "active staff"),
+    "attrition_rate_annual": ("share/year", "exits a year, per active staff"),
+    "regional_gap_change_pp": ("percentage points", "the Java-Bali vs eastern performance gap "
+                               "minus the twin's"),
+    "backoffice_delay_weeks": ("weeks", "mean back-office casework waiting"),
+    "digital_users_end": ("share", "connected citizens who use the digital channel, last week"),
+    "perception_end": ("index", "the public's image of an absent, idle civil service 0-1, "
+                       "last week"),
+    "scandals_records_annual": ("count/year", "public cases a year from verification "
+                                "records"),
+    "scandals_observed_annual": ("count/year", "public cases a year from citizens' own "
+                                 "observation"),
+    "scandals_press_annual": ("count/year", "public cases a year found by the press"),
+    "cost_digital_bn": ("Rp billion", "spent on staff devices, connections and platform seats "
+                        "over the reported weeks (prices of cost_price_year)"),
+    "cost_citizen_access_bn": ("Rp billion", "spent on citizens' internet access"),
+    "cost_measurement_bn": ("Rp billion", "spent on e-Kinerja integration"),
+    "cost_training_bn": ("Rp billion", "spent on leadership training"),
+    "cost_total_bn": ("Rp billion", "the four categories' spending together"),
+    "investment_budget_bn": ("Rp billion", "the three investment budgets in force over the "
+                             "reported weeks"),
+    "investment_unspent_bn": ("Rp billion", "investment budget not spent (delivery lags the "
+                              "budget; a gap closed leaves the rest)"),
+    "cost_price_year": ("year", "the year of the prices of every cost"),
+}
+
+
 #: what a run's spending is reported as: summary key -> the weekly output it adds up
 COST_OUTPUTS = {"cost_digital_bn": "cost_digital",
                 "cost_citizen_access_bn": "cost_citizen_access",

@@ -68,6 +68,12 @@ def test_a_complete_sweep_is_compacted_with_units(experiment: Path, tmp_path: Pa
         columns = pq.read_schema(out / COMPACT / f"{name}.parquet").names
         assert set(dictionary.loc[dictionary["file"] == f"{name}.parquet", "column"]) \
             == set(columns)
+    # every column of every file has a description (a new output without one fails here)
+    undescribed = dictionary[dictionary["description"].isna()]
+    assert undescribed.empty, undescribed[["file", "column"]].to_string()
+    described = dictionary.set_index(["file", "column"])
+    assert described.loc[("summary.parquet", "attrition_rate_annual"), "unit"] == "share/year"
+    assert described.loc[("summary.parquet", "cost_total_bn"), "unit"] == "Rp billion"
 
 
 def test_the_parts_win_once_the_folder_changed(experiment: Path, tmp_path: Path) -> None:

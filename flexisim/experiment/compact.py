@@ -45,8 +45,8 @@ _KEYS = {"runs": ["run_id"], "timeseries": ["run_id", "step"], "summary": ["run_
 
 #: units and descriptions of the bookkeeping columns (the model's outputs come from
 #: :data:`flexisim.metrics.OUTPUTS` and the mechanisms' own outputs, the parameters from
-#: levers.toml, the decomposed outcomes from :data:`flexisim.explain.OUTCOMES`; other
-#: summary columns have none yet and say so in the data dictionary)
+#: levers.toml, the decomposed outcomes from :data:`flexisim.explain.OUTCOMES`, the other
+#: summary outcomes from :data:`flexisim.metrics.SUMMARY_OUTPUTS`)
 _BOOKKEEPING: dict[str, tuple[str, str]] = {
     "run_id": ("", "the run: p<point>-r<replication>"),
     "point_id": ("", "the design point (a row of points.parquet)"),
@@ -66,6 +66,8 @@ _BOOKKEEPING: dict[str, tuple[str, str]] = {
     "worker": ("", "host:pid of the worker process"),
     "started_utc": ("UTC", "when the run started"),
     "ended_utc": ("UTC", "when the run ended"),
+    "n_citizens": ("agents", "citizen agents simulated"),
+    "scale_factor": ("ASN per agent", "the national civil service each ASN agent stands for"),
 }
 assert {n for n, _ in RUN_TAIL} <= set(_BOOKKEEPING), "every column of a run record is described"
 
@@ -75,6 +77,7 @@ def _describe(column: str) -> tuple[str, str]:
     from flexisim.explain import OUTCOMES
     from flexisim.mechanisms.registry import STEP
     from flexisim.metrics import OUTPUTS as MODEL_OUTPUTS
+    from flexisim.metrics import SUMMARY_OUTPUTS
     from flexisim.scenario import LEVERS
 
     OUTPUTS = {**MODEL_OUTPUTS, **STEP.outputs()}  # noqa: N806 (the model's and its mechanisms')
@@ -92,6 +95,8 @@ def _describe(column: str) -> tuple[str, str]:
     if column in OUTCOMES:
         label, unit = OUTCOMES[column]
         return unit, label
+    if column in SUMMARY_OUTPUTS:
+        return SUMMARY_OUTPUTS[column]
     return "", ""
 
 
