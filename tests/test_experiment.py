@@ -292,6 +292,18 @@ def test_ema_export(tmp_path: Path) -> None:
     assert set(experiments.columns) == {"trust_culture", "verification_rate", "scenario",
                                         "policy", "model"}
     assert all(experiments[c].dtype == "category" for c in ("scenario", "policy", "model"))
+    # an outcome undefined in one run (NaN: EMA's feature scoring raises on it) is left out
+    # by default, with a warning; asked for by name, it is there
+    part = sorted((tmp_path / "r" / "summary").glob("part-*.parquet"))[3]
+    frame = pd.read_parquet(part)
+    frame["wellbeing"] = np.nan
+    frame.to_parquet(part, index=False)
+    with pytest.warns(UserWarning, match=r"left out outcomes undefined \(NaN\) in some runs: "
+                                         r"wellbeing \(1 of 12 runs\)"):
+        _, outcomes = to_ema(tmp_path / "r")
+    assert "wellbeing" not in outcomes and "performance_change_pct" in outcomes
+    _, outcomes = to_ema(tmp_path / "r", outcomes=["wellbeing"])
+    assert np.isnan(outcomes["wellbeing"]).sum() == 1
 
 
 def test_ema_workbench_round_trip(tmp_path: Path) -> None:

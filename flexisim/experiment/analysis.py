@@ -854,7 +854,9 @@ def to_ema(folder: str | Path, outcomes: Sequence[str] | None = None,
     folder : str or Path
         A results folder.
     outcomes : sequence of str, optional
-        Scalar outcomes to export (default: every column of the ``summary`` dataset).
+        Scalar outcomes to export (default: every outcome of the ``summary`` dataset that
+        is defined in every run; one NaN in some run, which EMA's analyses cannot take, is
+        left out with a warning naming it).
     timeseries : sequence of str
         Weekly outputs to export as ``(runs, steps)`` arrays, e.g. ``["public_trust"]``.
 
@@ -892,6 +894,18 @@ def to_ema(folder: str | Path, outcomes: Sequence[str] | None = None,
             experiments[column] = experiments[column].astype("category")
     names = list(outcomes) if outcomes is not None else [
         c for c in known_outcomes() if c in data.columns]
+    if outcomes is None:
+        # EMA's analyses fail on a NaN: by default, outcomes undefined in some run (no
+        # recruits, hence no recruit_ability, in a short run) are left out, and said so
+        undefined = {n: int(data[n].isna().sum()) for n in names if data[n].isna().any()}
+        if undefined:
+            import warnings
+
+            warnings.warn("to_ema: left out outcomes undefined (NaN) in some runs: "
+                          + ", ".join(f"{n} ({k} of {len(data)} runs)"
+                                      for n, k in undefined.items())
+                          + "; name them in outcomes= to have them anyway", stacklevel=2)
+            names = [n for n in names if n not in undefined]
     out: dict[str, np.ndarray] = {n: data[n].to_numpy(dtype=float) for n in names}
     if timeseries:
         ts = read_dataset(results.folder, "timeseries", columns=["run_id", "step", *timeseries])
