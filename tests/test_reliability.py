@@ -410,12 +410,18 @@ def test_concurrent_shards_killed_at_seeded_moments_end_with_every_run_once(
                               stderr=subprocess.PIPE, text=True) for c in commands]
     # kill once the sweep has started (its identity written), at a seeded moment after
     wait_until(lambda: (out / "experiment.json").is_file(), 120, "a driver started")
+    mid_sweep = []  # (the victim was running, runs recorded then) at each kill
     for victim in rng.choice(len(procs), size=2, replace=False):
         time.sleep(float(rng.uniform(0.1, 1.5)))
+        running = procs[victim].poll() is None
         os.killpg(procs[victim].pid, signal.SIGKILL)
+        mid_sweep.append((running, len(list((out / "runs").glob("part-*.parquet")))))
     for proc in procs:
         proc.wait(timeout=300)
         assert proc.returncode in (0, 1, 2, -signal.SIGKILL), proc.stderr.read()
+    # the test is only worth its name if a kill landed in a running driver before the sweep
+    # was done (so that the reruns had something to recover)
+    assert any(running and recorded < 12 for running, recorded in mid_sweep), mid_sweep
     for command in commands:  # the reruns (a lock still held by a live driver -> exit 2)
         rerun = subprocess.run(command, capture_output=True, text=True, timeout=300)
         assert rerun.returncode == 0, rerun.stderr
