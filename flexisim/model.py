@@ -477,9 +477,18 @@ class FlexiworkModel(mesa.Model):
         return df
 
     def summary(self) -> dict[str, Any]:
-        """Scalar outcomes of the run so far, with its provenance."""
+        """Scalar outcomes of the run so far, with its provenance.
+
+        Raises
+        ------
+        ValueError
+            Before the first week (there is nothing to summarize yet).
+        """
         from flexisim import __version__
 
+        if self.steps == 0:
+            raise ValueError("summary(): no week has run yet (call step() or run(weeks) "
+                             "first)")
         cf_start = (self.counterfactual.public_trust_start if self.counterfactual is not None
                     else self.public_trust_start)
         return {

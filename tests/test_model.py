@@ -189,3 +189,13 @@ def test_agents_are_mesa_views_over_rows():
     assert person in model.agents  # registered with mesa like any agent
     with pytest.raises(IndexError):
         model.asn(len(model.pop.staff))
+
+
+def test_a_summary_before_the_first_week_says_so():
+    from flexisim import FlexiworkModel
+
+    model = FlexiworkModel(rng=1, n_asn=600)
+    with pytest.raises(ValueError, match=r"no week has run yet \(call step\(\) or run"):
+        model.summary()
+    model.step()
+    assert model.summary()["steps"] == 1
