@@ -766,7 +766,7 @@ def _in_search_path(path: Path) -> bool:
     return any(target.is_relative_to(loc.path.resolve()) for loc in search_path("scenarios"))
 
 
-def _looked_in(kind: str) -> str:
+def looked_in(kind: str) -> str:
     """The folders a name was looked up in, with where each came from (for messages)."""
     return "; ".join(f"{display_path(loc.path)} ({loc.source})"
                      for loc in (search_path(kind) or locations(kind)))
@@ -777,9 +777,9 @@ def _not_found(spec: str) -> str:
     and where it looked."""
     names = list(named_files("scenarios"))
     if not names:
-        return f"file not found (no scenario files; looked in {_looked_in('scenarios')})"
+        return f"file not found (no scenario files; looked in {looked_in('scenarios')})"
     return (f"file not found{did_you_mean(Path(spec).stem, names)} (available scenarios: "
-            f"{', '.join(names)}; looked in {_looked_in('scenarios')})")
+            f"{', '.join(names)}; looked in {looked_in('scenarios')})")
 
 
 #: deepest nesting of tables and arrays a scenario or experiment file may use (real files

@@ -412,6 +412,7 @@ def test_a_share_s_interval_is_cut_at_zero_and_an_effect_s_is_not():
     assert mean_ci(values, bounds=outcome_bounds("shirking_rate")) == (mean, 0.0, high)
     assert outcome_bounds("shirking_rate") == (0.0, 1.0)
     assert outcome_bounds("public_trust_end") == (0.0, 100.0)
+    assert outcome_bounds("attrition_rate_annual") == (0.0, np.inf)  # a rate: 0 upwards
     for effect in ("performance_change_pct", "trust_effect_pp", "regional_trust_gap"):
         assert outcome_bounds(effect) == (-np.inf, np.inf)
 
@@ -434,5 +435,6 @@ def test_sweep_figures_title_their_panels_in_words():
                           "ci_low": [-1.0, -1.0], "ci_high": [-0.8, 1.2]})
     titles = [ax.get_title() for ax in effects_figure(table).axes]
     assert titles == ["performance vs office-only twin (%)",
-                      "public trust change since the start, at the end (points)"]
-    assert outcome_label("wellbeing") == "wellbeing"
+                      "public trust in the last week minus at the start (points)"]
+    assert outcome_label("wellbeing") == "mean well-being of active staff (index)"
+    assert outcome_label("no_such_outcome") == "no such outcome"

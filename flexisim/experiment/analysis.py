@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from flexisim.experiment.compact import read_dataset
+from flexisim.experiment.compact import describe, read_dataset
 
 __all__ = [
     "Results",
@@ -205,42 +205,28 @@ def mean_ci(values: np.ndarray, confidence: float = 0.95,
     return mean, max(mean - half, bounds[0]), min(mean + half, bounds[1])
 
 
-#: outcomes of a run's summary that are not a model output of the same name, and their range
-_SUMMARY_BOUNDS = {"public_trust_end": (0.0, 100.0), "attrition_rate_annual": (0.0, math.inf)}
-
-
 def outcome_bounds(name: str) -> tuple[float, float]:
-    """The values an outcome can take: 0 to 1 for a share (``metrics.OUTPUTS``' unit
-    ``share``), 0 to 100 for public trust, unbounded for an effect against the twin."""
-    from flexisim.metrics import OUTPUTS
-
-    if name in _SUMMARY_BOUNDS:
-        return _SUMMARY_BOUNDS[name]
-    unit = OUTPUTS.get(name, ("", ""))[0]
+    """The values an outcome can take, from its unit in the data dictionary
+    (:func:`flexisim.experiment.compact.describe`): 0 to 1 for a share, 0 upwards for a rate
+    (``share/year``...), 0 to 100 for public trust, unbounded for an effect or a change."""
+    unit = describe(name)[0]
     if unit == "share":
         return 0.0, 1.0
+    if unit.startswith("share/"):
+        return 0.0, math.inf
     if unit == "points" and name.startswith("public_trust"):  # the 0-100 scale, not a gap
         return 0.0, 100.0
     return -math.inf, math.inf
 
 
 def outcome_label(name: str) -> str:
-    """A figure's words for an outcome: "performance vs office-only twin (%)" for
-    ``performance_change_pct`` (the effects of :data:`flexisim.explain.OUTCOMES`), the name
-    with spaces for the others."""
-    from flexisim.explain import OUTCOMES
-
-    if name in OUTCOMES:
-        label, unit = OUTCOMES[name]
-        return f"{label} ({unit})"
-    return _LABELS.get(name, name.replace("_", " "))
-
-
-#: the other outcomes a sweep's figures show most (metrics.summarize; not against the twin)
-_LABELS = {"trust_change_pp": "public trust change since the start, at the end (points)",
-           "trust_worst_change_pp": "public trust change since the start, worst week (points)",
-           "public_trust_end": "public trust at the end (0-100)",
-           "shirking_rate": "share of staff-days shirked"}
+    """A figure's words for an outcome: its description and unit in the data dictionary
+    ("performance vs office-only twin (%)" for ``performance_change_pct``), else its name
+    with spaces."""
+    unit, description = describe(name)
+    if not description:
+        return name.replace("_", " ")
+    return f"{description} ({unit})" if unit else description
 
 
 def point_means(results: Results, outcomes: Sequence[str] = MAIN_OUTCOMES) -> pd.DataFrame:
@@ -249,11 +235,12 @@ def point_means(results: Results, outcomes: Sequence[str] = MAIN_OUTCOMES) -> pd
     outcomes = [o for o in outcomes if o in results.data.columns]
     counts = results.runs.groupby("point_id")["status"].agg(
         runs="size", failed=lambda s: int((s != "ok").sum()))
+    bounds = {o: outcome_bounds(o) for o in outcomes}
     rows = []
     for point, group in results.data.groupby("point_id", sort=True):
         row: dict[str, Any] = {"point_id": point}
         for o in outcomes:
-            mean, lo, hi = mean_ci(group[o].to_numpy(dtype=float), bounds=outcome_bounds(o))
+            mean, lo, hi = mean_ci(group[o].to_numpy(dtype=float), bounds=bounds[o])
             row |= {o: mean, f"{o}_ci_low": lo, f"{o}_ci_high": hi}
         rows.append(row)
     table = pd.DataFrame(rows, columns=["point_id"] + [c for o in outcomes for c in

@@ -72,7 +72,7 @@ _BOOKKEEPING: dict[str, tuple[str, str]] = {
 assert {n for n, _ in RUN_TAIL} <= set(_BOOKKEEPING), "every column of a run record is described"
 
 
-def _describe(column: str) -> tuple[str, str]:
+def describe(column: str) -> tuple[str, str]:
     """(unit, description) of a column of any dataset; ("", "") when unknown."""
     from flexisim.explain import OUTCOMES
     from flexisim.mechanisms.registry import STEP
@@ -103,7 +103,7 @@ def _describe(column: str) -> tuple[str, str]:
 def _with_units(table: pa.Table) -> pa.Table:
     fields = []
     for field in table.schema:
-        unit, description = _describe(field.name)
+        unit, description = describe(field.name)
         fields.append(field.with_metadata({"unit": unit, "description": description}))
     return table.cast(pa.schema(fields, metadata=table.schema.metadata))
 
@@ -147,8 +147,9 @@ def _regions_long(timeseries: pa.Table) -> pd.DataFrame:
 def data_dictionary(tables: dict[str, pa.Table]) -> pd.DataFrame:
     """Every column of every compacted file with its type, unit and description."""
     rows = [{"file": f"{name}.parquet", "column": field.name, "type": str(field.type),
-             "unit": _describe(field.name)[0], "description": _describe(field.name)[1]}
-            for name, table in tables.items() for field in table.schema]
+             "unit": unit, "description": description}
+            for name, table in tables.items() for field in table.schema
+            for unit, description in [describe(field.name)]]
     return pd.DataFrame(rows, columns=["file", "column", "type", "unit", "description"])
 
 

@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from flexisim.errors import ExperimentError, format_where, safe_text
-from flexisim.locations import data_folder, find_file, named_files, search_path
+from flexisim.locations import data_folder, find_file, named_files
 from flexisim.scenario import (
     LEVERS,
     Lever,
@@ -67,6 +67,7 @@ from flexisim.scenario import (
     format_problem,
     is_file,
     load_scenario,
+    looked_in,
     parse_toml,
     read_toml_file,
 )
@@ -355,11 +356,9 @@ def load_experiment(spec: str | Path) -> Experiment:
     if path is None:
         names = list(named_files("experiments"))
         hint = did_you_mean(Path(str(spec)).stem, names)  # a typo of a shipped name
-        looked = "; ".join(f"{display_path(loc.path)} ({loc.source})"
-                           for loc in search_path("experiments") or [data_folder("experiments")])
         raise ExperimentError([format_where(str(spec), None, f"file not found{hint} (available "
                                             f"experiments: {', '.join(names) or 'none'}; "
-                                            f"looked in {looked})")])
+                                            f"looked in {looked_in('experiments')})")])
     shown = str(spec) if is_file(Path(spec)) else display_path(path)
     problems: list[str] = []
     doc = read_toml_file(path, shown, problems)
